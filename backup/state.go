@@ -1,0 +1,99 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/argo-backup/argo-backup/manifest"
+)
+
+// State is the host's own state directory. It holds a plaintext copy of
+// every record this host committed, so that push, the daemon and prune work
+// with the public recipients alone: no identity needs to live on the machine.
+type State struct {
+	Dir string
+}
+
+func (s State) recordDir(host, subvol string) string {
+	return filepath.Join(s.Dir, "records", host, subvol)
+}
+
+// Records returns the committed records of one subvolume, oldest first.
+func (s State) Records(host, subvol string) ([]*manifest.Record, error) {
+	dir := s.recordDir(host, subvol)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var recs []*manifest.Record
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read state: %w", err)
+		}
+		r, err := manifest.DecodeRecord(data)
+		if err != nil {
+			return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, e.Name()), err)
+		}
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Created.Before(recs[j].Created) })
+	return recs, nil
+}
+
+// SaveRecord stores the plaintext copy of a committed record, atomically.
+func (s State) SaveRecord(r *manifest.Record) error {
+	data, err := manifest.EncodeRecord(r)
+	if err != nil {
+		return err
+	}
+	dir := s.recordDir(r.Host, r.Subvolume)
+	return writeFileAtomic(filepath.Join(dir, r.Snapshot+".json"), data)
+}
+
+// RemoveRecord forgets a record whose backup was pruned from the remote.
+func (s State) RemoveRecord(r *manifest.Record) error {
+	err := os.Remove(filepath.Join(s.recordDir(r.Host, r.Subvolume), r.Snapshot+".json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename,
+// so that a crash leaves either the old file or the new one.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

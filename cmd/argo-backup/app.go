@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"filippo.io/age"
+
+	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+// app is one command's view of the configuration: it builds the packages'
+// values from the config, and nothing else.
+type app struct {
+	*globals
+	cfg *Config
+	log *slog.Logger
+}
+
+func (g *globals) load() (*app, error) {
+	cfg, err := LoadConfig(g.configPath)
+	if err != nil {
+		return nil, err
+	}
+	return &app{globals: g, cfg: cfg, log: g.logger()}, nil
+}
+
+func requireRoot(what string) error {
+	if os.Geteuid() != 0 {
+		return usageErrorf("%s needs root (btrfs snapshots, send and receive need CAP_SYS_ADMIN): run it with sudo", what)
+	}
+	return nil
+}
+
+// recipients are needed to write backups; restore does not need them, so
+// that a restore-only config on a live USB can leave them out.
+func (a *app) recipients() ([]age.Recipient, error) {
+	if len(a.cfg.Recipients) == 0 && a.cfg.RecipientsFile == "" {
+		return nil, configErrorf("no recipients: set recipients (the age1... line printed by 'argo-backup keygen') or recipients_file")
+	}
+	lines := append([]string(nil), a.cfg.Recipients...)
+	if a.cfg.RecipientsFile != "" {
+		more, err := crypto.ReadRecipientsFile(a.cfg.RecipientsFile)
+		if err != nil {
+			return nil, configErrorf("recipients_file: %w", err)
+		}
+		lines = append(lines, more...)
+	}
+	rs, err := crypto.ParseRecipients(lines)
+	if err != nil {
+		return nil, configErrorf("recipients: %w", err)
+	}
+	return rs, nil
+}
+
+// identities loads the identity file: the flag if given, else the config.
+func (a *app) identities(flag string) ([]age.Identity, error) {
+	path := a.cfg.Identity
+	if flag != "" {
+		path = flag
+	}
+	ids, err := crypto.LoadIdentities(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, configErrorf("identity file %s does not exist: reading backups needs the identity made by 'argo-backup keygen' (set identity or pass --identity FILE)", path)
+	}
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return ids, nil
+}
+
+func (a *app) store(ctx context.Context) (*remote.Store, error) {
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig})
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("remote %s: %w", a.cfg.Remote, err)}
+	}
+	return s, nil
+}
+
+func (a *app) state() backup.State { return backup.State{Dir: a.cfg.StateDir} }
+
+func (a *app) subvolume(name string) (backup.Subvolume, error) {
+	sv, err := a.cfg.Subvolume(name)
+	if err != nil {
+		return backup.Subvolume{}, err
+	}
+	return backup.Subvolume{
+		Name:        sv.Name,
+		Path:        sv.Path,
+		SnapshotDir: sv.SnapshotDir,
+		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain},
+		KeepLocal:   sv.KeepLocal,
+		Retention:   sv.Retention,
+	}, nil
+}
+
+// subvolumes resolves the names given on the command line, or all.
+func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
+	if len(names) == 0 {
+		for _, sv := range a.cfg.Subvolumes {
+			names = append(names, sv.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, configErrorf("no subvolumes in the config: add one under subvolumes (see docs/configuration.md)")
+	}
+	var out []backup.Subvolume
+	for _, n := range names {
+		sv, err := a.subvolume(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	return out, nil
+}
+
+func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
+	rs, err := a.recipients()
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := crypto.NewSealer(rs, a.cfg.CompressionLevel)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &backup.Pusher{
+		Host:             a.cfg.Host,
+		Store:            st,
+		Sealer:           sealer,
+		Recipients:       rs,
+		State:            a.state(),
+		PartSize:         int64(a.cfg.PartSize),
+		CompressionLevel: a.cfg.CompressionLevel,
+		SendCompressed:   a.cfg.SendCompressedData,
+		Log:              a.log,
+	}
+	if bar := a.progress(); bar != nil {
+		p.Progress = bar
+	}
+	return p, nil
+}
+
+func (a *app) catalog(ctx context.Context, identityFlag string) (*restore.Catalog, error) {
+	ids, err := a.identities(identityFlag)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.EnsureFormat(ctx, false); err != nil {
+		return nil, err
+	}
+	return &restore.Catalog{Store: st, Identities: ids}, nil
+}

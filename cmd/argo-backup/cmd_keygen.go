@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/crypto"
+)
+
+// DefaultIdentityPath is where keygen writes when neither -o nor a config
+// says otherwise.
+const DefaultIdentityPath = "/etc/argo-backup/identity.txt"
+
+func newKeygenCommand(g *globals) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "keygen [-o FILE]",
+		Short: "Create an age identity (the key that reads your backups)",
+		Long: `keygen writes a new age identity to FILE with mode 0600 (it never
+overwrites one) and prints its public recipient, the line that goes under
+recipients in the config. Pushing needs only the recipient; restoring needs
+the identity: keep a copy of it off this machine (a password manager, paper,
+a USB stick in a drawer), or you cannot restore after a disk failure.`,
+		Example: `  argo-backup keygen -o /etc/argo-backup/identity.txt`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := out
+			if path == "" {
+				path = DefaultIdentityPath
+				if cfg, err := LoadConfig(g.configPath); err == nil {
+					path = cfg.Identity
+				}
+			}
+			recipient, err := crypto.WriteIdentity(path)
+			if err != nil {
+				return usageErrorf("keygen: %v", err)
+			}
+			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
+			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
+			fmt.Fprintf(g.stdout, "Put the recipient under recipients: in the config, and keep a copy of the identity file off this machine.\n")
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the identity to FILE, e.g. -o /etc/argo-backup/identity.txt")
+	return cmd
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/backup"
+)
+
+func newPushCommand(g *globals) *cobra.Command {
+	var full bool
+	cmd := &cobra.Command{
+		Use:   "push [SUBVOL...]",
+		Short: "Back up now (all subvolumes, or the ones named)",
+		Long: `push takes a read-only snapshot of each subvolume and stores it on the
+remote: incrementally against the newest snapshot whose backup is committed,
+or in full the first time (or with --full). It needs only the public
+recipients: no identity on the machine.`,
+		Example: `  argo-backup push            # every subvolume in the config
+  argo-backup push home       # just "home", e.g. before travelling
+  argo-backup push --full root`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			return a.push(cmd, args, full)
+		},
+	}
+	cmd.Flags().BoolVar(&full, "full", false, "send in full, not incrementally (starts a new chain)")
+	return cmd
+}
+
+func (a *app) push(cmd *cobra.Command, names []string, full bool) error {
+	ctx := cmd.Context()
+	svs, err := a.subvolumes(names)
+	if err != nil {
+		return err
+	}
+	if err := requireRoot("push"); err != nil {
+		return err
+	}
+	for _, sv := range svs {
+		if err := backup.CheckSource(sv); err != nil {
+			return err
+		}
+	}
+	p, err := a.pusher(ctx)
+	if err != nil {
+		return err
+	}
+	if err := p.Store.EnsureFormat(ctx, true); err != nil {
+		return fmt.Errorf("remote %s: %w", p.Store, err)
+	}
+	var failed error
+	for _, sv := range svs {
+		rec, err := p.Push(ctx, sv, full)
+		if err != nil {
+			a.log.Error("push failed", "subvolume", sv.Name, "err", err)
+			failed = err
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		kind := "full"
+		if !rec.IsFull() {
+			kind = "incremental on " + rec.Parent
+		}
+		fmt.Fprintf(a.stdout, "%s: committed %s (%s), %s sent, %s stored\n", sv.Name, rec.Snapshot, kind,
+			humanize.IBytes(uint64(rec.PlainBytes)), humanize.IBytes(uint64(rec.StoredBytes)))
+	}
+	return failed
+}

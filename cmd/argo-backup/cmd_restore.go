@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+type restoreFlags struct {
+	to        string
+	snapshot  string
+	at        string
+	host      string
+	identity  string
+	keepChain bool
+	writable  string
+}
+
+func newRestoreCommand(g *globals) *cobra.Command {
+	var f restoreFlags
+	cmd := &cobra.Command{
+		Use:   "restore --to DIR [SUBVOL...]",
+		Short: "Replay backups into a directory on btrfs (disaster recovery)",
+		Long: `restore resolves the chain from the newest full backup to the target and
+replays it with btrfs receive into DIR, oldest first, checking every part and
+every received UUID. The result is DIR/<snapshot>, read-only; --writable also
+makes a writable snapshot of it, ready to become @ or @home. With no SUBVOL,
+every subvolume of the host is restored. Needs the identity.`,
+		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
+  argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
+  argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			return a.restore(cmd, args, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
+	fl.StringVar(&f.at, "at", "", "restore the newest backup taken at or before this time, e.g. --at 2026-11-20 or --at 2026-11-20T18:00:00Z")
+	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
+	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
+	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
+	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	return cmd
+}
+
+func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error {
+	ctx := cmd.Context()
+	target, err := f.target()
+	if err != nil {
+		return err
+	}
+	if f.to == "" {
+		return usageErrorf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+	}
+	if f.snapshot != "" && len(names) == 0 {
+		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
+		if err != nil {
+			return usageErrorf("--snapshot %q: %v", f.snapshot, err)
+		}
+		names = []string{subvol}
+	}
+	if f.snapshot != "" && len(names) > 1 {
+		return usageErrorf("--snapshot names one backup: give at most one SUBVOL with it")
+	}
+	if f.writable != "" && len(names) != 1 {
+		return usageErrorf("--writable needs exactly one SUBVOL to restore")
+	}
+	if err := requireRoot("restore"); err != nil {
+		return err
+	}
+	host := f.host
+	if host == "" {
+		host = a.cfg.Host
+	}
+	cat, err := a.catalog(ctx, f.identity)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
+			return err
+		}
+	}
+	r := &restore.Restorer{Catalog: *cat, Log: a.log}
+	if bar := a.progress(); bar != nil {
+		r.Progress = bar
+	}
+	for _, subvol := range names {
+		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable})
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", subvol, err)
+		}
+		fmt.Fprintf(a.stdout, "%s: restored %s (%s, taken %s) into %s\n", subvol, rec.Snapshot,
+			humanize.IBytes(uint64(rec.PlainBytes)), rec.Created.Format(time.RFC3339), f.to)
+	}
+	return nil
+}
+
+func (a *app) remoteSubvolumes(ctx context.Context, cat *restore.Catalog, host string) ([]string, error) {
+	names, err := cat.Subvolumes(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > 0 {
+		return names, nil
+	}
+	hosts, _ := cat.Hosts(ctx)
+	return nil, usageErrorf("no backups of host %q on the remote (hosts there: %s): pass --host", host, strings.Join(quoteAll(hosts), ", "))
+}
+
+// target parses --snapshot and --at.
+func (f restoreFlags) target() (restore.Target, error) {
+	if f.snapshot != "" && f.at != "" {
+		return restore.Target{}, usageErrorf("give --snapshot or --at, not both")
+	}
+	t := restore.Target{Snapshot: f.snapshot}
+	if f.at != "" {
+		at, err := parseTime(f.at)
+		if err != nil {
+			return t, err
+		}
+		t.At = at
+	}
+	return t, nil
+}
+
+// parseTime accepts RFC 3339 and the shorter forms people type; times
+// without a zone are local time.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t.AddDate(0, 0, 1).Add(-time.Nanosecond), nil // the whole day
+	}
+	return time.Time{}, usageErrorf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	logFormat  string
+	quiet      bool
+	verbose    bool
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// execute runs the CLI with args and returns the exit status.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			report(stderr, context.Cause(ctx))
+		} else {
+			report(stderr, err)
+		}
+	}
+	return exitCode(ctx, err)
+}
+
+func newRootCommand(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "argo-backup",
+		Short: "Encrypted off-site backups of btrfs subvolumes",
+		Long: `argo-backup takes read-only btrfs snapshots, sends them incrementally,
+compresses (zstd) and encrypts (age) the stream and stores it on any rclone
+remote. restore replays the chain onto a new disk; verify proves it restores.`,
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &UsageError{err}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.configPath, "config", "c", DefaultConfigPath, "config file (YAML), e.g. --config /etc/argo-backup/config.yaml")
+	pf.StringVar(&g.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise for the daemon)")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars, only errors")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "more log lines")
+	root.AddCommand(
+		newPushCommand(g),
+		newRestoreCommand(g),
+		newListCommand(g),
+		newKeygenCommand(g),
+		newInitCommand(g),
+		newDemoCommand(g),
+	)
+	return root
+}
+
+// logger builds the slog logger for this run.
+func (g *globals) logger() *slog.Logger {
+	level := slog.LevelInfo
+	if g.quiet {
+		level = slog.LevelWarn
+	}
+	if g.verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := g.logFormat
+	if format == "" {
+		format = "text"
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(g.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, opts))
+}
+
+// interactive reports whether stderr is a terminal (progress bars go there).
+func (g *globals) interactive() bool {
+	f, ok := g.stderr.(*os.File)
+	return ok && !g.quiet && term.IsTerminal(int(f.Fd()))
+}
+
+// exactArgs and friends turn cobra's argument errors into usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usageErrorf("%s takes at most %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}

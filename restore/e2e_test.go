@@ -1,0 +1,90 @@
+package restore_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/argo-backup/argo-backup/remote/remotetest"
+)
+
+// A full and two incrementals, with every kind of change in between, restore
+// identical to their snapshots: the newest and an older one, each into a
+// fresh filesystem.
+func TestPushRestoreChain(t *testing.T) {
+	spec := remotetest.Local(t)
+	w := newWorld(t, spec)
+	fillTree(t, w.source)
+	full := w.push(false)
+	changeTree(t, w.source)
+	incr1 := w.push(false)
+	changeTreeAgain(t, w.source)
+	incr2 := w.push(false)
+
+	if !full.IsFull() || incr1.Parent != full.Snapshot || incr2.Parent != incr1.Snapshot {
+		t.Fatalf("chain is %s <- %s <- %s, want full <- incr1 <- incr2", full.Parent, incr1.Parent, incr2.Parent)
+	}
+	if incr2.StoredBytes*20 > full.StoredBytes {
+		t.Errorf("incremental stored %d bytes, the full %d: an incremental should be small next to the full", incr2.StoredBytes, full.StoredBytes)
+	}
+
+	w.restore(incr2.Snapshot)
+	w.requireSameTree(incr2.Snapshot)
+	if _, err := os.Lstat(filepath.Join(w.target, incr1.Snapshot)); err == nil {
+		t.Errorf("intermediate %s was left in the target without --keep-chain", incr1.Snapshot)
+	}
+	w.restore(incr1.Snapshot)
+	w.requireSameTree(incr1.Snapshot)
+
+	requireNoPlaintext(t, spec)
+}
+
+// The same story through a network remote: rclone's S3 server on 127.0.0.1.
+func TestPushRestoreOverS3(t *testing.T) {
+	spec, dir := remotetest.S3Dir(t)
+	w := newWorld(t, spec)
+	fillTree(t, w.source)
+	w.push(false)
+	changeTree(t, w.source)
+	incr := w.push(false)
+	w.restore(incr.Snapshot)
+	w.requireSameTree(incr.Snapshot)
+	requireNoPlaintext(t, dir)
+}
+
+// requireNoPlaintext fails if the marker planted in the source, or any
+// file name of it, is readable in any object under dir.
+func requireNoPlaintext(t *testing.T, dir string) {
+	t.Helper()
+	objects := 0
+	err := filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		objects++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, secret := range []string{marker, "letter.txt", "name with spaces"} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds %q in plaintext", path, secret)
+			}
+		}
+		if strings.HasSuffix(path, "argo-backup.json") {
+			return nil
+		}
+		if !strings.HasSuffix(path, ".age") && !strings.HasSuffix(path, ".lock") {
+			t.Errorf("unexpected object on the remote: %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objects < 4 {
+		t.Fatalf("found %d objects under %s: is this the remote?", objects, dir)
+	}
+}

@@ -1,0 +1,231 @@
+package restore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/manifest"
+)
+
+// Restorer replays backups from a remote into a directory on btrfs.
+type Restorer struct {
+	Catalog
+	Log      *slog.Logger
+	Progress Progress
+	Ahead    int // parts downloaded ahead of btrfs receive; 0: 2
+}
+
+// Target selects the backup to restore: by name, else the newest at or
+// before At, else the newest.
+type Target struct {
+	Snapshot string
+	At       time.Time
+}
+
+// Options are the choices of one restore.
+type Options struct {
+	KeepChain bool   // keep the intermediate received subvolumes
+	Writable  string // also make a writable snapshot of the result with this name
+}
+
+func (r *Restorer) log() *slog.Logger {
+	if r.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Log
+}
+
+func (r *Restorer) progress() Progress {
+	if r.Progress == nil {
+		return noProgress{}
+	}
+	return r.Progress
+}
+
+// Restore receives the chain of the target backup of host/subvol into dir
+// and returns the target's record. dir/<snapshot> holds the result.
+func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
+	if err := checkTarget(dir); err != nil {
+		return nil, err
+	}
+	chain, err := r.Chain(ctx, host, subvol, t)
+	if err != nil {
+		return nil, err
+	}
+	target := chain[len(chain)-1]
+	if err := refuseExisting(dir, target.Snapshot, o.Writable); err != nil {
+		return nil, err
+	}
+	if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
+		return nil, err
+	}
+	if o.Writable != "" {
+		src, dst := filepath.Join(dir, target.Snapshot), filepath.Join(dir, o.Writable)
+		if err := btrfs.WritableSnapshot(ctx, src, dst); err != nil {
+			return nil, fmt.Errorf("writable snapshot %s: %w", dst, err)
+		}
+	}
+	return target, nil
+}
+
+// Chain resolves the records to replay for target: full first.
+func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]*manifest.Record, error) {
+	records, err := r.Records(ctx, host, subvol)
+	if err != nil {
+		return nil, err
+	}
+	if len(records) == 0 {
+		return nil, inputErrorf("no backups of %s from host %s on the remote: check the name with 'argo-backup list' (or --host)", subvol, host)
+	}
+	target, err := manifest.Select(records, t.Snapshot, t.At)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	chain, err := manifest.Chain(records, target.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	return chain, nil
+}
+
+func checkTarget(dir string) error {
+	ok, err := btrfs.IsBtrfs(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return inputErrorf("restore target %s does not exist: create and mount the new btrfs there first", dir)
+	}
+	if err != nil {
+		return fmt.Errorf("restore target %s: %w", dir, err)
+	}
+	if !ok {
+		return inputErrorf("restore target %s is not on btrfs: mkfs.btrfs the new disk and mount it there first", dir)
+	}
+	return nil
+}
+
+func refuseExisting(dir string, names ...string) error {
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return inputErrorf("%s already exists in %s: it is never overwritten; restore into another directory or remove it", n, dir)
+		}
+	}
+	return nil
+}
+
+// Replay receives chain (full first) into dir. A stage already present as a
+// received subvolume with the right UUID (an earlier --keep-chain or an
+// interrupted restore) is reused. Intermediate subvolumes this call received
+// are deleted once their child is in, unless keepChain.
+func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir string, keepChain bool) error {
+	var previous string // intermediate we received and may delete
+	for i, rec := range chain {
+		dst := filepath.Join(dir, rec.Snapshot)
+		reused, err := reusable(dst, rec)
+		if err != nil {
+			return err
+		}
+		if reused {
+			r.log().Info("already received", "snapshot", rec.Snapshot)
+		} else {
+			r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
+			if err := r.receive(ctx, rec, dir); err != nil {
+				return err
+			}
+		}
+		if previous != "" && !keepChain {
+			if err := btrfs.Delete(ctx, previous); err != nil {
+				r.log().Warn("could not delete intermediate subvolume", "path", previous, "err", err)
+			}
+		}
+		previous = ""
+		if !reused {
+			previous = dst
+		}
+	}
+	return nil
+}
+
+func reusable(dst string, rec *manifest.Record) (bool, error) {
+	info, err := btrfs.Info(dst)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil && info.ReceivedUUID == rec.UUID && info.ReadOnly {
+		return true, nil
+	}
+	return false, inputErrorf("%s already exists and is not the received backup %s: remove it or restore elsewhere", dst, rec.Snapshot)
+}
+
+// errReceiveEnded is what the stream writer sees if btrfs receive exits
+// before the whole stream was written.
+var errReceiveEnded = errors.New("btrfs receive ended before the stream did")
+
+// receive replays one stream. On any failure the half-received subvolume is
+// deleted, so that nothing incomplete is left looking like a restore.
+func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	received := make(chan error, 1)
+	go func() {
+		err := btrfs.Receive(ctx, dir, pr)
+		pr.CloseWithError(cmp.Or(err, errReceiveEnded))
+		received <- err
+	}()
+	r.progress().Start(rec.Snapshot, rec.PlainBytes)
+	err := r.writeStream(ctx, rec, pw, r.ahead(), r.progress())
+	r.progress().Finish()
+	if err != nil {
+		cancel()
+	}
+	pw.CloseWithError(err)
+	recvErr := <-received
+	if err == nil && recvErr != nil {
+		err = fmt.Errorf("btrfs receive of %s: %w", rec.Snapshot, recvErr)
+	}
+	if err == nil {
+		err = checkReceived(filepath.Join(dir, rec.Snapshot), rec)
+	}
+	if err != nil {
+		r.removeHalfReceived(filepath.Join(dir, rec.Snapshot))
+		return err
+	}
+	return nil
+}
+
+func (r *Restorer) ahead() int {
+	if r.Ahead > 0 {
+		return r.Ahead
+	}
+	return 2
+}
+
+func checkReceived(path string, rec *manifest.Record) error {
+	info, err := btrfs.Info(path)
+	if err != nil {
+		return fmt.Errorf("snapshot %s was not received: %w", rec.Snapshot, err)
+	}
+	if info.ReceivedUUID != rec.UUID {
+		return fmt.Errorf("snapshot %s: received UUID %q, the record says %s", rec.Snapshot, info.ReceivedUUID, rec.UUID)
+	}
+	return nil
+}
+
+func (r *Restorer) removeHalfReceived(path string) {
+	if _, err := os.Lstat(path); err != nil {
+		return
+	}
+	if err := btrfs.Delete(context.Background(), path); err != nil {
+		r.log().Error("could not remove the half-received subvolume: delete it by hand", "path", path, "err", err)
+	}
+}
