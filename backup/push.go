@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"filippo.io/age"
@@ -92,7 +93,10 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	if err != nil {
 		return nil, err
 	}
-	now := p.now()
+	now, err := p.freshSecond(ctx, sv, local)
+	if err != nil {
+		return nil, err
+	}
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
 	name, path, err := takeSnapshot(ctx, sv, now)
 	if err != nil {
@@ -200,4 +204,23 @@ func (p *Pusher) commit(ctx context.Context, rec *manifest.Record) error {
 		return fmt.Errorf("backup %s is committed on the remote, but its local copy failed: %w", rec.Snapshot, err)
 	}
 	return nil
+}
+
+// freshSecond returns the time for the new snapshot. Snapshot names carry
+// the time to the second; a push within the same second as the previous
+// one waits for the next second rather than fail.
+func (p *Pusher) freshSecond(ctx context.Context, sv Subvolume, local []string) (time.Time, error) {
+	now := p.now()
+	for range 3 {
+		if !slices.Contains(local, manifest.SnapshotName(sv.Name, now)) {
+			return now, nil
+		}
+		select {
+		case <-time.After(time.Until(now.Truncate(time.Second).Add(time.Second))):
+		case <-ctx.Done():
+			return now, ctx.Err()
+		}
+		now = p.now()
+	}
+	return now, fmt.Errorf("snapshot %s already exists", manifest.SnapshotName(sv.Name, now))
 }

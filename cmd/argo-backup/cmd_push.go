@@ -39,6 +39,9 @@ func (a *app) push(cmd *cobra.Command, names []string, full bool) error {
 	if err != nil {
 		return err
 	}
+	if _, err := a.recipients(); err != nil {
+		return err
+	}
 	if err := requireRoot("push"); err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/argo-backup/argo-backup/crypto"
 )
 
 // Exit statuses. Scripts rely on them; docs/cli.md lists them.
@@ -42,7 +44,8 @@ func exitCode(ctx context.Context, err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &usage), errors.As(err, &config), errors.As(err, &input):
+	case errors.As(err, &usage), errors.As(err, &config), errors.As(err, &input),
+		errors.Is(err, crypto.ErrWrongIdentity):
 		return exitUsage
 	case errors.As(err, &damage):
 		return exitDamaged
