@@ -1,0 +1,67 @@
+package btrfs
+
+import (
+	"testing"
+	"unsafe"
+)
+
+func TestParseProgsVersion(t *testing.T) {
+	tests := []struct {
+		out  string
+		want Version
+	}{
+		{"btrfs-progs v6.2", Version{6, 2}},
+		{"btrfs-progs v6.2.1", Version{6, 2}},
+		{"btrfs-progs v6.10.1\n-EXPERIMENTAL -INJECT -STATIC +LZO +ZSTD", Version{6, 10}},
+		{"btrfs-progs v5.16.2 ", Version{5, 16}},
+	}
+	for _, tt := range tests {
+		got, err := parseProgsVersion(tt.out)
+		if err != nil || got != tt.want {
+			t.Errorf("parseProgsVersion(%q) = %v, %v; want %v", tt.out, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "btrfs-progs", "btrfs v6.2", "btrfs-progs vX.Y"} {
+		if got, err := parseProgsVersion(bad); err == nil {
+			t.Errorf("parseProgsVersion(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+func TestVersionAtLeast(t *testing.T) {
+	tests := []struct {
+		v            Version
+		major, minor int
+		want         bool
+	}{
+		{Version{6, 0}, 6, 0, true},
+		{Version{6, 18}, 6, 0, true},
+		{Version{7, 0}, 6, 5, true},
+		{Version{5, 19}, 6, 0, false},
+		{Version{6, 1}, 6, 2, false},
+	}
+	for _, tt := range tests {
+		if got := tt.v.AtLeast(tt.major, tt.minor); got != tt.want {
+			t.Errorf("%v.AtLeast(%d, %d) = %v", tt.v, tt.major, tt.minor, got)
+		}
+	}
+}
+
+// The ioctl number encodes the argument size; a wrong struct layout would
+// make the kernel write past it.
+func TestGetSubvolInfoArgsSize(t *testing.T) {
+	const sizeInIoctl = (iocGetSubvolInfo >> 16) & 0x3fff
+	if got := unsafe.Sizeof(getSubvolInfoArgs{}); got != sizeInIoctl {
+		t.Errorf("getSubvolInfoArgs is %d bytes, the ioctl says %d", got, sizeInIoctl)
+	}
+}
+
+func TestFormatUUID(t *testing.T) {
+	b := []byte{0x05, 0xcc, 0x9c, 0xaf, 0x06, 0x9b, 0xe5, 0x4d, 0x85, 0x27, 0x72, 0x43, 0x55, 0x8e, 0xe4, 0x51}
+	if got, want := formatUUID(b), "05cc9caf-069b-e54d-8527-7243558ee451"; got != want {
+		t.Errorf("formatUUID = %q, want %q", got, want)
+	}
+	if got := formatUUID(make([]byte, 16)); got != "" {
+		t.Errorf("zero UUID formatted as %q, want \"\"", got)
+	}
+}

@@ -1,0 +1,53 @@
+package btrfs_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"testing"
+
+	"github.com/argo-backup/argo-backup/btrfs"
+)
+
+func TestProgsVersionInstalled(t *testing.T) {
+	if _, err := exec.LookPath("btrfs"); err != nil {
+		t.Skip("btrfs-progs not installed")
+	}
+	v, err := btrfs.ProgsVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.AtLeast(4, 0) {
+		t.Errorf("btrfs-progs version %v: implausible", v)
+	}
+}
+
+func TestProgsMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := btrfs.ProgsVersion(context.Background())
+	if !errors.Is(err, btrfs.ErrProgsNotFound) {
+		t.Fatalf("error %v, want ErrProgsNotFound", err)
+	}
+	const want = "btrfs-progs not found: install it (apt-get install btrfs-progs)"
+	if got := err.Error(); len(got) < len(want) || got[:len(want)] != want {
+		t.Errorf("error %q does not start with %q", got, want)
+	}
+	if btrfs.SupportsProto2(context.Background()) {
+		t.Error("SupportsProto2 without btrfs-progs")
+	}
+}
+
+func TestSupportsProto2MatchesVersions(t *testing.T) {
+	k, err := btrfs.KernelVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := btrfs.ProgsVersion(context.Background())
+	if err != nil {
+		t.Skip(err)
+	}
+	want := k.AtLeast(6, 0) && p.AtLeast(6, 0)
+	if got := btrfs.SupportsProto2(context.Background()); got != want {
+		t.Errorf("SupportsProto2 = %v with kernel %v and btrfs-progs %v", got, k, p)
+	}
+}
