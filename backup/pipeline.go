@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"sort"
 	"sync"
@@ -16,22 +15,19 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
-// stream is what the pipeline learned about one send stream.
-type stream struct {
-	info   *btrfs.StreamInfo
-	parts  []manifest.Part
-	bytes  int64
-	stored int64
-	sha256 string
-}
+// errDamagedStream marks a send stream that failed validation: such a
+// backup is never committed, and not resumed either.
+var errDamagedStream = errors.New("the send stream is damaged")
 
-// storeStream runs `btrfs send` and stores its stream as sealed parts named
-// by partName. Send, cut, seal and upload overlap: while part i is read from
-// the send, up to Workers earlier parts are sealed and uploaded, and memory
-// stays bounded by about (2*Workers+1) * PartSize whatever the stream size.
-func (p *Pusher) storeStream(ctx context.Context, snapshot string, o btrfs.SendOptions, partName func(int) string) (*stream, error) {
+// storeStream runs `btrfs send` and stores its stream as sealed parts,
+// noting each stored part in the journal. Send, cut, seal and upload
+// overlap: while part i is read from the send, up to Workers earlier parts
+// are sealed and uploaded, and memory stays bounded by about
+// (2*Workers+1) * PartSize whatever the stream size.
+func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, snapshot string, o btrfs.SendOptions) (*streamSummary, []manifest.Part, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -43,24 +39,25 @@ func (p *Pusher) storeStream(ctx context.Context, snapshot string, o btrfs.SendO
 		sent <- err
 	}()
 
-	s, err := p.cutAndStore(ctx, pr, partName)
+	sum, parts, err := p.cutAndStore(ctx, pr, sv, j)
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
 		if sendErr := <-sent; sendErr != nil && !errors.Is(err, sendErr) && ctx.Err() == nil {
-			return nil, fmt.Errorf("btrfs send %s: %w", snapshot, sendErr)
+			return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, sendErr)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if err := <-sent; err != nil {
-		return nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
 	}
-	return s, nil
+	return sum, parts, nil
 }
 
 // cutAndStore reads the plaintext stream, validates it as it passes, cuts it
-// into parts and hands each to a worker that seals and uploads it.
-func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, partName func(int) string) (*stream, error) {
+// into parts and hands each to a worker that stores it (or finds it already
+// stored by an interrupted push).
+func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(p.workers())
 	validator := btrfs.NewValidator()
@@ -71,13 +68,13 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, partName func(int
 		total int64
 	)
 	pool := sync.Pool{New: func() any { return make([]byte, p.PartSize) }}
-	for i := 0; ; i++ {
+	for i := 0; gctx.Err() == nil; i++ {
 		buf := pool.Get().([]byte)
 		n, readErr := io.ReadFull(r, buf)
 		if n > 0 {
 			chunk := buf[:n]
 			if _, err := validator.Write(chunk); err != nil {
-				return nil, p.abort(g, fmt.Errorf("the send stream is damaged, nothing was committed: %w", err))
+				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
 			whole.Write(chunk)
 			total += int64(n)
@@ -85,7 +82,10 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, partName func(int
 			index := i
 			g.Go(func() error {
 				defer pool.Put(buf)
-				part, err := p.storePart(gctx, partName(index), index, chunk)
+				if err := gctx.Err(); err != nil {
+					return err // an earlier part failed: store nothing more
+				}
+				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, index), index, chunk, j)
 				if err != nil {
 					return err
 				}
@@ -99,29 +99,23 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, partName func(int
 			break
 		}
 		if readErr != nil {
-			return nil, p.abort(g, readErr)
-		}
-		if gctx.Err() != nil {
-			break
+			return nil, nil, p.abort(g, readErr)
 		}
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
 	}
 	info, err := validator.Finish()
 	if err != nil {
-		return nil, fmt.Errorf("the send stream is incomplete, nothing was committed: %w", err)
+		return nil, nil, fmt.Errorf("%w: it is incomplete, nothing was committed: %w", errDamagedStream, err)
 	}
-	return finishStream(info, parts, total, whole), nil
-}
-
-func finishStream(info *btrfs.StreamInfo, parts []manifest.Part, total int64, whole hash.Hash) *stream {
-	sort.Slice(parts, func(i, j int) bool { return parts[i].Index < parts[j].Index })
-	s := &stream{info: info, parts: parts, bytes: total, sha256: hex.EncodeToString(whole.Sum(nil))}
-	for _, p := range parts {
-		s.stored += p.StoredBytes
-	}
-	return s
+	sort.Slice(parts, func(a, b int) bool { return parts[a].Index < parts[b].Index })
+	return &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
+		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
+		SHA256: hex.EncodeToString(whole.Sum(nil))}, parts, nil
 }
 
 // abort waits for running workers and returns err (or theirs, if first).
@@ -132,9 +126,41 @@ func (p *Pusher) abort(g *errgroup.Group, err error) error {
 	return err
 }
 
+// storeOrReuse stores one part, unless an interrupted push already stored
+// exactly this plaintext under this name: then the stored object is checked
+// and reused.
+func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain []byte, j *pushJournal) (manifest.Part, error) {
+	sum := sha256.Sum256(plain)
+	plainSum := hex.EncodeToString(sum[:])
+	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
+		if p.stillStored(ctx, name, old) {
+			p.log().Debug("part already stored", "object", name)
+			return old, nil
+		}
+	}
+	part, err := p.storePart(ctx, name, index, plain, plainSum)
+	if err != nil {
+		return part, err
+	}
+	if err := j.stored(part); err != nil {
+		return part, fmt.Errorf("journal: %w", err)
+	}
+	return part, nil
+}
+
+// stillStored reports whether the object holds the part: the size always,
+// the sha256 where the remote knows it without a download.
+func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Part) bool {
+	e, err := p.Store.Stat(ctx, name)
+	if err != nil || e.Size != part.StoredBytes {
+		return false
+	}
+	return e.SHA256 == "" || e.SHA256 == part.StoredSHA256
+}
+
 // storePart seals one part and uploads it. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put).
-func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte) (manifest.Part, error) {
+func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string) (manifest.Part, error) {
 	var sealed bytes.Buffer
 	sealed.Grow(len(plain)/2 + 4096)
 	if err := p.Sealer.Seal(&sealed, plain); err != nil {
@@ -143,12 +169,11 @@ func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []
 	if err := p.Store.Put(ctx, name, sealed.Bytes()); err != nil {
 		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)
 	}
-	plainSum := sha256.Sum256(plain)
 	storedSum := sha256.Sum256(sealed.Bytes())
 	return manifest.Part{
 		Index:        index,
 		PlainBytes:   int64(len(plain)),
-		PlainSHA256:  hex.EncodeToString(plainSum[:]),
+		PlainSHA256:  plainSum,
 		StoredBytes:  int64(sealed.Len()),
 		StoredSHA256: hex.EncodeToString(storedSum[:]),
 	}, nil

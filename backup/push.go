@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
-	"github.com/argo-backup/argo-backup/remote"
 )
 
 // Version is the tool version written into every record.
@@ -23,7 +23,7 @@ var Version = "dev"
 // Pusher backs up subvolumes of one host to one remote.
 type Pusher struct {
 	Host             string
-	Store            *remote.Store
+	Store            Store
 	Sealer           *crypto.Sealer
 	Recipients       []age.Recipient // records are encrypted to these
 	State            State
@@ -31,6 +31,7 @@ type Pusher struct {
 	CompressionLevel int  // recorded; the Sealer does the compressing
 	SendCompressed   bool // use send protocol 2 with --compressed-data where supported
 	Workers          int  // parts sealed and uploaded at once; 0: one per CPU
+	Locks            LockOptions
 	Log              *slog.Logger
 	Progress         Progress
 	Now              func() time.Time
@@ -80,10 +81,19 @@ func (p *Pusher) workers() int {
 
 // Push takes a snapshot of sv and stores it on the remote, incrementally
 // against the newest committed snapshot that still exists locally, or in
-// full. It returns the committed record.
+// full. An interrupted earlier push of sv is finished first. It returns the
+// committed record.
 func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.Record, error) {
 	if err := CheckSource(sv); err != nil {
 		return nil, err
+	}
+	unlock, err := p.lock(ctx, sv)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := p.resume(ctx, sv); err != nil {
+		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
 	}
 	committed, err := p.State.Records(p.Host, sv.Name)
 	if err != nil {
@@ -98,18 +108,39 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		return nil, err
 	}
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
-	name, path, err := takeSnapshot(ctx, sv, now)
+	name, _, err := takeSnapshot(ctx, sv, now)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := p.send(ctx, sv, name, path, parent, reason, now)
-	if err != nil {
-		// The snapshot was never committed: nothing needs it.
-		if derr := btrfs.Delete(context.WithoutCancel(ctx), path); derr != nil {
-			p.log().Warn("could not delete the uncommitted snapshot", "snapshot", path, "err", derr)
-		}
-		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
+	j := newJournal(p.State, p.Host, sv.Name, name, parentName(parent),
+		p.SendCompressed && btrfs.SupportsProto2(ctx), p.PartSize, now)
+	if err := j.save(); err != nil {
+		p.discard(ctx, sv, j, "its journal could not be written")
+		return nil, fmt.Errorf("push %s: journal: %w", sv.Name, err)
 	}
+	p.log().Info("backup", "subvolume", sv.Name, "snapshot", name, "kind", kind(parent), "why", reason)
+	rec, err := p.finish(ctx, sv, j, parent)
+	if err != nil {
+		return nil, p.failed(ctx, sv, j, err)
+	}
+	p.pruneLocal(ctx, sv, rec)
+	return rec, nil
+}
+
+// failed decides what an error leaves behind. A damaged stream is thrown
+// away; anything else (interrupted, network down, upload limit) keeps the
+// snapshot and the journal, so that the next push resumes where this one
+// stopped.
+func (p *Pusher) failed(ctx context.Context, sv Subvolume, j *pushJournal, err error) error {
+	if errors.Is(err, errDamagedStream) || errors.Is(err, errParentMismatch) {
+		p.discard(ctx, sv, j, err.Error())
+	} else {
+		p.log().Warn("backup interrupted: the next push resumes it", "snapshot", j.Snapshot, "parts_stored", len(j.Parts), "err", err)
+	}
+	return fmt.Errorf("push %s: %w", sv.Name, err)
+}
+
+func (p *Pusher) pruneLocal(ctx context.Context, sv Subvolume, rec *manifest.Record) {
 	removed, err := pruneLocal(ctx, sv, map[string]bool{rec.Snapshot: true})
 	for _, r := range removed {
 		p.log().Info("deleted old local snapshot", "snapshot", r)
@@ -117,93 +148,6 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	if err != nil {
 		p.log().Warn("local retention", "subvolume", sv.Name, "err", err)
 	}
-	return rec, nil
-}
-
-// send stores the snapshot at path and commits its record.
-func (p *Pusher) send(ctx context.Context, sv Subvolume, name, path string, parent *manifest.Record, reason string, now time.Time) (*manifest.Record, error) {
-	o := btrfs.SendOptions{Proto2Compressed: p.SendCompressed && btrfs.SupportsProto2(ctx)}
-	kind := "full"
-	if parent != nil {
-		o.Parent = filepath.Join(sv.SnapshotDir, parent.Snapshot)
-		kind = "incremental on " + parent.Snapshot
-	}
-	p.log().Info("backup", "subvolume", sv.Name, "snapshot", name, "kind", kind, "why", reason)
-	p.progress().Start(name, -1)
-	s, err := p.storeStream(ctx, path, o, func(i int) string {
-		return remote.PartName(p.Host, sv.Name, name, i)
-	})
-	p.progress().Finish()
-	if err != nil {
-		return nil, err
-	}
-	if parent != nil && s.info.ParentUUID != parent.UUID {
-		return nil, fmt.Errorf("the stream's parent %s does not match the record of %s (%s): not committed", s.info.ParentUUID, parent.Snapshot, parent.UUID)
-	}
-	rec := p.record(sv, name, parent, o, s, now)
-	if err := p.commit(ctx, rec); err != nil {
-		return nil, err
-	}
-	p.log().Info("committed", "snapshot", name, "bytes", s.bytes, "stored", s.stored, "parts", len(s.parts))
-	return rec, nil
-}
-
-func (p *Pusher) record(sv Subvolume, name string, parent *manifest.Record, o btrfs.SendOptions, s *stream, now time.Time) *manifest.Record {
-	rec := &manifest.Record{
-		Format:           manifest.FormatVersion,
-		ToolVersion:      Version,
-		Host:             p.Host,
-		Subvolume:        sv.Name,
-		SourcePath:       sv.Path,
-		Snapshot:         name,
-		UUID:             s.info.UUID,
-		CTransID:         s.info.CTransID,
-		Created:          now,
-		SendProto:        int(s.info.Version),
-		CompressionLevel: p.CompressionLevel,
-		PartSize:         p.PartSize,
-		PlainBytes:       s.bytes,
-		StoredBytes:      s.stored,
-		StreamSHA256:     s.sha256,
-		Parts:            s.parts,
-	}
-	if o.Proto2Compressed {
-		rec.SendFlags = []string{"--proto", "2", "--compressed-data"}
-	}
-	if parent != nil {
-		rec.Parent = parent.Snapshot
-		rec.ParentUUID = s.info.ParentUUID
-		rec.ParentCTransID = s.info.ParentCTransID
-		rec.Depth = parent.Depth + 1
-	}
-	return rec
-}
-
-// commit writes the record, the commit point of a backup, and keeps the
-// plaintext copy in state_dir.
-func (p *Pusher) commit(ctx context.Context, rec *manifest.Record) error {
-	if rec.Parent != "" && rec.ParentUUID == "" {
-		return fmt.Errorf("the send stream of %s names no parent although one was given: not committed", rec.Snapshot)
-	}
-	rec.Committed = p.now()
-	if err := rec.Validate(); err != nil {
-		return fmt.Errorf("record of %s: %w", rec.Snapshot, err)
-	}
-	data, err := manifest.EncodeRecord(rec)
-	if err != nil {
-		return err
-	}
-	sealed, err := crypto.Encrypt(p.Recipients, data)
-	if err != nil {
-		return fmt.Errorf("encrypt record: %w", err)
-	}
-	if err := p.Store.Put(ctx, remote.RecordName(p.Host, rec.Subvolume, rec.Snapshot), sealed); err != nil {
-		return fmt.Errorf("write record of %s: %w", rec.Snapshot, err)
-	}
-	if err := p.State.SaveRecord(rec); err != nil {
-		return fmt.Errorf("backup %s is committed on the remote, but its local copy failed: %w", rec.Snapshot, err)
-	}
-	return nil
 }
 
 // freshSecond returns the time for the new snapshot. Snapshot names carry
@@ -223,4 +167,26 @@ func (p *Pusher) freshSecond(ctx context.Context, sv Subvolume, local []string) 
 		now = p.now()
 	}
 	return now, fmt.Errorf("snapshot %s already exists", manifest.SnapshotName(sv.Name, now))
+}
+
+func parentName(parent *manifest.Record) string {
+	if parent == nil {
+		return ""
+	}
+	return parent.Snapshot
+}
+
+func kind(parent *manifest.Record) string {
+	if parent == nil {
+		return "full"
+	}
+	return "incremental on " + parent.Snapshot
+}
+
+func (p *Pusher) sendOptions(sv Subvolume, j *pushJournal) btrfs.SendOptions {
+	o := btrfs.SendOptions{Proto2Compressed: j.Proto2}
+	if j.Parent != "" {
+		o.Parent = filepath.Join(sv.SnapshotDir, j.Parent)
+	}
+	return o
 }

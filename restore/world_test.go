@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -122,6 +123,13 @@ func mustWrite(t *testing.T, path string, data []byte, mode os.FileMode) {
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func deleteSubvolume(t *testing.T, path string) {
+	t.Helper()
+	if err := btrfs.Delete(context.Background(), path); err != nil {
 		t.Fatal(err)
 	}
 }

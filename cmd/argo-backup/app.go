@@ -135,6 +135,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := st.EnsureFormat(ctx, true); err != nil {
+		return nil, fmt.Errorf("remote %s: %w", st, err)
+	}
 	p := &backup.Pusher{
 		Host:             a.cfg.Host,
 		Store:            st,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -10,7 +11,7 @@ import (
 )
 
 func newPushCommand(g *globals) *cobra.Command {
-	var full bool
+	var full, noWait bool
 	cmd := &cobra.Command{
 		Use:   "push [SUBVOL...]",
 		Short: "Back up now (all subvolumes, or the ones named)",
@@ -26,14 +27,15 @@ recipients: no identity on the machine.`,
 			if err != nil {
 				return err
 			}
-			return a.push(cmd, args, full)
+			return a.push(cmd, args, full, noWait)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "send in full, not incrementally (starts a new chain)")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "fail at once if the daemon or another push is backing up the subvolume, instead of waiting")
 	return cmd
 }
 
-func (a *app) push(cmd *cobra.Command, names []string, full bool) error {
+func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool) error {
 	ctx := cmd.Context()
 	svs, err := a.subvolumes(names)
 	if err != nil {
@@ -54,12 +56,12 @@ func (a *app) push(cmd *cobra.Command, names []string, full bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Store.EnsureFormat(ctx, true); err != nil {
-		return fmt.Errorf("remote %s: %w", p.Store, err)
-	}
+	p.Locks = backup.LockOptions{NoWait: noWait, Command: "push"}
 	var failed error
 	for _, sv := range svs {
+		start := time.Now()
 		rec, err := p.Push(ctx, sv, full)
+		a.reporter(false).Pushed(ctx, sv, start, time.Now(), rec, err)
 		if err != nil {
 			a.log.Error("push failed", "subvolume", sv.Name, "err", err)
 			failed = err
