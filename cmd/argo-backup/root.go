@@ -67,6 +67,11 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		newKeygenCommand(g),
 		newInitCommand(g),
 		newDemoCommand(g),
+		newDoctorCommand(g),
+		newVerifyCommand(g),
+		newDaemonCommand(g),
+		newStatusCommand(g),
+		newPruneCommand(g),
 	)
 	return root
 }

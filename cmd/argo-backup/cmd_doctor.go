@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/crypto"
+)
+
+// finding is one line of the doctor's report.
+type finding struct {
+	level string // OK, WARN or FAIL
+	what  string
+	fix   string
+}
+
+type doctor struct {
+	a        *app
+	findings []finding
+}
+
+func (d *doctor) ok(format string, args ...any) {
+	d.findings = append(d.findings, finding{"OK", fmt.Sprintf(format, args...), ""})
+}
+func (d *doctor) warn(fix, format string, args ...any) {
+	d.findings = append(d.findings, finding{"WARN", fmt.Sprintf(format, args...), fix})
+}
+func (d *doctor) fail(fix, format string, args ...any) {
+	d.findings = append(d.findings, finding{"FAIL", fmt.Sprintf(format, args...), fix})
+}
+
+func newDoctorCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the set-up: tools, subvolumes, remote, keys",
+		Long: `doctor checks everything a backup depends on and prints one line per
+check: OK, WARN or FAIL with the fix. It writes one small probe object to
+the remote (and deletes it) to prove the remote is writable. It exits 1 if
+any check fails.`,
+		Example: `  sudo argo-backup doctor`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			d := &doctor{a: a}
+			d.run(cmd.Context())
+			return d.report()
+		},
+	}
+}
+
+func (d *doctor) run(ctx context.Context) {
+	d.checkRoot()
+	d.checkTools(ctx)
+	for _, sv := range d.a.cfg.Subvolumes {
+		d.checkSubvolume(sv)
+	}
+	d.checkKeys()
+	d.checkStateDir()
+	d.checkRemote(ctx)
+	d.checkClock()
+}
+
+func (d *doctor) report() error {
+	failed := 0
+	for _, f := range d.findings {
+		line := fmt.Sprintf("%-4s  %s", f.level, f.what)
+		if f.fix != "" {
+			line += ": " + f.fix
+		}
+		fmt.Fprintln(d.a.stdout, line)
+		if f.level == "FAIL" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("doctor: %d check(s) failed", failed)
+	}
+	return nil
+}
+
+func (d *doctor) checkRoot() {
+	if os.Geteuid() == 0 {
+		d.ok("running as root")
+		return
+	}
+	d.fail("run push, restore and the daemon as root (sudo)", "not running as root")
+}
+
+func (d *doctor) checkTools(ctx context.Context) {
+	v, err := btrfs.ProgsVersion(ctx)
+	if err != nil {
+		d.fail("apt-get install btrfs-progs (or your distribution's package)", "btrfs-progs: %v", err)
+		return
+	}
+	k, _ := btrfs.KernelVersion()
+	if btrfs.SupportsProto2(ctx) {
+		d.ok("btrfs-progs %s, kernel %s: send protocol 2 with compressed data", v, k)
+		return
+	}
+	d.warn("btrfs-progs and kernel 6.0 or newer send already-compressed extents as they are, faster and smaller",
+		"btrfs-progs %s, kernel %s: send protocol 1 only", v, k)
+}
+
+func (d *doctor) checkSubvolume(sv SubvolumeConfig) {
+	info, err := btrfs.Info(sv.Path)
+	if err != nil {
+		d.fail("point path at a btrfs subvolume (btrfs subvolume list /)", "subvolume %s: %s: %v", sv.Name, sv.Path, err)
+		return
+	}
+	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
+	d.checkSnapshotDir(sv)
+	if opts := mountOptions(sv.Path); !slices.Contains(opts, "noatime") {
+		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
+			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
+	}
+}
+
+func (d *doctor) checkSnapshotDir(sv SubvolumeConfig) {
+	if sv.SnapshotDir == "" {
+		return
+	}
+	dir := sv.SnapshotDir
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	var a, b unix.Statfs_t
+	if unix.Statfs(sv.Path, &a) != nil || unix.Statfs(dir, &b) != nil || a.Fsid != b.Fsid {
+		d.fail("snapshots must live on the same btrfs as the subvolume", "subvolume %s: snapshot_dir %s is on another filesystem", sv.Name, sv.SnapshotDir)
+		return
+	}
+	d.ok("subvolume %s: snapshot_dir %s on the same filesystem", sv.Name, sv.SnapshotDir)
+}
+
+func (d *doctor) checkKeys() {
+	rs, err := d.a.recipients()
+	if err != nil {
+		d.fail("run argo-backup keygen and put the recipient in the config", "recipients: %v", err)
+		return
+	}
+	d.ok("%d recipient(s)", len(rs))
+	ids, err := crypto.LoadIdentities(d.a.cfg.Identity)
+	if os.IsNotExist(err) {
+		d.warn("fine for a machine that only pushes; keep the identity safe elsewhere for restores",
+			"identity %s not on this machine", d.a.cfg.Identity)
+		return
+	}
+	if err != nil {
+		d.fail("see the message", "identity: %v", err)
+		return
+	}
+	for _, r := range crypto.Recipients(ids) {
+		if slices.Contains(d.a.cfg.Recipients, r) {
+			d.ok("identity %s is private and matches a recipient", d.a.cfg.Identity)
+			return
+		}
+	}
+	d.warn("this identity cannot read the backups this config writes: check recipients",
+		"identity %s matches none of the recipients", d.a.cfg.Identity)
+}
+
+func (d *doctor) checkStateDir() {
+	dir := d.a.cfg.StateDir
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		d.fail("check state_dir", "state_dir %s: %v", d.a.cfg.StateDir, err)
+		return
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	if free < 256<<20 {
+		d.warn("free some space: verify's scratch image and the journals live there", "state_dir %s: only %s free", d.a.cfg.StateDir, humanize.IBytes(free))
+		return
+	}
+	d.ok("state_dir %s: %s free", d.a.cfg.StateDir, humanize.IBytes(free))
+}
+
+func (d *doctor) checkRemote(ctx context.Context) {
+	st, err := d.a.store(ctx)
+	if err != nil {
+		d.fail("check remote and rclone_config", "%v", err)
+		return
+	}
+	probe := fmt.Sprintf("%s/doctor-probe-%d", d.a.cfg.Host, time.Now().UnixNano())
+	if err := st.Put(ctx, probe, []byte("argo-backup doctor probe\n")); err != nil {
+		d.fail("check the remote's credentials and quota", "remote %s is not writable: %v", st, err)
+		return
+	}
+	if err := st.Delete(ctx, probe); err != nil {
+		d.warn("delete "+probe+" by hand", "remote %s: probe object not deleted: %v", st, err)
+		return
+	}
+	d.ok("remote %s reachable and writable", st)
+}
+
+func (d *doctor) checkClock() {
+	now := time.Now()
+	if now.Year() < 2025 {
+		d.fail("set the clock (NTP): snapshot names and retention go by it", "the clock says %s", now.Format(time.RFC3339))
+		return
+	}
+	for _, sv := range d.a.cfg.Subvolumes {
+		recs, _ := d.a.state().Records(d.a.cfg.Host, sv.Name)
+		if n := len(recs); n > 0 && recs[n-1].Created.After(now.Add(5*time.Minute)) {
+			d.fail("set the clock (NTP): the newest backup is from the future", "clock %s is behind the newest backup %s", now.Format(time.RFC3339), recs[n-1].Snapshot)
+			return
+		}
+	}
+	d.ok("clock %s", now.UTC().Format(time.RFC3339))
+}
+
+// mountOptions returns the mount options of the mount holding path.
+func mountOptions(path string) []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	best, opts := "", []string(nil)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		mnt := unescapeOctal(fields[4])
+		if (path == mnt || strings.HasPrefix(path, strings.TrimSuffix(mnt, "/")+"/")) && len(mnt) >= len(best) {
+			best, opts = mnt, strings.Split(fields[5], ",")
+		}
+	}
+	return opts
+}
+
+func unescapeOctal(s string) string {
+	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
+	return r.Replace(s)
+}

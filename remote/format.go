@@ -1,0 +1,54 @@
+package remote
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FormatVersion is the remote layout this package reads and writes
+// (DESIGN.md, "Remote layout").
+const FormatVersion = 1
+
+// MarkerName is the plaintext object that makes a directory an argo-backup
+// repository.
+const MarkerName = "argo-backup.json"
+
+type marker struct {
+	Format  int       `json:"format"`
+	Created time.Time `json:"created"`
+}
+
+// EnsureFormat checks that the store is an argo-backup repository this
+// version understands. With create, a store without a marker becomes one
+// (push does this); without, it is an error (restore, list), since a
+// mistyped remote path would otherwise look like an empty repository.
+func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
+	data, err := s.ReadAll(ctx, MarkerName)
+	switch {
+	case errors.Is(err, ErrNotFound) && create:
+		return s.writeMarker(ctx)
+	case errors.Is(err, ErrNotFound):
+		return fmt.Errorf("no argo-backup repository at %s: push once to create it (or check the remote path)", s)
+	case err != nil:
+		return err
+	}
+	var m marker
+	if err := json.Unmarshal(data, &m); err != nil || m.Format < 1 {
+		return fmt.Errorf("%s/%s is not an argo-backup format marker: remove it or use another remote path", s, MarkerName)
+	}
+	if m.Format > FormatVersion {
+		return fmt.Errorf("the repository at %s has format %d, newer than this argo-backup understands (%d): upgrade argo-backup", s, m.Format, FormatVersion)
+	}
+	return nil
+}
+
+func (s *Store) writeMarker(ctx context.Context) error {
+	data, err := json.Marshal(marker{Format: FormatVersion, Created: time.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, MarkerName, append(data, '\n'))
+}

@@ -1,0 +1,64 @@
+package remote
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEnsureFormat(t *testing.T) {
+	tests := []struct {
+		name    string
+		marker  string // "" for none
+		create  bool
+		wantErr string // "" for success
+	}{
+		{"new repository refused without create", "", false, "no argo-backup repository at "},
+		{"new repository created by push", "", true, ""},
+		{"current format", `{"format":1,"created":"2026-11-26T00:42:00Z"}`, false, ""},
+		{"unknown fields ignored", `{"format":1,"created":"2026-11-26T00:42:00Z","by":"argo-backup 2.0"}`, false, ""},
+		{"newer format refused", `{"format":2,"created":"2030-01-01T00:00:00Z"}`, true, "has format 2, newer than this argo-backup understands (1): upgrade argo-backup"},
+		{"not a marker", `<html>`, true, "is not an argo-backup format marker"},
+	}
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if tt.marker != "" {
+					mustPut(t, s, MarkerName, []byte(tt.marker))
+				} else {
+					_ = s.Delete(t.Context(), MarkerName)
+				}
+				err := s.EnsureFormat(t.Context(), tt.create)
+				switch {
+				case tt.wantErr == "" && err != nil:
+					t.Fatalf("EnsureFormat(%v) = %v", tt.create, err)
+				case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+					t.Fatalf("EnsureFormat(%v) = %v, want an error containing %q", tt.create, err, tt.wantErr)
+				}
+				if tt.wantErr == "" {
+					wantMarker(t, s)
+				}
+			})
+		}
+	})
+}
+
+// wantMarker checks the marker is the plaintext JSON DESIGN.md promises.
+func wantMarker(t *testing.T, s *Store) {
+	t.Helper()
+	data, err := s.ReadAll(t.Context(), MarkerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Format  int    `json:"format"`
+		Created string `json:"created"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("marker %q: %v", data, err)
+	}
+	if _, err := time.Parse(time.RFC3339, m.Created); m.Format != 1 || err != nil {
+		t.Errorf("marker = %s, want format 1 and an RFC 3339 creation time", data)
+	}
+}

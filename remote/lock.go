@@ -1,0 +1,159 @@
+package remote
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// DefaultLockStale is used by Lock when stale is 0: long enough that a
+// slow network cannot make a live holder look dead.
+const DefaultLockStale = 30 * time.Minute
+
+// lockSettle is how long Lock waits after writing its lock before reading
+// it back. Two runs that both found no lock both write one and the later
+// write wins; waiting longer than an upload takes lets the loser see that.
+var lockSettle = 2 * time.Second
+
+// lockFile is the JSON in <host>/locks/<subvol>.lock.
+type lockFile struct {
+	Holder    string    `json:"holder"`
+	Since     time.Time `json:"since"`
+	Heartbeat time.Time `json:"heartbeat"`
+	// Token tells apart two holders with the same name, such as VMs
+	// cloned from one image.
+	Token string `json:"token"`
+}
+
+// LockedError says another run holds a lock.
+type LockedError struct {
+	Name      string // the lock object
+	Holder    string
+	Since     time.Time
+	Heartbeat time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%s is locked by %s since %s (last heartbeat %s); if that run is gone, delete the lock object or wait until it goes stale",
+		e.Name, e.Holder, e.Since.Format(time.RFC3339), e.Heartbeat.Format(time.RFC3339))
+}
+
+// DefaultHolder names this process in a lock: host name and pid.
+func DefaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s pid %d", host, os.Getpid())
+}
+
+// Lock takes the remote lock on host's subvol for a fleet where several
+// machines share one remote, returning a *LockedError if another run
+// holds it. holder names us in that error on the other side ("" means
+// DefaultHolder).
+//
+// While held, the lock's heartbeat is refreshed every stale/4, so a lock
+// whose heartbeat is older than stale belongs to a run that died, and is
+// taken over. release stops the heartbeat and deletes the lock; it returns
+// an error if the lock was taken over meanwhile. ctx bounds the heartbeat
+// as well: when it ends, the lock stops being refreshed.
+func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
+	if holder == "" {
+		holder = DefaultHolder()
+	}
+	if stale <= 0 {
+		stale = DefaultLockStale
+	}
+	name := LockName(host, subvol)
+	cur, err := s.readLock(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return nil, err
+	case time.Since(cur.Heartbeat) < stale:
+		return nil, cur.locked(name)
+	default:
+		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
+	}
+	now := time.Now().UTC()
+	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken()}
+	if err := s.writeLock(ctx, name, mine); err != nil {
+		return nil, err
+	}
+	if err := sleep(ctx, lockSettle); err != nil {
+		return nil, err
+	}
+	if err := s.stillMine(ctx, name, mine.Token); err != nil {
+		return nil, err
+	}
+	hb := s.startHeartbeat(ctx, name, mine, stale/4)
+	return hb.release, nil
+}
+
+func (l *lockFile) locked(name string) *LockedError {
+	return &LockedError{Name: name, Holder: l.Holder, Since: l.Since, Heartbeat: l.Heartbeat}
+}
+
+// readLock reads a lock object. One that does not parse may be caught
+// mid-rewrite (the local backend rewrites in place), so it is read again
+// before being called damaged.
+func (s *Store) readLock(ctx context.Context, name string) (*lockFile, error) {
+	var parseErr error
+	for range 3 {
+		data, err := s.ReadAll(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		var l lockFile
+		if parseErr = json.Unmarshal(data, &l); parseErr == nil {
+			return &l, nil
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("lock %s on %s is unreadable (%v): delete it if no argo-backup is writing there", name, s, parseErr)
+}
+
+func (s *Store) writeLock(ctx context.Context, name string, l lockFile) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, name, data)
+}
+
+// stillMine returns a *LockedError unless the lock holds token.
+func (s *Store) stillMine(ctx context.Context, name, token string) error {
+	cur, err := s.readLock(ctx, name)
+	if err != nil {
+		return err
+	}
+	if cur.Token != token {
+		return cur.locked(name)
+	}
+	return nil
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,97 @@
+package remote
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockRefusesASecondHolderUntilReleased(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		release := mustLock(t, s, "build-host pid 1", time.Hour)
+
+		_, err := s.Lock(t.Context(), "h", "home", "desktop pid 2", time.Hour)
+		var locked *LockedError
+		if !errors.As(err, &locked) || locked.Holder != "build-host pid 1" {
+			t.Fatalf("second Lock = %v, want a *LockedError naming build-host pid 1", err)
+		}
+		if !strings.Contains(err.Error(), "build-host pid 1") {
+			t.Errorf("error %q does not name the holder", err)
+		}
+
+		if err := release(t.Context()); err != nil {
+			t.Fatalf("release: %v", err)
+		}
+		wantNames(t, s, "h/locks")
+		mustLock(t, s, "desktop pid 2", time.Hour)
+	})
+}
+
+func TestLockTakesOverAStaleLock(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		dead := time.Now().Add(-2 * time.Hour).UTC()
+		writeLockObject(t, s, lockFile{Holder: "crashed pid 1", Since: dead, Heartbeat: dead, Token: "old"})
+
+		mustLock(t, s, "desktop pid 2", time.Hour)
+
+		_, err := s.Lock(t.Context(), "h", "home", "third pid 3", time.Hour)
+		var locked *LockedError
+		if !errors.As(err, &locked) || locked.Holder != "desktop pid 2" {
+			t.Fatalf("Lock after takeover = %v, want a *LockedError naming the new holder", err)
+		}
+	})
+}
+
+func TestLockHeartbeatKeepsALongRunFresh(t *testing.T) {
+	s := openStore(t, remotes[0].spec(t))
+	const stale = 400 * time.Millisecond
+	mustLock(t, s, "long run", stale)
+	time.Sleep(3 * stale)
+	_, err := s.Lock(t.Context(), "h", "home", "other", stale)
+	var locked *LockedError
+	if !errors.As(err, &locked) {
+		t.Fatalf("Lock of a lock held for 3x stale = %v, want a *LockedError", err)
+	}
+}
+
+func TestReleaseOfALockTakenOverFails(t *testing.T) {
+	s := openStore(t, remotes[0].spec(t))
+	ctx := t.Context()
+	release, err := s.Lock(ctx, "h", "home", "slow run", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	writeLockObject(t, s, lockFile{Holder: "usurper", Since: now, Heartbeat: now, Token: "theirs"})
+
+	var locked *LockedError
+	if err := release(ctx); !errors.As(err, &locked) || locked.Holder != "usurper" {
+		t.Fatalf("release = %v, want a *LockedError naming the usurper", err)
+	}
+	if _, err := s.Stat(ctx, LockName("h", "home")); err != nil {
+		t.Errorf("release deleted a lock that was not its own: %v", err)
+	}
+}
+
+// mustLock locks h/home as holder and releases the lock when the test ends.
+func mustLock(t *testing.T, s *Store, holder string, stale time.Duration) func(context.Context) error {
+	t.Helper()
+	release, err := s.Lock(t.Context(), "h", "home", holder, stale)
+	if err != nil {
+		t.Fatalf("Lock as %s: %v", holder, err)
+	}
+	t.Cleanup(func() { _ = release(context.Background()) })
+	return release
+}
+
+func writeLockObject(t *testing.T, s *Store, l lockFile) {
+	t.Helper()
+	data, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, LockName("h", "home"), data)
+}

@@ -1,0 +1,67 @@
+package remote
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/rclone/rclone/fs"
+)
+
+// rcloneLevel is the least severe rclone record that reaches the program's
+// log. Warnings by default: rclone's notices are per-request chatter that
+// would drown a daemon's log.
+var rcloneLevel = func() *slog.LevelVar {
+	v := new(slog.LevelVar)
+	v.Set(slog.LevelWarn)
+	return v
+}()
+
+// SetLogLevel sets how chatty rclone is in the program's log:
+// slog.LevelDebug shows every HTTP retry, slog.LevelWarn (the default) only
+// what needs attention.
+func SetLogLevel(level slog.Level) {
+	rcloneLevel.Set(level)
+	ci := fs.GetConfig(context.Background())
+	switch {
+	case level <= slog.LevelDebug:
+		ci.LogLevel = fs.LogLevelDebug
+	case level <= slog.LevelInfo:
+		ci.LogLevel = fs.LogLevelInfo
+	default:
+		ci.LogLevel = fs.LogLevelNotice
+	}
+}
+
+// slogForwarder is the slog.Handler given to rclone. It hands each record
+// to whatever slog.Default is when the record arrives, so a program that
+// installs its own handler after this package's init still gets rclone's
+// records, tagged component=rclone.
+type slogForwarder struct {
+	// derive replays WithAttrs/WithGroup calls on the current default handler.
+	derive func(slog.Handler) slog.Handler
+}
+
+func newSlogForwarder() *slogForwarder {
+	return &slogForwarder{derive: func(h slog.Handler) slog.Handler {
+		return h.WithAttrs([]slog.Attr{slog.String("component", "rclone")})
+	}}
+}
+
+func (h *slogForwarder) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= rcloneLevel.Level() && slog.Default().Handler().Enabled(ctx, level)
+}
+
+func (h *slogForwarder) Handle(ctx context.Context, r slog.Record) error {
+	if !h.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.derive(slog.Default().Handler()).Handle(ctx, r)
+}
+
+func (h *slogForwarder) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &slogForwarder{derive: func(d slog.Handler) slog.Handler { return h.derive(d).WithAttrs(attrs) }}
+}
+
+func (h *slogForwarder) WithGroup(name string) slog.Handler {
+	return &slogForwarder{derive: func(d slog.Handler) slog.Handler { return h.derive(d).WithGroup(name) }}
+}

@@ -1,0 +1,200 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/config"
+	"github.com/rclone/rclone/fs/config/configmap"
+	"github.com/rclone/rclone/fs/fspath"
+)
+
+// Options tune how a Store talks to its remote.
+type Options struct {
+	// RcloneConfig is the rclone.conf that named remotes come from;
+	// "" means rclone's usual one (~/.config/rclone/rclone.conf).
+	RcloneConfig string
+	// Retries is how many times a failed upload is retried from memory,
+	// and how many times a download reopens after a dropped connection.
+	// 0 means 5.
+	Retries int
+	// RetryDelay is the first pause between retries; it doubles on each
+	// retry up to a minute. 0 means one second.
+	RetryDelay time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Retries <= 0 {
+		o.Retries = 5
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = time.Second
+	}
+	return o
+}
+
+// Open connects to the remote named by spec, which is one of
+//
+//	name:path                  a remote from rclone.conf
+//	:backend,opt=value:path    an rclone connection string
+//	/absolute/directory        a local directory, created if missing
+//
+// rclone.conf is read only for the first form. Google Drive remotes delete
+// for good (use_trash=false) unless rclone.conf sets use_trash: trashed
+// parts would still count against the user's quota.
+func Open(ctx context.Context, spec string, o Options) (*Store, error) {
+	b, err := resolve(spec, o.RcloneConfig)
+	if err != nil {
+		return nil, err
+	}
+	f, err := b.info.NewFs(ctx, b.name, b.root, b.config)
+	if errors.Is(err, fs.ErrorIsFile) {
+		return nil, fmt.Errorf("remote %s: the path is a file, not a directory", b.display)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening remote %s: %w", b.display, err)
+	}
+	return newStore(f, b.display, b.info.Name, o), nil
+}
+
+// backend is everything rclone needs to make an Fs, decided before any
+// network traffic.
+type backend struct {
+	info    *fs.RegInfo
+	name    string // rclone's name for the remote: config section or ":type"
+	root    string
+	config  *configmap.Map
+	display string // spec with secrets redacted, for messages
+}
+
+func resolve(spec, rcloneConf string) (*backend, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("no remote given: set remote to an rclone remote (name:path) or an absolute directory")
+	}
+	if filepath.IsAbs(spec) {
+		return localBackend(spec)
+	}
+	parsed, err := fspath.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("remote %q: %w", spec, err)
+	}
+	switch {
+	case parsed.Name == "":
+		return nil, fmt.Errorf("remote %q: a local directory must be an absolute path", spec)
+	case strings.HasPrefix(parsed.Name, ":"):
+		return connectionStringBackend(parsed)
+	default:
+		return namedBackend(parsed, rcloneConf)
+	}
+}
+
+func localBackend(dir string) (*backend, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating local remote: %w", err)
+	}
+	ri, err := fs.Find("local")
+	if err != nil {
+		return nil, err
+	}
+	return &backend{
+		info:    ri,
+		name:    "local",
+		root:    dir,
+		config:  fs.ConfigMap(ri.Prefix, ri.Options, "", nil),
+		display: dir,
+	}, nil
+}
+
+// connectionStringBackend builds ":type,opt=value:path" without reading
+// rclone.conf, so a broken rclone.conf cannot get in the way.
+func connectionStringBackend(p fspath.Parsed) (*backend, error) {
+	ri, err := findBackend(p.Name[1:])
+	if err != nil {
+		return nil, err
+	}
+	m := fs.ConfigMap(ri.Prefix, ri.Options, "", p.Config)
+	deleteForGood(ri, m)
+	return &backend{info: ri, name: p.Name, root: p.Path, config: m, display: redact(ri, p)}, nil
+}
+
+func namedBackend(p fspath.Parsed, rcloneConf string) (*backend, error) {
+	confMu.Lock()
+	defer confMu.Unlock()
+	path, err := installRcloneConf(rcloneConf)
+	if err != nil {
+		return nil, err
+	}
+	if !config.LoadedData().HasSection(p.Name) {
+		return nil, fmt.Errorf("unknown rclone remote %q: not in %s (run rclone config, or set rclone_config)", p.Name, path)
+	}
+	typ, _ := config.FileGetValue(p.Name, "type")
+	if typ == "" {
+		return nil, fmt.Errorf("rclone remote %q in %s has no type (run rclone config)", p.Name, path)
+	}
+	ri, err := findBackend(typ)
+	if err != nil {
+		return nil, fmt.Errorf("rclone remote %q: %w", p.Name, err)
+	}
+	m := fs.ConfigMap(ri.Prefix, ri.Options, p.Name, p.Config)
+	deleteForGood(ri, m)
+	return &backend{info: ri, name: p.Name, root: p.Path, config: m, display: redact(ri, p)}, nil
+}
+
+// shipped lists the backends imported in backends.go, for error messages.
+var shipped = []string{"b2", "drive", "local", "s3", "sftp", "webdav"}
+
+func findBackend(typ string) (*fs.RegInfo, error) {
+	ri, err := fs.Find(typ)
+	if err != nil || !slices.Contains(shipped, ri.Name) {
+		return nil, fmt.Errorf("rclone backend %q is not built into argo-backup (it has %s)", typ, strings.Join(shipped, ", "))
+	}
+	return ri, nil
+}
+
+// deleteForGood turns Drive's trash off unless the user chose use_trash in
+// rclone.conf, the connection string or the environment. Trashed files
+// still count against the quota, and emptying the trash (CleanUp) would
+// empty the user's whole Drive trash, not just ours.
+func deleteForGood(ri *fs.RegInfo, m *configmap.Map) {
+	if ri.Name != "drive" {
+		return
+	}
+	if _, chosen := m.GetPriority("use_trash", configmap.PriorityConfig); chosen {
+		return
+	}
+	m.AddGetter(configmap.Simple{"use_trash": "false"}, configmap.PriorityNormal)
+}
+
+// redact renders a spec for messages and logs without the secrets a
+// connection string may carry (keys, passwords, tokens).
+func redact(ri *fs.RegInfo, p fspath.Parsed) string {
+	if len(p.Config) == 0 {
+		return p.Name + ":" + p.Path
+	}
+	keys := make([]string, 0, len(p.Config))
+	for k := range p.Config {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(p.Name)
+	for _, k := range keys {
+		v := p.Config[k]
+		if opt := ri.Options.Get(k); opt == nil || opt.IsPassword || opt.Sensitive {
+			v = "***"
+		}
+		if strings.ContainsAny(v, ",:'\"") {
+			v = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		}
+		fmt.Fprintf(&b, ",%s=%s", k, v)
+	}
+	return b.String() + ":" + p.Path
+}

@@ -1,0 +1,114 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/hash"
+	"github.com/rclone/rclone/fs/object"
+)
+
+// verifyHashes are the hashes Put hands to the backend and checks after
+// the upload, strongest first; every shipped backend keeps one of them,
+// except webdav, which keeps none.
+var verifyHashes = []hash.Type{hash.SHA256, hash.SHA1, hash.MD5}
+
+// Put stores data as name, replacing any object of that name, and checks
+// what the remote then holds: the size always, the content too where the
+// backend keeps one of our hashes. Failures are retried from data, with
+// backoff, up to Options.Retries times.
+//
+// An existing object is updated rather than uploaded again, because Drive
+// would otherwise keep both under the same name.
+func (s *Store) Put(ctx context.Context, name string, data []byte) error {
+	sums := s.sums(data)
+	err := s.retry(ctx, "upload "+name, func() error {
+		return s.putOnce(ctx, name, data, sums)
+	})
+	if err != nil {
+		return fmt.Errorf("uploading %s to %s: %w", name, s, err)
+	}
+	return nil
+}
+
+func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {
+	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
+	old, err := s.f.NewObject(ctx, name)
+	switch {
+	case err == nil:
+		err = old.Update(ctx, bytes.NewReader(data), src)
+	case isNotFound(err):
+		_, err = s.f.Put(ctx, bytes.NewReader(data), src)
+	}
+	if err != nil {
+		return err
+	}
+	return s.verify(ctx, name, int64(len(data)), sums)
+}
+
+// sums computes the hashes Put gives the backend: the strongest one it
+// keeps, for verify, and MD5 too where it keeps that, since S3 checks an
+// upload against its Content-MD5.
+func (s *Store) sums(data []byte) map[hash.Type]string {
+	var set hash.Set
+	for _, t := range verifyHashes {
+		if s.f.Hashes().Contains(t) && (set.Count() == 0 || t == hash.MD5) {
+			set.Add(t)
+		}
+	}
+	mh, err := hash.NewMultiHasherTypes(set)
+	if err != nil { // only for unknown types, which verifyHashes are not
+		panic(err)
+	}
+	_, _ = mh.Write(data)
+	return mh.Sums()
+}
+
+// verify reads back what the remote holds under name. One matching hash is
+// proof enough; a backend that has none of ours gets only the size check.
+func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) error {
+	o, err := s.f.NewObject(ctx, name)
+	if err != nil {
+		return fmt.Errorf("reading back after upload: %w", err)
+	}
+	if o.Size() != size {
+		return &MismatchError{Name: name, What: "size", Want: fmt.Sprint(size), Got: fmt.Sprint(o.Size())}
+	}
+	for _, t := range verifyHashes {
+		want, ok := sums[t]
+		if !ok {
+			continue
+		}
+		got, err := o.Hash(ctx, t)
+		if err != nil {
+			return fmt.Errorf("reading back %s after upload: %w", t, err)
+		}
+		if got == "" {
+			continue // e.g. an S3 multipart upload has no md5
+		}
+		if !strings.EqualFold(got, want) {
+			return &MismatchError{Name: name, What: t.String(), Want: want, Got: got}
+		}
+		return nil
+	}
+	return nil
+}
+
+// MismatchError says the remote holds something other than what was
+// uploaded.
+type MismatchError struct {
+	Name, What, Want, Got string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s holds %s %s after upload, want %s", e.Name, e.What, e.Got, e.Want)
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, fs.ErrorObjectNotFound) || errors.Is(err, fs.ErrorDirNotFound)
+}

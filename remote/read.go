@@ -1,0 +1,62 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/rclone/rclone/fs/operations"
+)
+
+// Open streams the object name. A connection that drops mid-object is
+// reopened at the offset reached, up to Options.Retries times, so one
+// network hiccup does not fail a restore of a 100 GB chain. A stream that
+// ends short of the object's size is an error, never a silent EOF.
+func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	o, err := s.f.NewObject(ctx, name)
+	if err != nil {
+		return nil, s.wrap("opening", name, err)
+	}
+	r, err := operations.NewReOpen(ctx, o, s.opt.Retries+1)
+	if err != nil {
+		return nil, s.wrap("opening", name, err)
+	}
+	return &sizedReader{r: r, want: o.Size(), name: name, s: s}, nil
+}
+
+// ReadAll reads the whole object name into memory: for records, locks and
+// the format marker, not parts.
+func (s *Store) ReadAll(ctx context.Context, name string) ([]byte, error) {
+	r, err := s.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// sizedReader turns an early EOF into io.ErrUnexpectedEOF, names the
+// object in read errors, and never returns bytes past the known size.
+type sizedReader struct {
+	r    io.ReadCloser
+	want int64
+	got  int64
+	name string
+	s    *Store
+}
+
+func (r *sizedReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.got += int64(n)
+	switch {
+	case r.want >= 0 && r.got > r.want:
+		return n, r.s.wrap("reading", r.name, fmt.Errorf("object is longer than its listed size %d", r.want))
+	case err == io.EOF && r.want >= 0 && r.got < r.want:
+		return n, r.s.wrap("reading", r.name, fmt.Errorf("stream ended after %d of %d bytes: %w", r.got, r.want, io.ErrUnexpectedEOF))
+	case err != nil && err != io.EOF:
+		return n, r.s.wrap("reading", r.name, err)
+	}
+	return n, err
+}
+
+func (r *sizedReader) Close() error { return r.r.Close() }

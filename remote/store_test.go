@@ -1,0 +1,207 @@
+package remote
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"io"
+	"slices"
+	"testing"
+)
+
+func TestPutReadsBackWhatWasStored(t *testing.T) {
+	sizes := []struct {
+		name string
+		n    int
+	}{
+		{"empty", 0},
+		{"one byte", 1},
+		{"a part", 3<<20 + 17},
+	}
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		for _, size := range sizes {
+			t.Run(size.name, func(t *testing.T) {
+				data := randomBytes(t, size.n)
+				name := PartName("host", "home", "home.20261126T004200Z", 0)
+				mustPut(t, s, name, data)
+				wantContent(t, s, name, data)
+				e, err := s.Stat(t.Context(), name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Name != name || e.Size != int64(size.n) {
+					t.Errorf("Stat = %q, %d bytes; want %q, %d bytes", e.Name, e.Size, name, size.n)
+				}
+			})
+		}
+	})
+}
+
+func TestPutReplacesAnObjectOfTheSameName(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		first, second := randomBytes(t, 1000), randomBytes(t, 500)
+		mustPut(t, s, "h/locks/home.lock", first)
+		mustPut(t, s, "h/locks/home.lock", second)
+		wantContent(t, s, "h/locks/home.lock", second)
+		wantNames(t, s, "", "h/locks/home.lock")
+	})
+}
+
+func TestStatReportsTheBackendsMD5(t *testing.T) {
+	data := []byte("the record")
+	sum := md5.Sum(data)
+	tests := []struct {
+		name    string
+		spec    func(testing.TB) string
+		wantMD5 string
+	}{
+		// S3 lists its md5 (the ETag); local would have to read the file.
+		{"s3", remotes[1].spec, hex.EncodeToString(sum[:])},
+		{"local", remotes[0].spec, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, tt.spec(t))
+			mustPut(t, s, "r", data)
+			e, err := s.Stat(t.Context(), "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.MD5 != tt.wantMD5 {
+				t.Errorf("Stat MD5 = %q, want %q", e.MD5, tt.wantMD5)
+			}
+		})
+	}
+}
+
+func TestListIsRecursiveFilesOnlyAndRelativeToTheRoot(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		for _, name := range []string{MarkerName, "h/home/s1/part-000001.zst.age", "h/home/s1/part-000000.zst.age", "h/root/s2/record.json.age", "keys/h.identity.age"} {
+			mustPut(t, s, name, []byte(name))
+		}
+		tests := []struct {
+			dir  string
+			want []string
+		}{
+			{"", []string{MarkerName, "h/home/s1/part-000000.zst.age", "h/home/s1/part-000001.zst.age", "h/root/s2/record.json.age", "keys/h.identity.age"}},
+			{"h/home", []string{"h/home/s1/part-000000.zst.age", "h/home/s1/part-000001.zst.age"}},
+			{"h/root/", []string{"h/root/s2/record.json.age"}},
+			{"nobody", nil},
+		}
+		for _, tt := range tests {
+			wantNames(t, s, tt.dir, tt.want...)
+		}
+	})
+}
+
+func wantNames(t *testing.T, s *Store, dir string, want ...string) {
+	t.Helper()
+	entries, err := s.List(t.Context(), dir)
+	if err != nil {
+		t.Fatalf("List(%q): %v", dir, err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("List(%q) = %q, want %q", dir, got, want)
+	}
+}
+
+func TestMissingObjectsAreErrNotFound(t *testing.T) {
+	ops := []struct {
+		name string
+		do   func(ctx context.Context, s *Store, name string) error
+	}{
+		{"Stat", func(ctx context.Context, s *Store, name string) error { _, err := s.Stat(ctx, name); return err }},
+		{"ReadAll", func(ctx context.Context, s *Store, name string) error { _, err := s.ReadAll(ctx, name); return err }},
+		{"Open", func(ctx context.Context, s *Store, name string) error { _, err := s.Open(ctx, name); return err }},
+		{"Delete", func(ctx context.Context, s *Store, name string) error { return s.Delete(ctx, name) }},
+	}
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		mustPut(t, s, "h/home/s1/part-000000.zst.age", []byte("x"))
+		for _, op := range ops {
+			for _, name := range []string{"h/home/s1/record.json.age", "no/such/dir/record.json.age"} {
+				err := op.do(t.Context(), s, name)
+				if !errors.Is(err, ErrNotFound) {
+					t.Errorf("%s(%s) = %v, want ErrNotFound", op.name, name, err)
+				}
+			}
+		}
+	})
+}
+
+func TestDeleteRemovesOnlyThatObject(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		mustPut(t, s, "h/home/s1/part-000000.zst.age", []byte("part"))
+		mustPut(t, s, "h/home/s1/record.json.age", []byte("record"))
+		if err := s.Delete(t.Context(), "h/home/s1/part-000000.zst.age"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Stat(t.Context(), "h/home/s1/part-000000.zst.age"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Stat after Delete = %v, want ErrNotFound", err)
+		}
+		wantNames(t, s, "", "h/home/s1/record.json.age")
+	})
+}
+
+func TestOpenStreamsTheObject(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		data := randomBytes(t, 1<<20)
+		mustPut(t, s, "p", data)
+		r, err := s.Open(t.Context(), "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		half := make([]byte, len(data)/2)
+		if _, err := io.ReadFull(r, half); err != nil {
+			t.Fatal(err)
+		}
+		rest, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := append(half, rest...); string(got) != string(data) {
+			t.Errorf("Open streamed %d bytes that differ from the %d stored", len(got), len(data))
+		}
+	})
+}
+
+func TestDuplicates(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  []string
+	}{
+		{nil, nil},
+		{[]string{"a", "b"}, nil},
+		{[]string{"b", "a", "b", "c", "a", "b"}, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		var entries []Entry
+		for _, n := range tt.names {
+			entries = append(entries, Entry{Name: n})
+		}
+		if got := Duplicates(entries); !slices.Equal(got, tt.want) {
+			t.Errorf("Duplicates(%q) = %q, want %q", tt.names, got, tt.want)
+		}
+	}
+}
+
+func TestListReportsNamesStoredTwice(t *testing.T) {
+	s := openStore(t, remotes[0].spec(t))
+	mustPut(t, s, "h/home/s1/part-000000.zst.age", []byte("a"))
+	mustPut(t, s, "h/home/s1/record.json.age", []byte("b"))
+	s.f = doubledListing{s.f}
+
+	entries, err := s.List(t.Context(), "")
+	var dup *DuplicatesError
+	if !errors.As(err, &dup) || !slices.Equal(dup.Names, []string{"h/home/s1/part-000000.zst.age", "h/home/s1/record.json.age"}) {
+		t.Fatalf("List = %v, want a *DuplicatesError naming both objects", err)
+	}
+	if len(entries) != 4 {
+		t.Errorf("List returned %d entries, want all 4 copies", len(entries))
+	}
+}
