@@ -123,7 +123,7 @@ func (d *doctor) checkSubvolume(sv SubvolumeConfig) {
 	}
 	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
 	d.checkSnapshotDir(sv)
-	if opts := mountOptions(sv.Path); !slices.Contains(opts, "noatime") {
+	if opts := mountOf(sv.Path).options; !slices.Contains(opts, "noatime") {
 		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
 			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
 	}
@@ -133,19 +133,24 @@ func (d *doctor) checkSnapshotDir(sv SubvolumeConfig) {
 	if sv.SnapshotDir == "" {
 		return
 	}
-	dir := sv.SnapshotDir
-	for {
-		if _, err := os.Stat(dir); err == nil {
-			break
-		}
-		dir = filepath.Dir(dir)
-	}
-	var a, b unix.Statfs_t
-	if unix.Statfs(sv.Path, &a) != nil || unix.Statfs(dir, &b) != nil || a.Fsid != b.Fsid {
+	dir := existingParent(sv.SnapshotDir)
+	// statfs's fsid and st_dev differ per subvolume on btrfs; the mounted
+	// device does not.
+	src, dst := mountOf(sv.Path), mountOf(dir)
+	if src.source == "" || src.source != dst.source || dst.fstype != "btrfs" {
 		d.fail("snapshots must live on the same btrfs as the subvolume", "subvolume %s: snapshot_dir %s is on another filesystem", sv.Name, sv.SnapshotDir)
 		return
 	}
 	d.ok("subvolume %s: snapshot_dir %s on the same filesystem", sv.Name, sv.SnapshotDir)
+}
+
+func existingParent(dir string) string {
+	for {
+		if _, err := os.Stat(dir); err == nil || dir == filepath.Dir(dir) {
+			return dir
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 func (d *doctor) checkKeys() {
@@ -176,13 +181,7 @@ func (d *doctor) checkKeys() {
 }
 
 func (d *doctor) checkStateDir() {
-	dir := d.a.cfg.StateDir
-	for {
-		if _, err := os.Stat(dir); err == nil {
-			break
-		}
-		dir = filepath.Dir(dir)
-	}
+	dir := existingParent(d.a.cfg.StateDir)
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		d.fail("check state_dir", "state_dir %s: %v", d.a.cfg.StateDir, err)
@@ -230,26 +229,33 @@ func (d *doctor) checkClock() {
 	d.ok("clock %s", now.UTC().Format(time.RFC3339))
 }
 
-// mountOptions returns the mount options of the mount holding path.
-func mountOptions(path string) []string {
+// mount is a line of /proc/self/mountinfo.
+type mount struct {
+	dir, fstype, source string
+	options             []string
+}
+
+// mountOf returns the mount holding path.
+func mountOf(path string) mount {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return nil
+		return mount{}
 	}
 	defer f.Close()
-	best, opts := "", []string(nil)
+	var best mount
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 {
+		before, after, ok := strings.Cut(sc.Text(), " - ")
+		fields, tail := strings.Fields(before), strings.Fields(after)
+		if !ok || len(fields) < 6 || len(tail) < 2 {
 			continue
 		}
-		mnt := unescapeOctal(fields[4])
-		if (path == mnt || strings.HasPrefix(path, strings.TrimSuffix(mnt, "/")+"/")) && len(mnt) >= len(best) {
-			best, opts = mnt, strings.Split(fields[5], ",")
+		dir := unescapeOctal(fields[4])
+		if (path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")) && len(dir) >= len(best.dir) {
+			best = mount{dir: dir, fstype: tail[0], source: tail[1], options: strings.Split(fields[5], ",")}
 		}
 	}
-	return opts
+	return best
 }
 
 func unescapeOctal(s string) string {
