@@ -164,3 +164,19 @@ func (m *machine) unknownRemoteConfig() string {
 	}
 	return m.writeConfigRemote("rc.yaml", m.home, "nosuch:backups", "rclone_config: "+conf+"\n")
 }
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,6 +20,7 @@ type listFlags struct {
 	host     string
 	identity string
 	local    bool
+	allHosts bool
 }
 
 func newListCommand(g *globals) *cobra.Command {
@@ -33,7 +34,8 @@ with the identity; without one (a machine that only pushes) it lists this
 host's own record copies from state_dir.`,
 		Example: `  argo-backup list
   argo-backup list home --json
-  argo-backup list --host desktop --identity /media/usb/identity.txt`,
+  argo-backup list --host desktop --identity /media/usb/identity.txt
+  argo-backup list --all-hosts`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
@@ -47,11 +49,15 @@ host's own record copies from state_dir.`,
 	fl.BoolVar(&f.json, "json", false, "print JSON (the records) for scripts")
 	fl.StringVar(&f.host, "host", "", "list another host's backups, e.g. --host desktop")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity ~/identity.txt")
+	fl.BoolVar(&f.allHosts, "all-hosts", false, "the fleet view: the newest backup of every host and subvolume on the remote")
 	fl.BoolVar(&f.local, "local", false, "list this host's record copies in state_dir, without the remote or an identity")
 	return cmd
 }
 
 func (a *app) list(ctx context.Context, args []string, f listFlags) error {
+	if f.allHosts {
+		return a.listFleet(ctx, f)
+	}
 	host := f.host
 	if host == "" {
 		host = a.cfg.Host
