@@ -1,96 +1,67 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	"github.com/dustin/go-humanize"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 )
 
-// termProgress draws one status line per snapshot on a terminal: bytes,
-// rate and, when the total is known, percent and ETA. It implements
+// termBars draws a bar per snapshot on a terminal: bytes, rate and, when the
+// total is known (restore, verify), percent and ETA. A push does not know
+// its stream's size in advance, so its bar counts up. It implements
 // backup.Progress and restore.Progress.
-type termProgress struct {
-	w     io.Writer
-	mu    sync.Mutex
-	name  string
-	total int64
-	done  atomic.Int64
-	start time.Time
-	stop  chan struct{}
-	wg    sync.WaitGroup
+type termBars struct {
+	w   io.Writer
+	mu  sync.Mutex
+	p   *mpb.Progress
+	bar *mpb.Bar
 }
 
-func newTermProgress(w io.Writer) *termProgress { return &termProgress{w: w} }
+func newTermBars(w io.Writer) *termBars { return &termBars{w: w} }
 
-func (p *termProgress) Start(name string, total int64) {
-	p.mu.Lock()
-	p.name, p.total, p.start = name, total, time.Now()
-	p.done.Store(0)
-	p.stop = make(chan struct{})
-	p.mu.Unlock()
-	p.wg.Add(1)
-	go p.loop(p.stop)
-}
-
-func (p *termProgress) Add(n int64) { p.done.Add(n) }
-
-func (p *termProgress) Finish() {
-	p.mu.Lock()
-	stop := p.stop
-	p.stop = nil
-	p.mu.Unlock()
-	if stop == nil {
+func (t *termBars) Start(name string, total int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p = mpb.New(mpb.WithOutput(t.w), mpb.WithWidth(32))
+	speed := decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)
+	if total <= 0 {
+		t.bar = t.p.New(0, mpb.SpinnerStyle(),
+			mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Current(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)),
+			mpb.AppendDecorators(speed))
 		return
 	}
-	close(stop)
-	p.wg.Wait()
-	p.draw()
-	fmt.Fprintln(p.w)
+	t.bar = t.p.New(total, mpb.BarStyle(),
+		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Counters(decor.SizeB1024(0), "% .1f / % .1f", decor.WCSyncSpace)),
+		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), speed, decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
 }
 
-func (p *termProgress) loop(stop chan struct{}) {
-	defer p.wg.Done()
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			p.draw()
-		}
+func (t *termBars) Add(n int64) {
+	t.mu.Lock()
+	bar := t.bar
+	t.mu.Unlock()
+	if bar != nil {
+		bar.IncrInt64(n)
 	}
 }
 
-func (p *termProgress) draw() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	done := p.done.Load()
-	elapsed := time.Since(p.start).Seconds()
-	rate := 0.0
-	if elapsed > 0 {
-		rate = float64(done) / elapsed
+func (t *termBars) Finish() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bar == nil {
+		return
 	}
-	line := fmt.Sprintf("%s  %s  %s/s", p.name, humanize.IBytes(uint64(done)), humanize.IBytes(uint64(rate)))
-	if p.total > 0 {
-		pct := 100 * float64(done) / float64(p.total)
-		eta := "-"
-		if rate > 0 && done < p.total {
-			eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
-		}
-		line = fmt.Sprintf("%s  %s / %s  %3.0f%%  %s/s  ETA %s", p.name, humanize.IBytes(uint64(done)),
-			humanize.IBytes(uint64(p.total)), pct, humanize.IBytes(uint64(rate)), eta)
-	}
-	fmt.Fprintf(p.w, "\r\033[K%s", line)
+	t.bar.SetTotal(-1, true) // complete at whatever was counted
+	t.p.Wait()
+	t.bar, t.p = nil, nil
 }
 
-func (a *app) progress() *termProgress {
+// progress returns bars when stderr is a terminal and --quiet is not given;
+// otherwise nil, and the logs tell the story.
+func (a *app) progress() *termBars {
 	if !a.interactive() {
 		return nil
 	}
-	return newTermProgress(a.stderr)
+	return newTermBars(a.stderr)
 }
