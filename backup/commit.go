@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -28,7 +27,7 @@ func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, paren
 	}
 	if j.Stream == nil || !p.allStored(ctx, sv, j) {
 		p.progress().Start(j.Snapshot, -1)
-		sum, parts, err := p.storeStream(ctx, sv, j, filepath.Join(sv.SnapshotDir, j.Snapshot), p.sendOptions(sv, j))
+		sum, parts, err := p.storeStream(ctx, sv, j, sv.snapshotPath(j.Snapshot), p.sendOptions(sv, j))
 		p.progress().Finish()
 		if err != nil {
 			return nil, err

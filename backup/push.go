@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
+	"os"
 	"runtime"
 	"slices"
 	"time"
@@ -35,6 +35,10 @@ type Pusher struct {
 	Log              *slog.Logger
 	Progress         Progress
 	Now              func() time.Time
+	// RemoteRecords opens the remote's records for reading, to rebuild a
+	// lost state_dir (rebuild.go); it fails, saying why, on a machine
+	// without an identity. nil: never rebuild.
+	RemoteRecords func(ctx context.Context) (RecordReader, error)
 }
 
 // Progress receives the bytes of the send stream as they pass. Start is
@@ -92,6 +96,10 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		return nil, err
 	}
 	defer unlock()
+	p = p.withTestPause()
+	if err := p.rebuildState(ctx, sv); err != nil {
+		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
+	}
 	if err := p.resume(ctx, sv); err != nil {
 		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
 	}
@@ -108,10 +116,13 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		return nil, err
 	}
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
-	name, _, err := takeSnapshot(ctx, sv, now)
+	p.warnParentGone(sv, committed, local, parent, full)
+	pauseForTest(ctx, pauseBeforeSnapshot)
+	name, err := p.snapshot(ctx, sv, committed, now)
 	if err != nil {
 		return nil, err
 	}
+	pauseForTest(ctx, pauseAfterSnapshot)
 	j := newJournal(p.State, p.Host, sv.Name, name, parentName(parent),
 		p.SendCompressed && btrfs.SupportsProto2(ctx), p.PartSize, now)
 	if err := j.save(); err != nil {
@@ -132,6 +143,11 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 // snapshot and the journal, so that the next push resumes where this one
 // stopped.
 func (p *Pusher) failed(ctx context.Context, sv Subvolume, j *pushJournal, err error) error {
+	if _, serr := os.Lstat(sv.snapshotPath(j.Snapshot)); errors.Is(serr, os.ErrNotExist) && j.Record == nil {
+		p.discard(ctx, sv, j, "its snapshot was deleted")
+		return fmt.Errorf("push %s: snapshot %s was deleted while it was being backed up (by hand, or by another tool?): "+
+			"nothing was committed, and the next push starts over with a new snapshot", sv.Name, j.Snapshot)
+	}
 	if errors.Is(err, errDamagedStream) || errors.Is(err, errParentMismatch) {
 		p.discard(ctx, sv, j, err.Error())
 	} else {
@@ -186,7 +202,17 @@ func kind(parent *manifest.Record) string {
 func (p *Pusher) sendOptions(sv Subvolume, j *pushJournal) btrfs.SendOptions {
 	o := btrfs.SendOptions{Proto2Compressed: j.Proto2}
 	if j.Parent != "" {
-		o.Parent = filepath.Join(sv.SnapshotDir, j.Parent)
+		o.Parent = sv.snapshotPath(j.Parent)
 	}
 	return o
+}
+
+// snapshot takes the read-only snapshot to back up: of the subvolume, or of
+// snapper's newest snapshot.
+func (p *Pusher) snapshot(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time) (string, error) {
+	if sv.SnapperDir != "" {
+		return snapshotSnapper(ctx, sv, committed)
+	}
+	name, _, err := takeSnapshot(ctx, sv, now)
+	return name, err
 }

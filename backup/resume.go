@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -33,8 +32,17 @@ func (p *Pusher) resume(ctx context.Context, sv Subvolume) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	p.log().Info("resuming interrupted backup", "snapshot", j.Snapshot, "parts_stored", len(j.Parts), "attempt", j.Attempts)
+	storedBefore := len(j.Parts)
 	rec, err := p.finish(ctx, sv, j, parent)
 	if err != nil {
+		if j.Stream == nil && len(j.Parts) > storedBefore {
+			// It got further: a first upload that stops at Drive's daily
+			// limit every day must not be given up after maxAttempts days.
+			j.Attempts = 0
+			if serr := j.save(); serr != nil {
+				p.log().Warn("could not update the journal", "path", j.path, "err", serr)
+			}
+		}
 		return p.failed(ctx, sv, j, err)
 	}
 	p.pruneLocal(ctx, sv, rec)
@@ -44,7 +52,13 @@ func (p *Pusher) resume(ctx context.Context, sv Subvolume) error {
 // resumable returns the parent record of the journal's push, or why the
 // push cannot be resumed.
 func (p *Pusher) resumable(sv Subvolume, j *pushJournal) (*manifest.Record, string) {
-	if _, err := os.Lstat(filepath.Join(sv.SnapshotDir, j.Snapshot)); err != nil {
+	if j.Record != nil {
+		// Killed around the commit: the record may already be on the
+		// remote. Committing again needs only the record, so the backup is
+		// finished even if its snapshot has gone since, never discarded.
+		return nil, ""
+	}
+	if _, err := os.Lstat(sv.snapshotPath(j.Snapshot)); err != nil {
 		return nil, "its snapshot is gone"
 	}
 	if j.Attempts >= maxAttempts {
@@ -56,7 +70,7 @@ func (p *Pusher) resumable(sv Subvolume, j *pushJournal) (*manifest.Record, stri
 	if j.Parent == "" {
 		return nil, ""
 	}
-	if _, err := os.Lstat(filepath.Join(sv.SnapshotDir, j.Parent)); err != nil && j.Record == nil {
+	if _, err := os.Lstat(sv.snapshotPath(j.Parent)); err != nil && j.Record == nil {
 		return nil, "its parent snapshot " + j.Parent + " is gone"
 	}
 	records, err := p.State.Records(p.Host, sv.Name)
@@ -84,7 +98,7 @@ func (p *Pusher) discard(ctx context.Context, sv Subvolume, j *pushJournal, why 
 			}
 		}
 	}
-	path := filepath.Join(sv.SnapshotDir, j.Snapshot)
+	path := sv.snapshotPath(j.Snapshot)
 	if _, err := os.Lstat(path); err == nil {
 		if err := btrfs.Delete(ctx, path); err != nil {
 			p.log().Warn("could not delete the unfinished snapshot", "snapshot", path, "err", err)

@@ -18,6 +18,7 @@ type Subvolume struct {
 	Name        string // short name, used in snapshot and object names
 	Path        string // the subvolume itself, e.g. /home
 	SnapshotDir string // where our read-only snapshots live, on the same filesystem
+	SnapperDir  string // if set: back up snapper's newest snapshot from this .snapshots directory
 	Parents     manifest.ParentPolicy
 	KeepLocal   int
 	Retention   manifest.Retention
@@ -40,7 +41,7 @@ func CheckSource(sv Subvolume) error {
 	return nil
 }
 
-// localSnapshots lists our snapshots of sv in its snapshot_dir, oldest first.
+// localSnapshots lists the snapshots of sv on this machine, oldest first.
 func localSnapshots(sv Subvolume) ([]string, error) {
 	entries, err := os.ReadDir(sv.SnapshotDir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -75,6 +76,11 @@ func takeSnapshot(ctx context.Context, sv Subvolume, now time.Time) (name, path 
 		return "", "", fmt.Errorf("snapshot %s: %w", sv.Path, err)
 	}
 	return name, path, nil
+}
+
+// snapshotPath is where the snapshot called name is on this machine.
+func (sv Subvolume) snapshotPath(name string) string {
+	return filepath.Join(sv.SnapshotDir, name)
 }
 
 // pruneLocal deletes our local snapshots beyond keep_local, never one in

@@ -91,7 +91,14 @@ func (a *app) subvolume(name string) (backup.Subvolume, error) {
 	if err != nil {
 		return backup.Subvolume{}, err
 	}
+	var snapper string
+	if sv.SnapperConfig != "" {
+		if snapper, err = snapperDir(sv.SnapperConfig); err != nil {
+			return backup.Subvolume{}, err
+		}
+	}
 	return backup.Subvolume{
+		SnapperDir:  snapper,
 		Name:        sv.Name,
 		Path:        sv.Path,
 		SnapshotDir: sv.SnapshotDir,
@@ -149,6 +156,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 		SendCompressed:   a.cfg.SendCompressedData,
 		Log:              a.log,
 	}
+	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
 		p.Progress = bar
 	}
@@ -156,6 +164,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 }
 
 func (a *app) catalog(ctx context.Context, identityFlag string) (*restore.Catalog, error) {
+	if a.escrow {
+		return a.escrowCatalog(ctx, identityFlag)
+	}
 	ids, err := a.identities(identityFlag)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,6 +62,10 @@ func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool) error 
 	for _, sv := range svs {
 		start := time.Now()
 		rec, err := p.Push(ctx, sv, full)
+		if errors.Is(err, backup.ErrNothingNew) {
+			fmt.Fprintf(a.stdout, "%s: nothing new: %v\n", sv.Name, err)
+			continue
+		}
 		a.reporter(false).Pushed(ctx, sv, start, time.Now(), rec, err)
 		if err != nil {
 			a.log.Error("push failed", "subvolume", sv.Name, "err", err)

@@ -206,10 +206,10 @@ func (sv *SubvolumeConfig) validate(i int) error {
 	if !filepath.IsAbs(sv.Path) {
 		return fmt.Errorf("subvolume %s: path %q must be an absolute path", sv.Name, sv.Path)
 	}
-	if sv.SnapshotDir == "" && sv.SnapperConfig == "" {
+	if sv.SnapshotDir == "" {
 		return fmt.Errorf("subvolume %s: snapshot_dir is missing: set it to a directory on the same btrfs, e.g. %s", sv.Name, filepath.Join(sv.Path, ".snapshots", "argo-backup"))
 	}
-	if sv.SnapshotDir != "" && !filepath.IsAbs(sv.SnapshotDir) {
+	if !filepath.IsAbs(sv.SnapshotDir) {
 		return fmt.Errorf("subvolume %s: snapshot_dir %q must be an absolute path", sv.Name, sv.SnapshotDir)
 	}
 	if sv.Parents != "chain" && sv.Parents != "tiered" {
