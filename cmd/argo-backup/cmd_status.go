@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/backup"
+)
+
+func newStatusCommand(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show how each subvolume's backups went and when they run next",
+		Long: `status shows per subvolume the last success and failure, the last error,
+the next scheduled run, the chain depth of the newest backup, the local
+snapshots and the size of the last backup. It reads state_dir only: no
+remote and no identity needed.`,
+		Example: `  argo-backup status
+  argo-backup status --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			return a.status(asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts and monitoring")
+	return cmd
+}
+
+func (a *app) status(asJSON bool) error {
+	svs, err := a.subvolumes(nil)
+	if err != nil {
+		return err
+	}
+	st, err := a.state().Report(a.cfg.Host, svs)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	var names []string
+	for _, sv := range svs {
+		names = append(names, sv.Name)
+	}
+	printStatus(a.stdout, st, names, time.Now())
+	return nil
+}
+
+func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SUBVOLUME\tLAST SUCCESS\tLAST FAILURE\tNEXT RUN\tDEPTH\tLOCAL\tSENT\tSTORED")
+	for _, name := range names {
+		j := st.Subvolumes[name]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", name, when(j.LastSuccess, now, "never"),
+			when(j.LastFailure, now, "-"), when(j.NextRun, now, "-"), j.ChainDepth, j.LocalSnapshots,
+			humanize.IBytes(uint64(j.BytesSent)), humanize.IBytes(uint64(j.BytesStored)))
+	}
+	tasks := slices.Sorted(maps.Keys(st.Tasks))
+	for _, name := range tasks {
+		j := st.Tasks[name]
+		fmt.Fprintf(tw, "(%s)\t%s\t%s\t%s\t\t\t\t\n", name, when(j.LastSuccess, now, "never"),
+			when(j.LastFailure, now, "-"), when(j.NextRun, now, "-"))
+	}
+	tw.Flush()
+	for _, name := range append(names, tasks...) {
+		j := st.Subvolumes[name]
+		if j == nil {
+			j = st.Tasks[name]
+		}
+		if j.Failing() {
+			fmt.Fprintf(w, "%s is failing (%d in a row): %s\n", name, j.ConsecutiveFail, j.LastError)
+		}
+	}
+}
+
+func when(t, now time.Time, zero string) string {
+	if t.IsZero() {
+		return zero
+	}
+	return humanize.RelTime(t, now, "ago", "from now")
+}
+
+// reporter is where a job's outcome goes: the status file and the metrics
+// file, and with hooks the on_failure command (the daemon's jobs run
+// unattended; a manual push reports its failure to the user).
+func (a *app) reporter(hooks bool) *backup.Reporter {
+	j := &backup.Reporter{State: a.state(), Host: a.cfg.Host, MetricsFile: a.cfg.MetricsFile, Log: a.log}
+	if hooks {
+		j.OnFailure = a.cfg.OnFailure
+	}
+	return j
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/argo-backup/argo-backup/backup"
+)
+
+// The daemon backs up on "@every 1s", a failing subvolume runs on_failure
+// with its name and error, status --json tells one from the other, and the
+// backups restore.
+func TestDaemonCommitsBackupsOnSchedule(t *testing.T) {
+	m := newStation(t, "@every 1s")
+	m.writeConfig(fmt.Sprintf(brokenSubvolume, m.fs, m.fs))
+	d := m.startDaemon()
+	m.eventually("two backups of home", func() bool { return len(m.records()) >= 2 })
+	m.eventually("on_failure for broken", func() bool { _, err := os.Stat(m.hookOut); return err == nil })
+	m.stop(d)
+
+	hook, err := os.ReadFile(m.hookOut)
+	must(t, err)
+	if line, _, _ := strings.Cut(string(hook), "\n"); !strings.HasPrefix(line, "broken|testhost|") || !strings.Contains(line, "not a btrfs subvolume") {
+		t.Errorf("on_failure saw %q, want broken|testhost|<the error>", line)
+	}
+	if strings.Contains(string(hook), "home|") {
+		t.Errorf("on_failure ran for home, which succeeded:\n%s", hook)
+	}
+
+	st := m.statusJSON()
+	home, broken := st.Subvolumes["home"], st.Subvolumes["broken"]
+	if home == nil || broken == nil {
+		t.Fatalf("status --json lacks a subvolume: %+v", st.Subvolumes)
+	}
+	if home.LastSuccess.IsZero() || home.Failing() || home.ChainDepth < 1 || home.LocalSnapshots < 2 || home.BytesStored == 0 || home.NextRun.IsZero() {
+		t.Errorf("status of home after incremental backups: %+v", home)
+	}
+	if !broken.Failing() || !strings.Contains(broken.LastError, "not a btrfs subvolume") || broken.FailuresTotal < 1 {
+		t.Errorf("status of broken after failures: %+v", broken)
+	}
+	metrics, err := os.ReadFile(m.metrics)
+	must(t, err)
+	if !bytes.Contains(metrics, []byte(`argo_backup_last_success_timestamp_seconds{subvolume="home"}`)) {
+		t.Errorf("metrics file lacks home's last success:\n%s", metrics)
+	}
+	if _, err := os.Stat(filepath.Join(m.remote, "testhost", "locks", "home.lock")); err == nil {
+		t.Error("the remote lock of home is still there after the daemon stopped")
+	}
+
+	restored := m.restoreNewest()
+	if got, _ := os.ReadFile(filepath.Join(restored, "notes.txt")); string(got) != "day one\n" {
+		t.Errorf("restored notes.txt = %q", got)
+	}
+}
+
+// A desktop that was off at the scheduled time backs up soon after the
+// daemon starts, not at the next activation.
+func TestDaemonCatchesUpAMissedRun(t *testing.T) {
+	m := newStation(t, "0 3 1 1 *") // once a year, 1 January 03:00
+	long := time.Now().UTC().Add(-400 * 24 * time.Hour).Format(time.RFC3339)
+	must(t, os.MkdirAll(m.state.Dir, 0o700))
+	must(t, os.WriteFile(filepath.Join(m.state.Dir, "status.json"),
+		[]byte(`{"subvolumes": {"home": {"last_success": "`+long+`"}}}`), 0o600))
+
+	d := m.startDaemon()
+	m.eventually("the missed backup", func() bool { return len(m.records()) == 1 })
+	m.stop(d)
+	if next := m.statusJSON().Subvolumes["home"].NextRun; next.Month() != time.January || next.Before(time.Now()) {
+		t.Errorf("after catching up, next run is %v, want the coming 1 January", next)
+	}
+}
+
+// SIGTERM in the middle of a push commits nothing half-way; the next start
+// carries on and its backup restores.
+func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
+	m := newStation(t, "@every 1s")
+	d := m.startDaemon()
+	m.eventually("the first backup", func() bool { return len(m.records()) == 1 })
+	big := randomBytes(t, 192<<20) // big enough to stop in the middle
+	m.write("big.bin", big)
+	first := m.records()[0].Snapshot
+	m.eventually("parts of the next backup on the remote", func() bool {
+		parts, _ := filepath.Glob(filepath.Join(m.remote, "testhost", "home", "*", "part-000003.zst.age"))
+		for _, p := range parts {
+			if !strings.Contains(p, first) {
+				return true
+			}
+		}
+		return false
+	})
+	m.stop(d)
+	if recs := m.records(); len(recs) != 1 {
+		t.Fatalf("stopped mid-push, yet %d backups are committed", len(recs))
+	}
+	records, _ := filepath.Glob(filepath.Join(m.remote, "testhost", "home", "*", "record.json.age"))
+	if len(records) != 1 {
+		t.Fatalf("stopped mid-push, yet the remote holds %d records", len(records))
+	}
+
+	d = m.startDaemon()
+	m.eventually("a backup after the restart", func() bool { return len(m.records()) >= 2 })
+	m.stop(d)
+	restored := m.restoreNewest()
+	if got, _ := os.ReadFile(filepath.Join(restored, "big.bin")); !bytes.Equal(got, big) {
+		t.Errorf("restored big.bin differs from the source (%d bytes, want %d)", len(got), len(big))
+	}
+}
+
+// A manual push waits while the daemon works on the subvolume; with
+// --no-wait it fails at once and names the daemon.
+func TestManualPushWaitsForTheDaemon(t *testing.T) {
+	m := newStation(t, "@daily")
+	ctx := context.Background()
+	held, err := m.state.LockLocal(ctx, "home", backup.LockOptions{Command: "daemon"}, nil)
+	must(t, err)
+
+	code, out := m.cli(ctx, "push", "--no-wait", "home")
+	if code != 1 || !strings.Contains(out, "argo-backup daemon (pid ") {
+		t.Errorf("push --no-wait during a daemon job: exit %d, want 1 and the daemon named:\n%s", code, out)
+	}
+
+	done := make(chan string, 1)
+	var waiting syncBuffer
+	go func() {
+		code := execute(ctx, []string{"--config", m.config, "push", "home"}, &waiting, &waiting)
+		done <- fmt.Sprintf("exit %d\n%s", code, waiting.String())
+	}()
+	m.eventually("push to wait for the lock", func() bool { return strings.Contains(waiting.String(), "waiting for the local lock") })
+	if len(m.records()) != 0 {
+		t.Fatal("push went ahead while the daemon held the lock")
+	}
+	must(t, held.Unlock())
+	if out := <-done; !strings.HasPrefix(out, "exit 0\n") {
+		t.Fatalf("push after the daemon's job: %s", out)
+	}
+	if len(m.records()) != 1 {
+		t.Errorf("push committed %d backups after waiting, want 1", len(m.records()))
+	}
+	if st := m.statusJSON().Subvolumes["home"]; st.LastSuccess.IsZero() {
+		t.Errorf("a manual push did not update the status file: %+v", st)
+	}
+}
