@@ -4,10 +4,14 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION) -X github.com/argo-backup/argo-backup/backup.Version=$(VERSION)
 BIN      := bin/argo-backup
 
-.PHONY: build deps demo test test-short bench lint fuzz clean
+.PHONY: build static deps demo test test-short bench lint fuzz clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/argo-backup
+
+# A static binary for a live USB: no libc needed.
+static:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)-static ./cmd/argo-backup
 
 deps:
 	./scripts/deps.sh

@@ -157,13 +157,34 @@ func (p *Pusher) failed(ctx context.Context, sv Subvolume, j *pushJournal, err e
 }
 
 func (p *Pusher) pruneLocal(ctx context.Context, sv Subvolume, rec *manifest.Record) {
-	removed, err := pruneLocal(ctx, sv, map[string]bool{rec.Snapshot: true})
+	removed, err := pruneLocal(ctx, sv, p.neededLocally(sv, rec))
 	for _, r := range removed {
 		p.log().Info("deleted old local snapshot", "snapshot", r)
 	}
 	if err != nil {
 		p.log().Warn("local retention", "subvolume", sv.Name, "err", err)
 	}
+}
+
+// neededLocally is what local retention must keep after rec was committed:
+// rec, the parent of the next incremental, and with tiered parents its whole
+// chain (the month's full and the week's backup are the parents of later
+// weeklies and dailies).
+func (p *Pusher) neededLocally(sv Subvolume, rec *manifest.Record) map[string]bool {
+	needed := map[string]bool{rec.Snapshot: true}
+	if sv.Parents.Mode != manifest.ModeTiered {
+		return needed
+	}
+	records, err := p.State.Records(p.Host, sv.Name)
+	if err != nil {
+		return needed
+	}
+	if chain, err := manifest.Chain(records, rec.Snapshot); err == nil {
+		for _, r := range chain {
+			needed[r.Snapshot] = true
+		}
+	}
+	return needed
 }
 
 // freshSecond returns the time for the new snapshot. Snapshot names carry

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/restore"
 )
 
 // A full and two incrementals, with every kind of change in between, restore
@@ -87,4 +88,30 @@ func requireNoPlaintext(t *testing.T, dir string) {
 	if objects < 4 {
 		t.Fatalf("found %d objects under %s: is this the remote?", objects, dir)
 	}
+}
+
+// A restore that finds later stages of its chain already received (an
+// interrupted restore, or --keep-chain) starts from the deepest one, and a
+// restore of what is already there succeeds without receiving anything.
+func TestRestoreReusesReceivedStages(t *testing.T) {
+	w := newWorld(t, remotetest.Local(t))
+	fillTree(t, w.source)
+	full := w.push(false)
+	changeTree(t, w.source)
+	incr1 := w.push(false)
+	changeTreeAgain(t, w.source)
+	incr2 := w.push(false)
+
+	_, err := w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr1.Snapshot}, w.target, restore.Options{KeepChain: true})
+	must(t, err)
+	removeFull(t, w, full.Snapshot) // proves the next restore does not need it
+	w.restore(incr2.Snapshot)
+	w.requireSameTree(incr2.Snapshot)
+	w.restore(incr2.Snapshot) // again: already there
+	w.requireSameTree(incr2.Snapshot)
+}
+
+func removeFull(t *testing.T, w *world, name string) {
+	t.Helper()
+	deleteSubvolume(t, filepath.Join(w.target, name))
 }

@@ -61,8 +61,11 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 		return nil, err
 	}
 	target := chain[len(chain)-1]
-	if err := refuseExisting(dir, target.Snapshot, o.Writable); err != nil {
+	if err := refuseExisting(dir, o.Writable); err != nil {
 		return nil, err
+	}
+	if _, err := reusable(filepath.Join(dir, target.Snapshot), target); err != nil {
+		return nil, err // there, and not this backup: never overwritten
 	}
 	if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
 		return nil, err
@@ -128,7 +131,11 @@ func refuseExisting(dir string, names ...string) error {
 // are deleted once their child is in, unless keepChain.
 func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir string, keepChain bool) error {
 	var previous string // intermediate we received and may delete
+	start := deepestPresent(chain, dir)
 	for i, rec := range chain {
+		if i < start {
+			continue // a later stage is already here: start from it
+		}
 		dst := filepath.Join(dir, rec.Snapshot)
 		reused, err := reusable(dst, rec)
 		if err != nil {
@@ -153,6 +160,17 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 		}
 	}
 	return nil
+}
+
+// deepestPresent returns the index of the last stage of chain already
+// received in dir (an interrupted or --keep-chain restore), or 0.
+func deepestPresent(chain []*manifest.Record, dir string) int {
+	for i := len(chain) - 1; i > 0; i-- {
+		if ok, err := reusable(filepath.Join(dir, chain[i].Snapshot), chain[i]); ok && err == nil {
+			return i
+		}
+	}
+	return 0
 }
 
 func reusable(dst string, rec *manifest.Record) (bool, error) {

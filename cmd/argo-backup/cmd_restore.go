@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/manifest"
@@ -103,8 +103,8 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (%s, taken %s) into %s\n", subvol, rec.Snapshot,
-			humanize.IBytes(uint64(rec.PlainBytes)), rec.Created.Format(time.RFC3339), f.to)
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d) into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), rec.Depth, filepath.Join(f.to, rec.Snapshot))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 
+	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -107,6 +109,12 @@ func subvolumeDefaults(sv *SubvolumeConfig) {
 	if sv.KeepLocal == 0 {
 		sv.KeepLocal = 2
 	}
+	if sv.FullEvery == 0 {
+		sv.FullEvery = 720 * time.Hour
+	}
+	if sv.MaxChain == 0 {
+		sv.MaxChain = 30
+	}
 }
 
 // LoadConfig reads a YAML config file, applies ARGO_BACKUP_* environment
@@ -183,6 +191,11 @@ func (c *Config) validate() error {
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
+	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
+		if _, err := backup.ParseSchedule(spec); err != nil {
+			return fmt.Errorf("%s: %v", key, err)
+		}
+	}
 	seen := map[string]bool{}
 	for i, sv := range c.Subvolumes {
 		if err := sv.validate(i); err != nil {
@@ -215,6 +228,9 @@ func (sv *SubvolumeConfig) validate(i int) error {
 	if sv.Parents != "chain" && sv.Parents != "tiered" {
 		return fmt.Errorf("subvolume %s: parents %q: must be chain or tiered", sv.Name, sv.Parents)
 	}
+	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
+		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
+	}
 	if sv.MaxChain < 0 || sv.KeepLocal < 0 || sv.FullEvery < 0 {
 		return fmt.Errorf("subvolume %s: max_chain, keep_local and full_every must not be negative", sv.Name)
 	}
@@ -224,11 +240,13 @@ func (sv *SubvolumeConfig) validate(i int) error {
 // validName accepts names that are safe as one path element on every
 // remote: they become directory names on the remote.
 func validName(key, name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\:*?\"<>|\n\t ") || name == "locks" || name == "keys" {
-		return fmt.Errorf("%s %q: use letters, digits, '.', '-' and '_' only (and not locks or keys)", key, name)
+	if !safeName.MatchString(name) || name == "locks" || name == "keys" {
+		return fmt.Errorf("%s %q: use letters, digits, '.', '-' and '_' only, not starting with '.' or '-' (and not locks or keys)", key, name)
 	}
 	return nil
 }
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 
 // Subvolume returns the subvolume with the given name.
 func (c *Config) Subvolume(name string) (*SubvolumeConfig, error) {
@@ -277,9 +295,12 @@ var durationType = reflect.TypeOf(time.Duration(0))
 // durationHook accepts Go durations ("720h") and also days and weeks
 // ("30d", "2w"), which is how people think about backup chains.
 func durationHook(from, to reflect.Type, data any) (any, error) {
-	s, ok := data.(string)
-	if to != durationType || !ok {
+	if to != durationType {
 		return data, nil
+	}
+	s, ok := data.(string)
+	if !ok {
+		return nil, fmt.Errorf("%v is not a duration: write it with a unit, like 720h or 30d", data)
 	}
 	return parseDuration(s)
 }
