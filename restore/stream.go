@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/argo-backup/argo-backup/manifest"
@@ -31,46 +32,74 @@ type fetched struct {
 // writeStream writes the plaintext send stream of rec to w, in order, while
 // up to ahead later parts are downloaded and checked in the background.
 func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Writer, ahead int, progress Progress) error {
+	whole := sha256.New()
+	err := c.fetchParts(ctx, rec, rec.Parts, ahead, func(_ manifest.Part, data []byte, err error) error {
+		if err != nil {
+			return err
+		}
+		whole.Write(data)
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+		progress.Add(int64(len(data)))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return checkStreamSum(rec, whole)
+}
+
+// checkStreamSum compares the sha256 of the whole plaintext stream with the
+// record: the parts may each be intact and still be the wrong parts.
+func checkStreamSum(rec *manifest.Record, whole hash.Hash) error {
+	if got := hex.EncodeToString(whole.Sum(nil)); got != rec.StreamSHA256 {
+		return fmt.Errorf("snapshot %s: the stream's sha256 is %s, the record says %s", rec.Snapshot, got, rec.StreamSHA256)
+	}
+	return nil
+}
+
+// fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
+// at a time, and hands each to use in order, with its data or the reason it
+// failed. It stops at the first error use returns, and when ctx ends.
+// Restore stops at the first bad part; verify goes on to name them all.
+func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
+	use func(manifest.Part, []byte, error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	queue := make(chan chan fetched, max(ahead-1, 0))
+	type pending struct {
+		part   manifest.Part
+		result chan fetched
+	}
+	queue := make(chan pending, max(ahead-1, 0))
 	go func() {
 		defer close(queue)
-		for _, part := range rec.Parts {
-			result := make(chan fetched, 1)
+		for _, part := range parts {
+			p := pending{part, make(chan fetched, 1)}
 			select {
-			case queue <- result:
+			case queue <- p:
 			case <-ctx.Done():
 				return
 			}
 			go func() {
 				data, err := c.fetchPart(ctx, rec, part)
-				result <- fetched{data, err}
+				p.result <- fetched{data, err}
 			}()
 		}
 	}()
-	whole := sha256.New()
-	for result := range queue {
+	for p := range queue {
 		var f fetched
 		select {
-		case f = <-result:
+		case f = <-p.result:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if f.err != nil {
-			return f.err
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		whole.Write(f.data)
-		if _, err := w.Write(f.data); err != nil {
+		if err := use(p.part, f.data, f.err); err != nil {
 			return err
 		}
-		progress.Add(int64(len(f.data)))
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if got := hex.EncodeToString(whole.Sum(nil)); got != rec.StreamSHA256 {
-		return fmt.Errorf("snapshot %s: the stream's sha256 is %s, the record says %s", rec.Snapshot, got, rec.StreamSHA256)
-	}
-	return nil
+	return ctx.Err()
 }

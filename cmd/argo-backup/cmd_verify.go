@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+type verifyFlags struct {
+	snapshot string
+	all      bool
+	quick    bool
+	deep     bool
+	scratch  string
+	json     bool
+	host     string
+	identity string
+}
+
+func newVerifyCommand(g *globals) *cobra.Command {
+	var f verifyFlags
+	cmd := &cobra.Command{
+		Use:   "verify [SUBVOL...]",
+		Short: "Prove that backups restore (test restore on a loop device)",
+		Long: `verify receives the chain of the newest backup of each subvolume (or of
+--snapshot, or of --all) into a throw-away btrfs on a loop device, checking
+every part's hashes and every received UUID, then tears it all down. --deep
+also compares each received tree with the local snapshot while it exists.
+--quick needs no filesystem and no root: every part is downloaded, decrypted,
+decompressed and hash-checked, the send stream is parsed, and every backup's
+parent must exist. Exit status 3 means damage was found; the report names
+the snapshot and the object. Needs the identity.`,
+		Example: `  argo-backup verify                      # newest backup of every subvolume
+  argo-backup verify home --deep          # and compare with the local snapshot
+  argo-backup verify --quick --all        # every backup, without root
+  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			return a.verify(cmd.Context(), args, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.snapshot, "snapshot", "", "verify this backup and its chain, e.g. --snapshot home.20261125T020000Z")
+	fl.BoolVar(&f.all, "all", false, "verify every backup, not only the newest")
+	fl.BoolVar(&f.quick, "quick", false, "no loop device and no root: check objects, hashes and streams only")
+	fl.BoolVar(&f.deep, "deep", false, "also compare each restored tree with the local snapshot, while it exists")
+	fl.StringVar(&f.scratch, "scratch", "", "directory for the sparse test image, e.g. --scratch /var/tmp (default: state_dir)")
+	fl.BoolVar(&f.json, "json", false, "print the report as JSON for scripts")
+	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
+	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
+	return cmd
+}
+
+func (f verifyFlags) check(names []string) ([]string, error) {
+	switch {
+	case f.snapshot != "" && f.all:
+		return nil, usageErrorf("give --snapshot or --all, not both")
+	case f.quick && f.deep:
+		return nil, usageErrorf("--deep compares a restored tree, which --quick does not make: drop one of them")
+	case f.quick && f.scratch != "":
+		return nil, usageErrorf("--quick makes no test image, so --scratch has no use: drop one of them")
+	}
+	if f.snapshot == "" {
+		return names, nil
+	}
+	subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
+	if err != nil {
+		return nil, usageErrorf("--snapshot %q: %v", f.snapshot, err)
+	}
+	if len(names) > 1 || (len(names) == 1 && names[0] != subvol) {
+		return nil, usageErrorf("--snapshot %s is a backup of %s: give no other SUBVOL with it", f.snapshot, subvol)
+	}
+	return []string{subvol}, nil
+}
+
+func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
+	names, err := f.check(names)
+	if err != nil {
+		return err
+	}
+	if !f.quick {
+		if err := requireRoot("verify (without --quick)"); err != nil {
+			return err
+		}
+	}
+	if f.identity == "" && a.cfg.Identity == "" {
+		return configErrorf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
+	}
+	host := f.host
+	if host == "" {
+		host = a.cfg.Host
+	}
+	cat, err := a.catalog(ctx, f.identity)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
+			return err
+		}
+	}
+	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log}, Scratch: f.scratch}
+	if !f.json {
+		if bar := a.progress(); bar != nil {
+			v.Progress = bar
+		}
+	}
+	if !f.quick {
+		if v.Scratch, err = a.scratchDir(f.scratch); err != nil {
+			return err
+		}
+	}
+	var reports []*restore.Report
+	for _, subvol := range names {
+		rep, err := v.Verify(ctx, host, subvol, a.verifyOptions(host, subvol, f))
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", subvol, err)
+		}
+		reports = append(reports, rep)
+		if !f.json {
+			printReport(a, rep)
+		}
+	}
+	return a.verdict(reports, f.json)
+}
+
+func (a *app) verifyOptions(host, subvol string, f verifyFlags) restore.VerifyOptions {
+	o := restore.VerifyOptions{Snapshot: f.snapshot, All: f.all, Quick: f.quick, Deep: f.deep}
+	if sv, err := a.cfg.Subvolume(subvol); err == nil && host == a.cfg.Host {
+		o.LocalSnapshots = sv.SnapshotDir
+	}
+	return o
+}
+
+// scratchDir is where the test image goes: --scratch, else state_dir.
+func (a *app) scratchDir(flag string) (string, error) {
+	if flag != "" {
+		if fi, err := os.Stat(flag); err != nil || !fi.IsDir() {
+			return "", usageErrorf("--scratch %s is not a directory: give an existing directory with room for the test image", flag)
+		}
+		return flag, nil
+	}
+	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
+		return "", configErrorf("state_dir %s: %v: fix state_dir or pass --scratch DIR", a.cfg.StateDir, err)
+	}
+	return a.cfg.StateDir, nil
+}
+
+func printReport(a *app, rep *restore.Report) {
+	for _, c := range rep.Checks {
+		for _, line := range c.Lines() {
+			fmt.Fprintln(a.stdout, line)
+		}
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(a.stdout, "note: %s\n", n)
+	}
+}
+
+// verdict prints the JSON report if asked, and turns damage into exit 3.
+func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
+	damaged, checked := 0, 0
+	var seconds float64
+	for _, r := range reports {
+		seconds += r.Seconds
+		for _, c := range r.Checks {
+			checked++
+			if !c.OK() {
+				damaged++
+			}
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if reports == nil {
+			reports = []*restore.Report{}
+		}
+		if err := enc.Encode(struct {
+			OK      bool              `json:"ok"`
+			Reports []*restore.Report `json:"reports"`
+		}{damaged == 0, reports}); err != nil {
+			return err
+		}
+	} else if damaged == 0 {
+		fmt.Fprintf(a.stdout, "all %d backups verified in %s\n", checked, time.Duration(seconds*float64(time.Second)).Round(time.Second/10))
+	}
+	if damaged > 0 {
+		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked)}
+	}
+	return nil
+}
