@@ -158,12 +158,26 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 	return e.SHA256 == "" || e.SHA256 == part.StoredSHA256
 }
 
+// sealedBuffers recycles the buffers parts are sealed into: one per part
+// in flight, each about part_size, reused rather than left to the garbage
+// collector, which would let the heap grow to several times what is used.
+var sealedBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxSealedSize bounds a sealed part: zstd adds at most a few bytes per
+// 128 KiB block to incompressible data, age 16 bytes per 64 KiB chunk and a
+// header. Growing the buffer once avoids copying it while sealing.
+func maxSealedSize(plain int) int {
+	return plain + plain/256 + 64<<10
+}
+
 // storePart seals one part and uploads it. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put).
 func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string) (manifest.Part, error) {
-	var sealed bytes.Buffer
-	sealed.Grow(len(plain)/2 + 4096)
-	if err := p.Sealer.Seal(&sealed, plain); err != nil {
+	sealed := sealedBuffers.Get().(*bytes.Buffer)
+	defer sealedBuffers.Put(sealed)
+	sealed.Reset()
+	sealed.Grow(maxSealedSize(len(plain)))
+	if err := p.Sealer.Seal(sealed, plain); err != nil {
 		return manifest.Part{}, fmt.Errorf("seal part %d: %w", index, err)
 	}
 	if err := p.Store.Put(ctx, name, sealed.Bytes()); err != nil {

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -16,7 +18,10 @@ import (
 // fetchPart downloads one part, opens it (age authenticates every chunk,
 // zstd decompresses) and checks it against the record: stored size and
 // sha256, plaintext size and sha256. Nothing unchecked reaches btrfs receive.
-func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part manifest.Part) ([]byte, error) {
+//
+// The plaintext lands in a buffer from partBuffers; the caller puts it back
+// once the bytes are written.
+func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part manifest.Part) (*bytes.Buffer, error) {
 	name := remote.PartName(rec.Host, rec.Subvolume, rec.Snapshot, part.Index)
 	fail := func(err error) error { return &PartError{Snapshot: rec.Snapshot, Object: name, Err: err} }
 	rc, err := c.Store.Open(ctx, name)
@@ -34,19 +39,33 @@ func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part mani
 		return nil, fail(err)
 	}
 	defer plainReader.Close()
-	var plain bytes.Buffer
-	plain.Grow(int(part.PlainBytes))
-	if _, err := io.Copy(&plain, io.LimitReader(plainReader, part.PlainBytes+1)); err != nil {
-		return nil, fail(fmt.Errorf("open: %w", err))
+	plain := partBuffers.Get().(*bytes.Buffer)
+	plain.Reset()
+	// ReadFrom wants MinRead bytes free before each read: without them the
+	// buffer would double to read the one byte past the end we check for.
+	plain.Grow(int(part.PlainBytes) + bytes.MinRead)
+	err = copyAll(plain, counted, plainReader, part, stored)
+	if err != nil {
+		partBuffers.Put(plain)
+		return nil, fail(err)
+	}
+	return plain, nil
+}
+
+func copyAll(plain *bytes.Buffer, counted *countingReader, plainReader io.Reader, part manifest.Part, stored hash.Hash) error {
+	if _, err := io.Copy(plain, io.LimitReader(plainReader, part.PlainBytes+1)); err != nil {
+		return fmt.Errorf("open: %w", err)
 	}
 	if _, err := io.Copy(io.Discard, counted); err != nil {
-		return nil, fail(err)
+		return err
 	}
-	if err := checkPart(part, plain.Bytes(), counted.n, stored.Sum(nil)); err != nil {
-		return nil, fail(err)
-	}
-	return plain.Bytes(), nil
+	return checkPart(part, plain.Bytes(), counted.n, stored.Sum(nil))
 }
+
+// partBuffers recycles the plaintext buffers of parts: they are as large as
+// part_size, and allocating one per part makes the garbage collector let
+// the heap grow to several times what is in use.
+var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func checkPart(part manifest.Part, plain []byte, storedBytes int64, storedSum []byte) error {
 	if storedBytes != part.StoredBytes {

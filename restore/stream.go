@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,8 +26,8 @@ func (noProgress) Add(int64)           {}
 func (noProgress) Finish()             {}
 
 type fetched struct {
-	data []byte
-	err  error
+	buf *bytes.Buffer
+	err error
 }
 
 // writeStream writes the plaintext send stream of rec to w, in order, while
@@ -59,6 +60,12 @@ func checkStreamSum(rec *manifest.Record, whole hash.Hash) error {
 	return nil
 }
 
+func release(buf *bytes.Buffer) {
+	if buf != nil {
+		partBuffers.Put(buf)
+	}
+}
+
 // fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
 // at a time, and hands each to use in order, with its data or the reason it
 // failed. It stops at the first error use returns, and when ctx ends.
@@ -82,8 +89,8 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 				return
 			}
 			go func() {
-				data, err := c.fetchPart(ctx, rec, part)
-				p.result <- fetched{data, err}
+				buf, err := c.fetchPart(ctx, rec, part)
+				p.result <- fetched{buf, err}
 			}()
 		}
 	}()
@@ -95,9 +102,16 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 			return ctx.Err()
 		}
 		if ctx.Err() != nil {
+			release(f.buf)
 			return ctx.Err()
 		}
-		if err := use(p.part, f.data, f.err); err != nil {
+		var data []byte
+		if f.buf != nil {
+			data = f.buf.Bytes()
+		}
+		err := use(p.part, data, f.err)
+		release(f.buf)
+		if err != nil {
 			return err
 		}
 	}
