@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"filippo.io/age"
@@ -127,7 +129,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		p.SendCompressed && btrfs.SupportsProto2(ctx), p.PartSize, now)
 	if err := j.save(); err != nil {
 		p.discard(ctx, sv, j, "its journal could not be written")
-		return nil, fmt.Errorf("push %s: journal: %w", sv.Name, err)
+		return nil, fmt.Errorf("push %s: %w", sv.Name, p.stateDirError(err))
 	}
 	p.log().Info("backup", "subvolume", sv.Name, "snapshot", name, "kind", kind(parent), "why", reason)
 	rec, err := p.finish(ctx, sv, j, parent)
@@ -153,7 +155,16 @@ func (p *Pusher) failed(ctx context.Context, sv Subvolume, j *pushJournal, err e
 	} else {
 		p.log().Warn("backup interrupted: the next push resumes it", "snapshot", j.Snapshot, "parts_stored", len(j.Parts), "err", err)
 	}
-	return fmt.Errorf("push %s: %w", sv.Name, err)
+	return fmt.Errorf("push %s: %w", sv.Name, p.stateDirError(err))
+}
+
+// stateDirError names the fix when state_dir is full: the error alone
+// points at a journal file the user never heard of.
+func (p *Pusher) stateDirError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) && strings.Contains(err.Error(), p.State.Dir) {
+		return fmt.Errorf("state_dir %s is full: free some space there and push again: %w", p.State.Dir, err)
+	}
+	return err
 }
 
 func (p *Pusher) pruneLocal(ctx context.Context, sv Subvolume, rec *manifest.Record) {

@@ -163,14 +163,23 @@ func findBackend(typ string) (*fs.RegInfo, error) {
 // rclone.conf, the connection string or the environment. Trashed files
 // still count against the quota, and emptying the trash (CleanUp) would
 // empty the user's whole Drive trash, not just ours.
+//
+// It also turns stop_on_upload_limit on unless the user chose otherwise:
+// without it rclone retries Drive's daily upload limit like a passing rate
+// limit, for minutes per part, and the push fails with a confusing error
+// instead of stopping at once with ErrUploadLimit.
 func deleteForGood(ri *fs.RegInfo, m *configmap.Map) {
 	if ri.Name != "drive" {
 		return
 	}
-	if _, chosen := m.GetPriority("use_trash", configmap.PriorityConfig); chosen {
-		return
+	defaults := configmap.Simple{}
+	if _, chosen := m.GetPriority("use_trash", configmap.PriorityConfig); !chosen {
+		defaults["use_trash"] = "false"
 	}
-	m.AddGetter(configmap.Simple{"use_trash": "false"}, configmap.PriorityNormal)
+	if _, chosen := m.GetPriority("stop_on_upload_limit", configmap.PriorityConfig); !chosen {
+		defaults["stop_on_upload_limit"] = "true"
+	}
+	m.AddGetter(defaults, configmap.PriorityNormal)
 }
 
 // redact renders a spec for messages and logs without the secrets a

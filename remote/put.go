@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/fserrors"
 	"github.com/rclone/rclone/fs/hash"
 	"github.com/rclone/rclone/fs/object"
 )
@@ -31,9 +32,25 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 		return s.putOnce(ctx, name, data, sums)
 	})
 	if err != nil {
-		return fmt.Errorf("uploading %s to %s: %w", name, s, err)
+		return fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
 	}
 	return nil
+}
+
+// ErrUploadLimit is matched (errors.Is) by the error of an upload that the
+// remote refused because the account's upload quota for the day is used up.
+// Retrying today is pointless; what is stored stays stored.
+var ErrUploadLimit = errors.New("the daily upload limit of Google Drive (750 GB a day) is used up: " +
+	"the parts uploaded so far are kept, and the next push after the limit resets (within 24 hours) resumes from there")
+
+// uploadLimit marks Drive's daily upload limit with ErrUploadLimit. rclone
+// makes it a fatal error (stop_on_upload_limit, on by default, see Open);
+// an ordinary rate limit has the same reason but is retried, never fatal.
+func (s *Store) uploadLimit(err error) error {
+	if s.backend == "drive" && fserrors.IsFatalError(err) && strings.Contains(err.Error(), "userRateLimitExceeded") {
+		return fmt.Errorf("%w: %w", ErrUploadLimit, err)
+	}
+	return err
 }
 
 func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {

@@ -14,6 +14,7 @@ const DefaultIdentityPath = "/etc/argo-backup/identity.txt"
 
 func newKeygenCommand(g *globals) *cobra.Command {
 	var out string
+	var escrow bool
 	cmd := &cobra.Command{
 		Use:   "keygen [-o FILE]",
 		Short: "Create an age identity (the key that reads your backups)",
@@ -22,8 +23,9 @@ overwrites one) and prints its public recipient, the line that goes under
 recipients in the config. Pushing needs only the recipient; restoring needs
 the identity: keep a copy of it off this machine (a password manager, paper,
 a USB stick in a drawer), or you cannot restore after a disk failure.`,
-		Example: `  argo-backup keygen -o /etc/argo-backup/identity.txt`,
-		Args:    noArgs,
+		Example: `  argo-backup keygen -o /etc/argo-backup/identity.txt
+  argo-backup keygen --escrow   # also keep a passphrase-protected copy on the remote`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := out
 			if path == "" {
@@ -31,6 +33,9 @@ a USB stick in a drawer), or you cannot restore after a disk failure.`,
 				if cfg, err := LoadConfig(g.configPath); err == nil {
 					path = cfg.Identity
 				}
+			}
+			if escrow {
+				return g.escrowIdentity(cmd.Context(), path)
 			}
 			recipient, err := crypto.WriteIdentity(path)
 			if err != nil {
@@ -43,5 +48,6 @@ a USB stick in a drawer), or you cannot restore after a disk failure.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the identity to FILE, e.g. -o /etc/argo-backup/identity.txt")
+	cmd.Flags().BoolVar(&escrow, "escrow", false, "store the identity (made first if missing) on the remote, protected by a passphrase asked twice, as keys/<host>.identity.age")
 	return cmd
 }

@@ -80,7 +80,7 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 
 func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, error) {
 	subvols := args
-	if f.local || (f.identity == "" && host == a.cfg.Host && !identityPresent(a.cfg.Identity)) {
+	if f.local || (f.identity == "" && !a.escrow && host == a.cfg.Host && !identityPresent(a.cfg.Identity)) {
 		if len(subvols) == 0 {
 			for _, sv := range a.cfg.Subvolumes {
 				subvols = append(subvols, sv.Name)

@@ -21,6 +21,8 @@ type globals struct {
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
+	escrow     bool   // restore/list --escrow: use the identity escrowed on the remote
+	escrowHost string // whose escrowed identity: --host, or the config's host
 }
 
 // execute runs the CLI with args and returns the exit status.
@@ -73,6 +75,7 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		newStatusCommand(g),
 		newPruneCommand(g),
 	)
+	addEscrowFlags(g, root)
 	return root
 }
 
