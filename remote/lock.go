@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -29,6 +31,29 @@ type lockFile struct {
 	// Token tells apart two holders with the same name, such as VMs
 	// cloned from one image.
 	Token string `json:"token"`
+	// Boot and PID identify the holding process on its machine: a lock
+	// left by a process of this very boot that no longer runs (killed, or
+	// crashed) is taken over at once instead of after stale.
+	Boot string `json:"boot,omitempty"`
+	PID  int    `json:"pid,omitempty"`
+}
+
+// bootID identifies this boot of this machine; cloned VMs differ.
+func bootID() string {
+	data, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// deadHere reports whether the lock's holder ran in this boot of this
+// machine and is gone.
+func (l *lockFile) deadHere() bool {
+	if l.Boot == "" || l.PID <= 0 || l.Boot != bootID() || l.PID == os.Getpid() {
+		return false
+	}
+	return syscall.Kill(l.PID, 0) == syscall.ESRCH
 }
 
 // LockedError says another run holds a lock.
@@ -76,13 +101,15 @@ func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale tim
 	case errors.Is(err, ErrNotFound):
 	case err != nil:
 		return nil, err
+	case cur.deadHere():
+		slog.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
 	case time.Since(cur.Heartbeat) < stale:
 		return nil, cur.locked(name)
 	default:
 		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
 	}
 	now := time.Now().UTC()
-	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken()}
+	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken(), Boot: bootID(), PID: os.Getpid()}
 	if err := s.writeLock(ctx, name, mine); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package remote
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -94,4 +96,34 @@ func writeLockObject(t *testing.T, s *Store, l lockFile) {
 		t.Fatal(err)
 	}
 	mustPut(t, s, LockName("h", "home"), data)
+}
+
+// A lock left by a process of this boot that has died (killed mid-push) is
+// taken over at once: the next push must not wait for it to go stale.
+func TestLockOfDeadProcessTakenOver(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	ctx := context.Background()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := lockFile{Holder: "this host pid gone", Since: time.Now(), Heartbeat: time.Now(),
+		Token: "old", Boot: bootID(), PID: cmd.Process.Pid}
+	if err := s.writeLock(ctx, LockName("h", "home"), dead); err != nil {
+		t.Fatal(err)
+	}
+	release, err := s.Lock(ctx, "h", "home", "", time.Hour)
+	if err != nil {
+		t.Fatalf("the lock of a dead process was not taken over: %v", err)
+	}
+	release(ctx)
+
+	alive := dead
+	alive.PID = os.Getppid()
+	if err := s.writeLock(ctx, LockName("h", "home"), alive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, "h", "home", "", time.Hour); err == nil {
+		t.Fatal("the lock of a live process was taken over")
+	}
 }

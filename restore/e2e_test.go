@@ -1,6 +1,7 @@
 package restore_test
 
 import (
+	"errors"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -91,8 +92,8 @@ func requireNoPlaintext(t *testing.T, dir string) {
 }
 
 // A restore that finds later stages of its chain already received (an
-// interrupted restore, or --keep-chain) starts from the deepest one, and a
-// restore of what is already there succeeds without receiving anything.
+// interrupted restore, or --keep-chain) starts from the deepest one; the
+// target itself, once there, is never received over.
 func TestRestoreReusesReceivedStages(t *testing.T) {
 	w := newWorld(t, remotetest.Local(t))
 	fillTree(t, w.source)
@@ -107,8 +108,11 @@ func TestRestoreReusesReceivedStages(t *testing.T) {
 	removeFull(t, w, full.Snapshot) // proves the next restore does not need it
 	w.restore(incr2.Snapshot)
 	w.requireSameTree(incr2.Snapshot)
-	w.restore(incr2.Snapshot) // again: already there
-	w.requireSameTree(incr2.Snapshot)
+	_, err = w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr2.Snapshot}, w.target, restore.Options{})
+	var input *restore.InputError
+	if !errors.As(err, &input) || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("restoring over an existing snapshot: %v, want an input error saying it already exists", err)
+	}
 }
 
 func removeFull(t *testing.T, w *world, name string) {

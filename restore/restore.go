@@ -61,11 +61,8 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 		return nil, err
 	}
 	target := chain[len(chain)-1]
-	if err := refuseExisting(dir, o.Writable); err != nil {
+	if err := refuseExisting(dir, target.Snapshot, o.Writable); err != nil {
 		return nil, err
-	}
-	if _, err := reusable(filepath.Join(dir, target.Snapshot), target); err != nil {
-		return nil, err // there, and not this backup: never overwritten
 	}
 	if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
 		return nil, err
