@@ -67,12 +67,12 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		parts []manifest.Part
 		total int64
 	)
-	pool := sync.Pool{New: func() any { return make([]byte, p.PartSize) }}
+	pool := sync.Pool{New: func() any { b := make([]byte, p.PartSize); return &b }}
 	for i := 0; gctx.Err() == nil; i++ {
-		buf := pool.Get().([]byte)
-		n, readErr := io.ReadFull(r, buf)
+		buf := pool.Get().(*[]byte)
+		n, readErr := io.ReadFull(r, *buf)
 		if n > 0 {
-			chunk := buf[:n]
+			chunk := (*buf)[:n]
 			if _, err := validator.Write(chunk); err != nil {
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}

@@ -2,10 +2,10 @@ package remote
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"

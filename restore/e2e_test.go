@@ -1,8 +1,8 @@
 package restore_test
 
 import (
-	"errors"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -9,14 +10,17 @@ import (
 	"text/template"
 
 	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/crypto"
 )
 
 type initFlags struct {
-	remote     string
-	recipients []string
-	identity   string
-	stateDir   string
-	subvolumes []string
+	nonInteractive bool
+	remote         string
+	recipients     []string
+	identity       string
+	stateDir       string
+	subvolumes     []string
 }
 
 var starterConfig = template.Must(template.New("config").Parse(`# argo-backup configuration. Every key is described in docs/configuration.md.
@@ -58,18 +62,28 @@ func newInitCommand(g *globals) *cobra.Command {
 	var f initFlags
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Write a starter config",
-		Long: `init writes a starter config to the --config path (it never overwrites
-one). Subvolumes are given as NAME=PATH; each gets its snapshots in
+		Short: "Set up: pick subvolumes, make a key, choose a remote, write the config",
+		Long: `init asks what to back up (it proposes the btrfs subvolumes mounted on
+this machine, skipping snapshots and caches), creates the identity if there
+is none and tells how to keep a recovery copy, offers the remotes in your
+rclone.conf, writes the config to the --config path (never overwriting one)
+and runs doctor. Enter takes the proposed answer.
+
+With --non-interactive nothing is asked: subvolumes come from --subvolume
+NAME=PATH (or, without any, every proposed one), each with its snapshots in
 PATH/.snapshots/argo-backup.`,
-		Example: `  argo-backup keygen -o /etc/argo-backup/identity.txt
-  argo-backup init --recipient age1... --remote gdrive:argo-backup --subvolume root=/ --subvolume home=/home`,
+		Example: `  sudo argo-backup init
+  argo-backup init --non-interactive --recipient age1... --remote gdrive:argo-backup --subvolume root=/ --subvolume home=/home`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return writeStarterConfig(g, f)
+			if f.nonInteractive {
+				return writeStarterConfig(g, f)
+			}
+			return runWizard(cmd.Context(), g, f, bufio.NewReader(cmd.InOrStdin()), mountedProposals())
 		},
 	}
 	fl := cmd.Flags()
+	fl.BoolVar(&f.nonInteractive, "non-interactive", false, "ask nothing: take everything from the flags, e.g. in a provisioning script")
 	fl.StringVar(&f.remote, "remote", "", "rclone remote path, e.g. --remote gdrive:argo-backup (default: a directory under state_dir)")
 	fl.StringArrayVar(&f.recipients, "recipient", nil, "age recipient, e.g. --recipient age1... (repeatable)")
 	fl.StringVar(&f.identity, "identity", DefaultIdentityPath, "identity file for restore and verify")
@@ -90,12 +104,22 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	if data.Remote == "" {
 		data.Remote = filepath.Join(f.stateDir, "remote")
 	}
+	if len(f.subvolumes) == 0 {
+		for _, p := range mountedProposals() {
+			f.subvolumes = append(f.subvolumes, p.Name+"="+p.Path)
+		}
+	}
 	for _, s := range f.subvolumes {
 		name, path, ok := strings.Cut(s, "=")
 		if !ok || name == "" || !filepath.IsAbs(path) {
 			return usageErrorf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
 		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, filepath.Join(path, ".snapshots", "argo-backup")})
+	}
+	for _, r := range f.recipients {
+		if _, err := crypto.ParseRecipients([]string{r}); err != nil {
+			return usageErrorf("--recipient: %v", err)
+		}
 	}
 	var b strings.Builder
 	if err := starterConfig.Execute(&b, data); err != nil {

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// proposal is a subvolume init offers to back up.
+type proposal struct {
+	Name   string // config name: "root" for @, "home" for @home
+	Path   string // where it is mounted
+	Subvol string // btrfs subvolume path, e.g. /@home
+}
+
+// skipped are subvolumes not worth backing up in the openSUSE/Gentoo
+// layouts: snapshots of other subvolumes, caches, temporary files, swap.
+var skipped = []string{"@snapshots", ".snapshots", "@var-cache", "@var-tmp", "@tmp", "@swap", "@var-lib-docker", "@var-lib-machines"}
+
+// proposeSubvolumes reads /proc/self/mountinfo and proposes each mounted
+// btrfs subvolume worth a backup, once (the first mount point wins).
+func proposeSubvolumes(mountinfo io.Reader) []proposal {
+	seen := map[string]bool{}
+	var out []proposal
+	sc := bufio.NewScanner(mountinfo)
+	for sc.Scan() {
+		before, after, ok := strings.Cut(sc.Text(), " - ")
+		fields, tail := strings.Fields(before), strings.Fields(after)
+		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "btrfs" {
+			continue
+		}
+		subvol := superOption(tail[2], "subvol")
+		if subvol == "" || seen[subvol] || isSkipped(subvol) {
+			continue
+		}
+		seen[subvol] = true
+		out = append(out, proposal{Name: configName(subvol), Path: unescapeOctal(fields[4]), Subvol: subvol})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func superOption(opts, key string) string {
+	for _, o := range strings.Split(opts, ",") {
+		if v, ok := strings.CutPrefix(o, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func isSkipped(subvol string) bool {
+	base := filepath.Base(subvol)
+	for _, s := range skipped {
+		if base == s || strings.Contains(subvol, "/.snapshots/") {
+			return true
+		}
+	}
+	return false
+}
+
+// configName turns a subvolume path into a short config name:
+// /@ -> root, /@home -> home, /@var-log -> var-log, /data -> data.
+func configName(subvol string) string {
+	name := strings.TrimPrefix(filepath.Base(subvol), "@")
+	switch name {
+	case "", "/":
+		return "root"
+	}
+	return name
+}

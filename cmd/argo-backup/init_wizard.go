@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/argo-backup/argo-backup/crypto"
+)
+
+// mountedProposals proposes the btrfs subvolumes mounted here.
+func mountedProposals() []proposal {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	return proposeSubvolumes(f)
+}
+
+// wizard asks one question at a time; an empty answer (or the end of the
+// input) takes the proposed default.
+type wizard struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (w wizard) ask(question, def string) string {
+	if def != "" {
+		fmt.Fprintf(w.out, "%s [%s]: ", question, def)
+	} else {
+		fmt.Fprintf(w.out, "%s: ", question)
+	}
+	line, _ := w.in.ReadString('\n')
+	if line = strings.TrimSpace(line); line != "" {
+		return line
+	}
+	return def
+}
+
+func (w wizard) yes(question string) bool {
+	a := strings.ToLower(w.ask(question+" (y/n)", "y"))
+	return a == "y" || a == "yes"
+}
+
+// runWizard is init's interactive set-up.
+func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, proposals []proposal) error {
+	if _, err := os.Stat(g.configPath); err == nil {
+		return usageErrorf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
+	}
+	w := wizard{in: in, out: g.stdout}
+	fmt.Fprintf(w.out, "argo-backup set-up: the config goes to %s.\n\n", g.configPath)
+	f.subvolumes = w.pickSubvolumes(proposals, f.subvolumes)
+	recipient, err := w.identity(&f)
+	if err != nil {
+		return err
+	}
+	f.recipients = append(f.recipients, recipient)
+	f.remote = w.remote(f)
+	if err := writeStarterConfig(g, f); err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "\nChecking the set-up (argo-backup doctor):\n")
+	if a, err := g.load(); err == nil {
+		d := &doctor{a: a}
+		d.run(ctx)
+		if d.report() != nil {
+			fmt.Fprintf(w.out, "\nFix what doctor says, then run 'argo-backup doctor' again.\n")
+			return nil
+		}
+	}
+	fmt.Fprintf(w.out, "\nAll set. Back up now with 'argo-backup push', or start the daemon (docs/daemon.md).\n")
+	return nil
+}
+
+func (w wizard) pickSubvolumes(proposals []proposal, given []string) []string {
+	if len(given) > 0 {
+		return given
+	}
+	if len(proposals) == 0 {
+		fmt.Fprintln(w.out, "No btrfs subvolumes are mounted here; add them to the config under subvolumes.")
+		return nil
+	}
+	fmt.Fprintln(w.out, "btrfs subvolumes mounted here (snapshots and caches left out):")
+	var picked []string
+	for _, p := range proposals {
+		if w.yes(fmt.Sprintf("  back up %s (subvolume %s) as %q?", p.Path, p.Subvol, p.Name)) {
+			picked = append(picked, p.Name+"="+p.Path)
+		}
+	}
+	return picked
+}
+
+// identity makes the identity if there is none, and returns its recipient.
+func (w wizard) identity(f *initFlags) (string, error) {
+	f.identity = w.ask("\nIdentity file (the key that reads your backups)", f.identity)
+	if ids, err := crypto.LoadIdentities(f.identity); err == nil {
+		if rs := crypto.Recipients(ids); len(rs) > 0 {
+			fmt.Fprintf(w.out, "Using the existing identity; its recipient is %s\n", rs[0])
+			return rs[0], nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", usageErrorf("identity %s: %v", f.identity, err)
+	}
+	recipient, err := crypto.WriteIdentity(f.identity)
+	if err != nil {
+		return "", usageErrorf("identity: %v", err)
+	}
+	fmt.Fprintf(w.out, `Created %s (mode 0600); its recipient is %s
+Pushing needs only the recipient. Restoring needs the identity: if this disk
+dies, so does the copy on it. Keep a copy elsewhere NOW: print it, put it in
+a password manager or on a USB stick in a drawer, or escrow it on the remote
+with a passphrase ('argo-backup keygen --escrow', see docs/security.md).
+`, f.identity, recipient)
+	return recipient, nil
+}
+
+func (w wizard) remote(f initFlags) string {
+	def := f.remote
+	if def == "" {
+		def = filepath.Join(f.stateDir, "remote")
+	}
+	if names := rcloneRemotes(); len(names) > 0 {
+		fmt.Fprintf(w.out, "\nRemotes in your rclone.conf: %s\n", strings.Join(names, ", "))
+		def = names[0] + "argo-backup"
+	} else {
+		fmt.Fprintln(w.out, "\nNo rclone.conf remotes found: set one up with 'rclone config' (Google Drive: docs/google-drive.md), or back up to a local directory for now.")
+	}
+	return w.ask("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def)
+}
+
+// rcloneRemotes lists the remotes in the user's rclone.conf as "name:".
+func rcloneRemotes() []string {
+	path := os.Getenv("RCLONE_CONFIG")
+	if path == "" {
+		home, _ := os.UserHomeDir()
+		path = filepath.Join(home, ".config", "rclone", "rclone.conf")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			names = append(names, strings.Trim(line, "[]")+":")
+		}
+	}
+	sort.Strings(names)
+	return names
+}

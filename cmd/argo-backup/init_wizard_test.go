@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The wizard, answered as a new user would (Enter for the proposals, no
+// to one subvolume, a directory as remote), writes a config that works:
+// doctor passes and the first push commits.
+func TestInitWizard(t *testing.T) {
+	m := newMachine(t)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	g := &globals{configPath: filepath.Join(dir, "config.yaml"), stdout: &out, stderr: &out}
+	proposals := []proposal{
+		{Name: "home", Path: m.home, Subvol: "/@home"},
+		{Name: "scratch", Path: m.fs, Subvol: "/"},
+	}
+	answers := strings.Join([]string{
+		"",                                 // back up home? yes
+		"n",                                // back up scratch? no
+		filepath.Join(dir, "identity.txt"), // identity file
+		filepath.Join(dir, "remote"),       // remote
+	}, "\n") + "\n"
+	f := initFlags{identity: DefaultIdentityPath, stateDir: filepath.Join(dir, "state")}
+	if err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), proposals); err != nil {
+		t.Fatalf("wizard: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"Keep a copy elsewhere", "reachable and writable", "All set"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the wizard did not say %q:\n%s", want, out.String())
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "identity.txt"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity: %v, mode %v", err, fi.Mode())
+	}
+	cfg, err := LoadConfig(g.configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Subvolumes) != 1 || cfg.Subvolumes[0].Name != "home" {
+		t.Fatalf("subvolumes %+v, want only home", cfg.Subvolumes)
+	}
+	m.runWith(g.configPath, 0, "push")
+}
