@@ -80,4 +80,3 @@ func runIn(t *testing.T, dir string, name string, args ...string) string {
 	}
 	return string(out)
 }
-
