@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/argo-backup/argo-backup/manifest"
@@ -154,7 +155,7 @@ func (p *Pruner) apply(ctx context.Context, plan *prunePlan) error {
 			return err
 		}
 		v.Deleted = true
-		p.log().Info("deleted backup", "snapshot", v.Snapshot, "why", v.Reasons, "objects", v.Objects, "bytes", v.Bytes)
+		p.log().Info("deleted backup", "snapshot", v.Snapshot, "why", strings.Join(v.Reasons, "; "), "objects", v.Objects, "bytes", v.Bytes)
 	}
 	for i := range rep.Leftovers {
 		l := &rep.Leftovers[i]

@@ -84,5 +84,22 @@ func (p *Pruner) deleteObjects(ctx context.Context, dir *snapshotDir, skip strin
 			return err
 		}
 	}
+	removeEmptyDir(ctx, p.Store, p.Host, dir.objects)
 	return nil
+}
+
+// removeEmptyDir removes the directory the objects were in, if the remote
+// has directories (local, SFTP, WebDAV, Drive) and it is now empty, so that
+// pruned snapshots do not linger as empty folders.
+func removeEmptyDir(ctx context.Context, s Store, host string, objects []remote.Entry) {
+	r, ok := s.(interface {
+		RemoveEmptyDir(ctx context.Context, dir string) error
+	})
+	if !ok || len(objects) == 0 {
+		return
+	}
+	h, subvol, snapshot, _, parsed := remote.ParsePath(objects[0].Name)
+	if parsed && h == host {
+		_ = r.RemoveEmptyDir(ctx, remote.SnapshotDir(h, subvol, snapshot)) // best effort: only tidiness is at stake
+	}
 }

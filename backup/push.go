@@ -103,7 +103,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
 	}
 	if err := p.resume(ctx, sv); err != nil {
-		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
+		return nil, err // already says "push <subvolume>"
 	}
 	committed, err := p.State.Records(p.Host, sv.Name)
 	if err != nil {

@@ -97,6 +97,7 @@ func (p *Pusher) discard(ctx context.Context, sv Subvolume, j *pushJournal, why 
 				p.log().Warn("could not delete a part of the unfinished backup: prune removes it later", "object", e.Name, "err", err)
 			}
 		}
+		removeEmptyDir(ctx, p.Store, p.Host, entries)
 	}
 	path := sv.snapshotPath(j.Snapshot)
 	if _, err := os.Lstat(path); err == nil {

@@ -52,7 +52,11 @@ func (s Schedule) Missed(lastSuccess, now time.Time) bool {
 // hit the remote at once) if a run was missed, else at its next activation.
 func (s Schedule) FirstRun(lastSuccess, now time.Time, delay time.Duration) (at time.Time, catchUp bool) {
 	if s.Missed(lastSuccess, now) {
-		return now.Add(delay), true
+		at = now.Add(delay)
+		if next := s.Next(now); next.Before(at) {
+			at = next // the jitter never makes a catch-up later than a regular run
+		}
+		return at, true
 	}
 	// Not Next(now): "@every 6h" 5h after the last success runs in 1h.
 	// A last success in the future (a clock set back) counts as now.

@@ -56,6 +56,7 @@ func TestFirstRunCatchesUpMissedRuns(t *testing.T) {
 		{"every 6h, 5h since the last", "@every 6h", day(10, 3, 0), day(10, 8, 0), false, day(10, 9, 0)},
 		{"every 6h, 7h since the last", "@every 6h", day(10, 1, 0), day(10, 8, 0), true, day(10, 8, 0).Add(delay)},
 		{"clock set back behind the last success", "@daily", day(11, 3, 0), day(10, 8, 0), false, day(11, 0, 0)},
+		{"catch-up never later than the next regular run", "@every 10s", day(10, 7, 0), day(10, 8, 0), true, day(10, 8, 0).Add(10 * time.Second)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseSchedule(tc.spec)

@@ -34,7 +34,7 @@ func CheckSource(sv Subvolume) error {
 	case errors.Is(err, btrfs.ErrNotSubvolume):
 		return inputErrorf("subvolume %s: path %s is not a btrfs subvolume (a plain directory?): point path at a subvolume, see 'btrfs subvolume list /'", sv.Name, sv.Path)
 	case errors.Is(err, os.ErrNotExist):
-		return inputErrorf("subvolume %s: path %s does not exist", sv.Name, sv.Path)
+		return inputErrorf("subvolume %s: path %s does not exist: fix path in the config", sv.Name, sv.Path)
 	case err != nil:
 		return fmt.Errorf("subvolume %s: %w", sv.Name, err)
 	}

@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/rclone/rclone/fs"
 )
@@ -52,10 +53,17 @@ func (h *slogForwarder) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 func (h *slogForwarder) Handle(ctx context.Context, r slog.Record) error {
-	if !h.Enabled(ctx, r.Level) {
+	if !h.Enabled(ctx, r.Level) || expected(r) {
 		return nil
 	}
 	return h.derive(slog.Default().Handler()).Handle(ctx, r)
+}
+
+// expected reports rclone records about conditions argo-backup expects and
+// handles itself: listing a directory that does not exist yet (the first
+// push of a subvolume) is an empty listing, not an error for the user.
+func expected(r slog.Record) bool {
+	return strings.Contains(r.Message, "error listing: directory not found")
 }
 
 func (h *slogForwarder) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -28,6 +28,9 @@ var defaultConfigPath = config.GetConfigPath()
 // read or decrypted, so the file is checked and loaded here first, where
 // the error can still be returned.
 func installRcloneConf(path string) (string, error) {
+	if path == "" {
+		path = os.Getenv("RCLONE_CONFIG") // as rclone itself does
+	}
 	explicit := path != ""
 	if !explicit {
 		path = defaultConfigPath

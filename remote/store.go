@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rclone/rclone/fs"
@@ -104,3 +105,14 @@ type notFound struct{ err error }
 func (e notFound) Error() string        { return e.err.Error() }
 func (e notFound) Unwrap() error        { return e.err }
 func (e notFound) Is(target error) bool { return target == ErrNotFound }
+
+// RemoveEmptyDir removes dir if it is empty, on remotes that have
+// directories; elsewhere it does nothing. A directory that is not empty,
+// or not there, is left alone without an error.
+func (s *Store) RemoveEmptyDir(ctx context.Context, dir string) error {
+	err := s.f.Rmdir(ctx, strings.Trim(dir, "/"))
+	if err == nil || isNotFound(err) || errors.Is(err, fs.ErrorDirectoryNotEmpty) {
+		return nil
+	}
+	return s.wrap("removing directory", dir, err)
+}

@@ -23,7 +23,8 @@ import (
 // push are removed, those of the push in progress are not, and the next
 // push finishes it.
 func TestPruneSimulatedHistory(t *testing.T) {
-	w := newWorld(t, remotetest.Local(t))
+	spec := remotetest.Local(t)
+	w := newWorld(t, spec)
 	w.sv.Parents.MaxChain = 6
 	w.sv.Retention = manifest.Retention{Last: 2, Daily: 3, Weekly: 2}
 	fillTree(t, w.source)
@@ -69,6 +70,9 @@ func TestPruneSimulatedHistory(t *testing.T) {
 		}
 		if objs := w.objectsOf(rec.Snapshot); len(objs) > 0 {
 			t.Errorf("day %d was pruned but %d objects are still on the remote", i, len(objs))
+		}
+		if _, err := os.Stat(filepath.Join(spec, host, "home", rec.Snapshot)); !os.IsNotExist(err) {
+			t.Errorf("day %d was pruned but its directory is still on the remote", i)
 		}
 	}
 	if objs := w.objectsOf(abandoned); len(objs) > 0 {

@@ -29,7 +29,9 @@ func (g *globals) load() (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{globals: g, cfg: cfg, log: g.logger()}, nil
+	log := g.logger()
+	slog.SetDefault(log) // rclone's records (remote.SetLogLevel) come out in the same format
+	return &app{globals: g, cfg: cfg, log: log}, nil
 }
 
 func requireRoot(what string) error {

@@ -167,7 +167,7 @@ func (d *doctor) checkKeys() {
 		return
 	}
 	if err != nil {
-		d.fail("see the message", "identity: %v", err)
+		d.fail("", "identity: %v", err)
 		return
 	}
 	for _, r := range crypto.Recipients(ids) {

@@ -16,6 +16,7 @@ import (
 
 type initFlags struct {
 	nonInteractive bool
+	rcloneConfig   string
 	remote         string
 	recipients     []string
 	identity       string
@@ -27,6 +28,9 @@ var starterConfig = template.Must(template.New("config").Parse(`# argo-backup co
 host: {{.Host}}
 # Any rclone remote path ("gdrive:argo-backup") or a local directory.
 remote: "{{.Remote}}"
+{{- if .RcloneConfig}}
+rclone_config: {{.RcloneConfig}}
+{{- end}}
 recipients:
 {{- range .Recipients}}
   - "{{.}}"
@@ -84,6 +88,7 @@ PATH/.snapshots/argo-backup.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.nonInteractive, "non-interactive", false, "ask nothing: take everything from the flags, e.g. in a provisioning script")
+	fl.StringVar(&f.rcloneConfig, "rclone-config", "", "rclone.conf holding the remote, e.g. --rclone-config /root/.config/rclone/rclone.conf (default: rclone's)")
 	fl.StringVar(&f.remote, "remote", "", "rclone remote path, e.g. --remote gdrive:argo-backup (default: a directory under state_dir)")
 	fl.StringArrayVar(&f.recipients, "recipient", nil, "age recipient, e.g. --recipient age1... (repeatable)")
 	fl.StringVar(&f.identity, "identity", DefaultIdentityPath, "identity file for restore and verify")
@@ -97,10 +102,10 @@ type starterSubvolume struct{ Name, Path, SnapshotDir string }
 func writeStarterConfig(g *globals, f initFlags) error {
 	host, _ := os.Hostname()
 	data := struct {
-		Host, Remote, Identity, StateDir string
-		Recipients                       []string
-		Subvolumes                       []starterSubvolume
-	}{Host: host, Remote: f.remote, Identity: f.identity, StateDir: f.stateDir, Recipients: f.recipients}
+		Host, Remote, Identity, StateDir, RcloneConfig string
+		Recipients                                     []string
+		Subvolumes                                     []starterSubvolume
+	}{Host: host, Remote: f.remote, Identity: f.identity, StateDir: f.stateDir, Recipients: f.recipients, RcloneConfig: f.rcloneConfig}
 	if data.Remote == "" {
 		data.Remote = filepath.Join(f.stateDir, "remote")
 	}
@@ -115,6 +120,14 @@ func writeStarterConfig(g *globals, f initFlags) error {
 			return usageErrorf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
 		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, filepath.Join(path, ".snapshots", "argo-backup")})
+	}
+	if len(data.Recipients) == 0 {
+		if ids, err := crypto.LoadIdentities(f.identity); err == nil {
+			data.Recipients = crypto.Recipients(ids)
+		}
+	}
+	if len(data.Recipients) == 0 {
+		fmt.Fprintf(g.stderr, "note: no recipients yet: run 'argo-backup keygen -o %s' and put the recipient it prints in the config before the first push\n", f.identity)
 	}
 	for _, r := range f.recipients {
 		if _, err := crypto.ParseRecipients([]string{r}); err != nil {

@@ -105,6 +105,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		}
 		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d) into %s\n", subvol, rec.Snapshot,
 			rec.Created.Format(time.RFC3339), rec.Depth, filepath.Join(f.to, rec.Snapshot))
+		if f.writable != "" {
+			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
+		}
 	}
 	return nil
 }

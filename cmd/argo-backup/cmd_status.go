@@ -67,14 +67,14 @@ func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) 
 	for _, name := range names {
 		j := st.Subvolumes[name]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", name, when(j.LastSuccess, now, "never"),
-			when(j.LastFailure, now, "-"), when(j.NextRun, now, "-"), j.ChainDepth, j.LocalSnapshots,
+			when(j.LastFailure, now, "-"), nextRun(j.NextRun, now), j.ChainDepth, j.LocalSnapshots,
 			humanize.IBytes(uint64(j.BytesSent)), humanize.IBytes(uint64(j.BytesStored)))
 	}
 	tasks := slices.Sorted(maps.Keys(st.Tasks))
 	for _, name := range tasks {
 		j := st.Tasks[name]
 		fmt.Fprintf(tw, "(%s)\t%s\t%s\t%s\t\t\t\t\n", name, when(j.LastSuccess, now, "never"),
-			when(j.LastFailure, now, "-"), when(j.NextRun, now, "-"))
+			when(j.LastFailure, now, "-"), nextRun(j.NextRun, now))
 	}
 	tw.Flush()
 	for _, name := range append(names, tasks...) {
@@ -86,6 +86,15 @@ func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) 
 			fmt.Fprintf(w, "%s is failing (%d in a row): %s\n", name, j.ConsecutiveFail, j.LastError)
 		}
 	}
+}
+
+// nextRun is when the daemon said it runs the job next. A time well past
+// means no daemon has been running since: say so rather than "5 min ago".
+func nextRun(t, now time.Time) string {
+	if !t.IsZero() && now.Sub(t) > time.Minute {
+		return "overdue: is the daemon running?"
+	}
+	return when(t, now, "-")
 }
 
 func when(t, now time.Time, zero string) string {

@@ -192,6 +192,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
 	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
+		if spec == "" {
+			continue // "" turns the scheduled task off
+		}
 		if _, err := backup.ParseSchedule(spec); err != nil {
 			return fmt.Errorf("%s: %v", key, err)
 		}

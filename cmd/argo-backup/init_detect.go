@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
@@ -20,9 +21,11 @@ type proposal struct {
 var skipped = []string{"@snapshots", ".snapshots", "@var-cache", "@var-tmp", "@tmp", "@swap", "@var-lib-docker", "@var-lib-machines"}
 
 // proposeSubvolumes reads /proc/self/mountinfo and proposes each mounted
-// btrfs subvolume worth a backup, once (the first mount point wins).
+// btrfs subvolume worth a backup, once per filesystem and subvolume (the
+// first mount point wins), each with a name of its own.
 func proposeSubvolumes(mountinfo io.Reader) []proposal {
 	seen := map[string]bool{}
+	names := map[string]int{}
 	var out []proposal
 	sc := bufio.NewScanner(mountinfo)
 	for sc.Scan() {
@@ -31,12 +34,16 @@ func proposeSubvolumes(mountinfo io.Reader) []proposal {
 		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "btrfs" {
 			continue
 		}
-		subvol := superOption(tail[2], "subvol")
-		if subvol == "" || seen[subvol] || isSkipped(subvol) {
+		subvol, device := superOption(tail[2], "subvol"), tail[1]
+		if subvol == "" || seen[device+subvol] || isSkipped(subvol) {
 			continue
 		}
-		seen[subvol] = true
-		out = append(out, proposal{Name: configName(subvol), Path: unescapeOctal(fields[4]), Subvol: subvol})
+		seen[device+subvol] = true
+		name := configName(subvol)
+		if names[name]++; names[name] > 1 {
+			name = fmt.Sprintf("%s-%d", name, names[name])
+		}
+		out = append(out, proposal{Name: name, Path: unescapeOctal(fields[4]), Subvol: subvol})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out

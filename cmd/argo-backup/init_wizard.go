@@ -63,6 +63,9 @@ func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, p
 	}
 	f.recipients = append(f.recipients, recipient)
 	f.remote = w.remote(f)
+	if os.Getenv("RCLONE_CONFIG") != "" {
+		f.rcloneConfig = os.Getenv("RCLONE_CONFIG")
+	}
 	if err := writeStarterConfig(g, f); err != nil {
 		return err
 	}
@@ -123,26 +126,33 @@ with a passphrase ('argo-backup keygen --escrow', see docs/security.md).
 
 func (w wizard) remote(f initFlags) string {
 	def := f.remote
-	if def == "" {
-		def = filepath.Join(f.stateDir, "remote")
-	}
 	if names := rcloneRemotes(); len(names) > 0 {
 		fmt.Fprintf(w.out, "\nRemotes in your rclone.conf: %s\n", strings.Join(names, ", "))
-		def = names[0] + "argo-backup"
+		if def == "" {
+			def = names[0] + "argo-backup"
+		}
 	} else {
 		fmt.Fprintln(w.out, "\nNo rclone.conf remotes found: set one up with 'rclone config' (Google Drive: docs/google-drive.md), or back up to a local directory for now.")
+	}
+	if def == "" {
+		def = filepath.Join(f.stateDir, "remote")
 	}
 	return w.ask("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def)
 }
 
+// rcloneConfPath is the rclone.conf init looks at: $RCLONE_CONFIG, as for
+// rclone itself, else rclone's default.
+func rcloneConfPath() string {
+	if path := os.Getenv("RCLONE_CONFIG"); path != "" {
+		return path
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".config", "rclone", "rclone.conf")
+}
+
 // rcloneRemotes lists the remotes in the user's rclone.conf as "name:".
 func rcloneRemotes() []string {
-	path := os.Getenv("RCLONE_CONFIG")
-	if path == "" {
-		home, _ := os.UserHomeDir()
-		path = filepath.Join(home, ".config", "rclone", "rclone.conf")
-	}
-	f, err := os.Open(path)
+	f, err := os.Open(rcloneConfPath())
 	if err != nil {
 		return nil
 	}
