@@ -86,6 +86,27 @@ func (a *app) store(ctx context.Context) (*remote.Store, error) {
 	return s, nil
 }
 
+// hostOr is the --host flag if given, else this machine's host.
+func (a *app) hostOr(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return a.cfg.Host
+}
+
+// repository opens the remote and checks its format marker; create makes
+// the marker on an empty remote (only writers do that).
+func (a *app) repository(ctx context.Context, create bool) (*remote.Store, error) {
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.EnsureFormat(ctx, create); err != nil {
+		return nil, err // it names the remote
+	}
+	return st, nil
+}
+
 func (a *app) state() backup.State { return backup.State{Dir: a.cfg.StateDir} }
 
 func (a *app) subvolume(name string) (backup.Subvolume, error) {
@@ -140,12 +161,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := a.store(ctx)
+	st, err := a.repository(ctx, true)
 	if err != nil {
 		return nil, err
-	}
-	if err := st.EnsureFormat(ctx, true); err != nil {
-		return nil, fmt.Errorf("remote %s: %w", st, err)
 	}
 	p := &backup.Pusher{
 		Host:             a.cfg.Host,
@@ -173,11 +191,8 @@ func (a *app) catalog(ctx context.Context, identityFlag string) (*restore.Catalo
 	if err != nil {
 		return nil, err
 	}
-	st, err := a.store(ctx)
+	st, err := a.repository(ctx, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := st.EnsureFormat(ctx, false); err != nil {
 		return nil, err
 	}
 	return &restore.Catalog{Store: st, Identities: ids}, nil

@@ -58,10 +58,7 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 	if f.allHosts {
 		return a.listFleet(ctx, f)
 	}
-	host := f.host
-	if host == "" {
-		host = a.cfg.Host
-	}
+	host := a.hostOr(f.host)
 	records, err := a.listRecords(ctx, host, args, f)
 	if err != nil {
 		return err

@@ -74,12 +74,9 @@ func (a *app) prune(ctx context.Context, names []string, f pruneFlags) ([]*backu
 	if err != nil {
 		return nil, err
 	}
-	st, err := a.store(ctx)
+	st, err := a.repository(ctx, false)
 	if err != nil {
 		return nil, err
-	}
-	if err := st.EnsureFormat(ctx, false); err != nil {
-		return nil, fmt.Errorf("remote %s: %w", st, err)
 	}
 	p := &backup.Pruner{Host: a.cfg.Host, Store: st, State: a.state(), Log: a.log,
 		Locks: backup.LockOptions{Command: "prune"}}

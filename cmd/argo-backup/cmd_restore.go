@@ -81,10 +81,7 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if err := requireRoot("restore"); err != nil {
 		return err
 	}
-	host := f.host
-	if host == "" {
-		host = a.cfg.Host
-	}
+	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
 	if err != nil {
 		return err

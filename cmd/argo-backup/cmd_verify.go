@@ -111,10 +111,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	if f.identity == "" && a.cfg.Identity == "" {
 		return configErrorf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
 	}
-	host := f.host
-	if host == "" {
-		host = a.cfg.Host
-	}
+	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
 	if err != nil {
 		return err

@@ -46,12 +46,9 @@ func (g *globals) escrowIdentity(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.store(ctx)
+	st, err := a.repository(ctx, true)
 	if err != nil {
 		return err
-	}
-	if err := st.EnsureFormat(ctx, true); err != nil {
-		return fmt.Errorf("remote %s: %w", st, err)
 	}
 	name := remote.EscrowName(a.cfg.Host)
 	switch _, err := st.Stat(ctx, name); {
@@ -98,15 +95,9 @@ func (a *app) escrowCatalog(ctx context.Context, identityFlag string) (*restore.
 	if identityFlag != "" {
 		return nil, usageErrorf("give --identity FILE or --escrow, not both")
 	}
-	host := a.escrowHost
-	if host == "" {
-		host = a.cfg.Host
-	}
-	st, err := a.store(ctx)
+	host := a.hostOr(a.escrowHost)
+	st, err := a.repository(ctx, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := st.EnsureFormat(ctx, false); err != nil {
 		return nil, err
 	}
 	name := remote.EscrowName(host)
