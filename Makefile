@@ -30,7 +30,7 @@ test-short:
 
 bench: build
 	./scripts/deps.sh --bench
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./crypto/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./crypto/ ./backup/ ./restore/
 	./scripts/bench.sh
 
 lint:

@@ -67,12 +67,26 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		parts []manifest.Part
 		total int64
 	)
-	pool := sync.Pool{New: func() any { b := make([]byte, p.PartSize); return &b }}
+	// Free lists, not sync.Pools: the garbage collector empties a pool, and
+	// each part would be allocated anew. These are all the buffers a push
+	// ever has: one being read plus one per worker, and one sealed copy per
+	// worker.
+	plains := make(chan []byte, p.workers()+1)
+	sealeds := make(chan *bytes.Buffer, p.workers())
+	for range cap(plains) {
+		plains <- nil
+	}
+	for range cap(sealeds) {
+		sealeds <- new(bytes.Buffer)
+	}
 	for i := 0; gctx.Err() == nil; i++ {
-		buf := pool.Get().(*[]byte)
-		n, readErr := io.ReadFull(r, *buf)
+		buf := <-plains
+		if buf == nil {
+			buf = make([]byte, p.PartSize)
+		}
+		n, readErr := io.ReadFull(r, buf)
 		if n > 0 {
-			chunk := (*buf)[:n]
+			chunk := buf[:n]
 			if _, err := validator.Write(chunk); err != nil {
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
@@ -81,11 +95,13 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 			p.progress().Add(int64(n))
 			index := i
 			g.Go(func() error {
-				defer pool.Put(buf)
+				defer func() { plains <- buf }()
 				if err := gctx.Err(); err != nil {
 					return err // an earlier part failed: store nothing more
 				}
-				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, index), index, chunk, j)
+				sealed := <-sealeds
+				defer func() { sealeds <- sealed }()
+				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, index), index, chunk, j, sealed)
 				if err != nil {
 					return err
 				}
@@ -129,7 +145,7 @@ func (p *Pusher) abort(g *errgroup.Group, err error) error {
 // storeOrReuse stores one part, unless an interrupted push already stored
 // exactly this plaintext under this name: then the stored object is checked
 // and reused.
-func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain []byte, j *pushJournal) (manifest.Part, error) {
+func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain []byte, j *pushJournal, sealed *bytes.Buffer) (manifest.Part, error) {
 	sum := sha256.Sum256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
@@ -138,7 +154,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 			return old, nil
 		}
 	}
-	part, err := p.storePart(ctx, name, index, plain, plainSum)
+	part, err := p.storePart(ctx, name, index, plain, plainSum, sealed)
 	if err != nil {
 		return part, err
 	}
@@ -158,11 +174,6 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 	return e.SHA256 == "" || e.SHA256 == part.StoredSHA256
 }
 
-// sealedBuffers recycles the buffers parts are sealed into: one per part
-// in flight, each about part_size, reused rather than left to the garbage
-// collector, which would let the heap grow to several times what is used.
-var sealedBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // maxSealedSize bounds a sealed part: zstd adds at most a few bytes per
 // 128 KiB block to incompressible data, age 16 bytes per 64 KiB chunk and a
 // header. Growing the buffer once avoids copying it while sealing.
@@ -172,9 +183,7 @@ func maxSealedSize(plain int) int {
 
 // storePart seals one part and uploads it. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put).
-func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string) (manifest.Part, error) {
-	sealed := sealedBuffers.Get().(*bytes.Buffer)
-	defer sealedBuffers.Put(sealed)
+func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string, sealed *bytes.Buffer) (manifest.Part, error) {
 	sealed.Reset()
 	sealed.Grow(maxSealedSize(len(plain)))
 	if err := p.Sealer.Seal(sealed, plain); err != nil {

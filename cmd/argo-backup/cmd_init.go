@@ -40,7 +40,7 @@ recipients:
 identity: {{.Identity}}
 state_dir: {{.StateDir}}
 compression_level: 3
-part_size: 64MiB
+part_size: 32MiB
 send_compressed_data: true
 subvolumes:
 {{- range .Subvolumes}}

@@ -89,7 +89,7 @@ func defaultConfig() map[string]any {
 		"identity":             "/etc/argo-backup/identity.txt",
 		"state_dir":            "/var/lib/argo-backup",
 		"compression_level":    3,
-		"part_size":            "64MiB",
+		"part_size":            "32MiB",
 		"send_compressed_data": true,
 		"on_failure":           "",
 		"metrics_file":         "",
@@ -186,7 +186,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("compression_level %d: must be between 1 and 22 (3 is a good default)", c.CompressionLevel)
 	}
 	if c.PartSize < 1<<20 || c.PartSize > 4<<30 {
-		return fmt.Errorf("part_size %s: must be between 1MiB and 4GiB (64MiB is a good default)", c.PartSize)
+		return fmt.Errorf("part_size %s: must be between 1MiB and 4GiB (32MiB is a good default)", c.PartSize)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)

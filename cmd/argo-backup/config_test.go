@@ -24,7 +24,7 @@ subvolumes:
 		got, want any
 	}{
 		{"remote", cfg.Remote, "/var/lib/argo-backup/remote"},
-		{"part_size", cfg.PartSize, ByteSize(64 << 20)},
+		{"part_size", cfg.PartSize, ByteSize(32 << 20)},
 		{"compression_level", cfg.CompressionLevel, 3},
 		{"send_compressed_data", cfg.SendCompressedData, true},
 		{"identity", cfg.Identity, "/etc/argo-backup/identity.txt"},

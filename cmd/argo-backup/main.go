@@ -6,10 +6,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// Parts are large buffers that live briefly; collecting at 50%
+		// growth instead of 100% keeps peak memory near what is in use,
+		// at no measurable CPU cost (docs/performance.md).
+		debug.SetGCPercent(50)
+	}
 	os.Exit(run())
 }
 

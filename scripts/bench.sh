@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# argo-backup's benchmark (`make bench`, needs root): argo-backup push and
+# restore against the shell pipeline a user would write and against the
+# floor, `btrfs send > /dev/null`, on the same snapshot in the same run.
+#
+#   sudo make bench                       # ~1.5 GB of real files, 3 rounds
+#   sudo BENCH_QUICK=1 make bench         # ~300 MB, 2 rounds, 2-3 minutes
+#   sudo ./scripts/bench.sh               # with bin/argo-backup already built
+#
+# Environment:
+#   BENCH_QUICK=1       smaller data set, fewer rounds
+#   BENCH_ROUNDS=N      rounds per measurement (default 3, quick 2)
+#   BENCH_DOUBLE=0      skip the doubled-data RSS run
+#   BENCH_DIR=DIR       scratch directory (default: mktemp under /var/tmp)
+#   BENCH_PART_SIZE=S   argo-backup part_size (default: the config default)
+#   BENCH_OUT=FILE      also write the results table (markdown) to FILE
+#   ARGO_BIN=PATH       the binary to measure (default bin/argo-backup)
+#
+# Rounds alternate (floor, shell, push, floor, shell, push, ...) so that
+# noise from other load lands on every contender alike; the table shows
+# medians. All measurements run on a warm page cache.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+quick=${BENCH_QUICK:-0}
+if [ "$quick" = 1 ]; then rounds=${BENCH_ROUNDS:-2}; else rounds=${BENCH_ROUNDS:-3}; fi
+double=${BENCH_DOUBLE:-1}
+argo=${ARGO_BIN:-$repo/bin/argo-backup}
+argo=$(readlink -f "$argo")
+part_size=${BENCH_PART_SIZE:-}
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { printf '\n== bench: %s\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "needs root (loop devices, btrfs send/receive): run it with sudo"
+[ -x "$argo" ] || die "no binary at $argo: run 'make build' first"
+for t in btrfs mkfs.btrfs losetup zstd age age-keygen rclone restic /usr/bin/time; do
+  command -v "$t" >/dev/null || die "$t is missing: run ./scripts/deps.sh --bench"
+done
+
+work=${BENCH_DIR:-$(mktemp -d /var/tmp/argo-bench.XXXXXX)}
+mkdir -p "$work"
+results=$work/results.tsv   # name round seconds maxrss_kib cpu_seconds
+: >"$results"
+mounts=()   # mount points we made, unmounted (and their loops freed) on exit
+
+cleanup() {
+  local rc=$?
+  set +e
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+    umount_fs "${mounts[$i]}"
+  done
+  if [ "${BENCH_KEEP:-0}" != 1 ] && [ -z "${BENCH_DIR:-}" ]; then
+    rm -rf "$work"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# new_fs DIR SIZE OPTIONS: a fresh btrfs on a sparse image, mounted at DIR.
+# mount -o loop frees the loop device at umount.
+new_fs() {
+  local dir=$1 size=$2 opts=$3
+  mkdir -p "$dir"
+  rm -f "$dir.img"
+  truncate -s "$size" "$dir.img"
+  mkfs.btrfs -q -f -m single -d single "$dir.img" >/dev/null
+  mount -o "loop,$opts" "$dir.img" "$dir"
+  mounts+=("$dir")
+}
+
+umount_fs() {
+  local dir=$1
+  if mountpoint -q "$dir"; then
+    umount "$dir" || umount -l "$dir"
+  fi
+  rm -f "$dir.img"
+}
+
+# drop_fs DIR: unmount a filesystem made by new_fs now.
+drop_fs() {
+  local dir=$1 i
+  umount_fs "$dir"
+  for i in "${!mounts[@]}"; do
+    [ "${mounts[$i]}" = "$dir" ] && unset 'mounts[i]'
+  done
+  mounts=("${mounts[@]}")
+  return 0
+}
+
+# measure NAME ROUND CMD...: run CMD under /usr/bin/time and record wall
+# seconds, peak RSS (KiB, of the largest process) and CPU seconds.
+measure() {
+  local name=$1 round=$2; shift 2
+  sync
+  local tf=$work/time.out
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >"$work/cmd.out" 2>&1; then
+    tail -20 "$work/cmd.out" >&2
+    die "$name (round $round) failed: $*"
+  fi
+  read -r secs rss user sys <"$tf"
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$secs" "$rss" "$cpu" >>"$results"
+  printf '  %-22s round %s: %7.2f s  cpu %6.2f s  rss %6d MiB\n' "$name" "$round" "$secs" "$cpu" $((rss / 1024)) >&2
+}
+
+
+# ---------------------------------------------------------------- set up
+if [ "$quick" = 1 ]; then
+  sources=(/usr/local/go)
+  src_size=4G
+else
+  sources=(/usr/local/go /usr/share /usr/lib/x86_64-linux-gnu)
+  src_size=12G
+fi
+src=$work/src
+say "source btrfs (compress=zstd:3,noatime) in $work, copying ${sources[*]}"
+new_fs "$src" "$src_size" "compress=zstd:3,noatime"
+btrfs -q subvolume create "$src/@data"
+for s in "${sources[@]}"; do
+  mkdir -p "$src/@data/$(basename "$s")"
+  cp -a --reflink=never "$s/." "$src/@data/$(basename "$s")/" 2>/dev/null || true
+done
+sync
+snap=$src/bench-snap
+btrfs -q subvolume snapshot -r "$src/@data" "$snap"
+raw1=$(btrfs send -q "$snap" | wc -c)
+raw2=$(btrfs send -q --proto 2 --compressed-data "$snap" | wc -c)
+zstd3=$(btrfs send -q --proto 2 --compressed-data "$snap" | zstd -3 -T0 -q -c | wc -c)
+zstd3v1=$(btrfs send -q "$snap" | zstd -3 -T0 -q -c | wc -c)
+files=$(find "$src/@data" -type f | wc -l)
+say "data: $(du -sh --apparent-size "$src/@data" | cut -f1) in $files files; send stream v1 $((raw1 >> 20)) MiB, v2 --compressed-data $((raw2 >> 20)) MiB"
+
+age-keygen -o "$work/identity.txt" 2>/dev/null
+recipient=$(age-keygen -y "$work/identity.txt")
+
+# config ROUND: an argo-backup config with its own remote, state and
+# snapshot directory, so every round is a full push.
+config() {
+  local r=$1 c=$work/argo-$1
+  mkdir -p "$c"
+  cat >"$c/config.yaml" <<EOF
+host: bench
+remote: "$c/remote"
+recipients: ["$recipient"]
+identity: $work/identity.txt
+state_dir: $c/state
+compression_level: 3
+send_compressed_data: true
+${part_size:+part_size: $part_size}
+subvolumes:
+  - name: data
+    path: $src/@data
+    snapshot_dir: $src/@snaps-$r
+    keep_local: 100
+EOF
+  mkdir -p "$src/@snaps-$r"
+  echo "$c/config.yaml"
+}
+
+# drop_round ROUND: delete a round's local snapshots and remote.
+drop_round() {
+  local r=$1 s
+  for s in "$src/@snaps-$r"/*; do
+    [ -e "$s" ] && btrfs -q subvolume delete "$s" >/dev/null
+  done
+  rmdir "$src/@snaps-$r" 2>/dev/null || true
+  rm -rf "$work/argo-$r"
+}
+
+stored_bytes() { find "$1" -type f -name 'part-*.zst.age' -printf '%s\n' | awk '{s+=$1} END{print s+0}'; }
+
+# ---------------------------------------------------------------- full push
+say "full backup: $rounds rounds, alternating floor / shell / argo-backup push"
+shell_out=$work/shell
+mkdir -p "$shell_out"
+last_push=
+for ((r = 1; r <= rounds; r++)); do
+  measure floor-v1 "$r" bash -o pipefail -c "btrfs send -q '$snap' >/dev/null"
+  measure floor-v2 "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' >/dev/null"
+  rm -f "$shell_out"/*
+  measure shell-v1 "$r" bash -o pipefail -c "btrfs send -q '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat '$shell_out/v1.zst.age'"
+  measure shell-v2 "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat '$shell_out/v2.zst.age'"
+  cfg=$(config "$r")
+  measure push "$r" "$argo" -q --config "$cfg" push data
+  if [ -n "$last_push" ]; then drop_round "$last_push"; fi
+  last_push=$r
+done
+pushed=$(stored_bytes "$work/argo-$last_push/remote")
+shell_v2_bytes=$(stat -c %s "$shell_out/v2.zst.age")
+cfg=$work/argo-$last_push/config.yaml
+
+# ---------------------------------------------------------------- restore
+say "restore: $rounds rounds, alternating shell / argo-backup restore, each into a fresh btrfs"
+dst_size=$(((raw1 * 3 / 2 >> 30) + 2))G
+for ((r = 1; r <= rounds; r++)); do
+  new_fs "$work/dst" "$dst_size" noatime
+  measure shell-restore "$r" bash -o pipefail -c "rclone cat '$shell_out/v2.zst.age' | age -d -i '$work/identity.txt' | zstd -d -q | btrfs -q receive '$work/dst'"
+  drop_fs "$work/dst"
+  new_fs "$work/dst" "$dst_size" noatime
+  measure restore "$r" "$argo" -q --config "$cfg" restore --to "$work/dst" data
+  drop_fs "$work/dst"
+done
+
+# ---------------------------------------------------------------- incremental
+say "incremental: $rounds rounds of ~20 MB changed, argo-backup push against restic"
+restic_repo=$work/restic
+export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$work/restic-cache
+restic init -q -r "$restic_repo" >/dev/null
+measure restic-full 1 restic -q -r "$restic_repo" backup "$src/@data"
+# change ROUND: ~20 MB of new files (real ones, varying by round) and
+# appended lines in 200 existing files.
+change() {
+  local r=$1 dst=$src/@data/change-$r
+  mkdir -p "$dst"
+  find /usr/lib/x86_64-linux-gnu -type f -size +16k -size -2M -printf '%s %p\n' | sort -k2 |
+    awk -v r="$r" 'NR % 7 == r % 7 { s += $1; print $2; if (s > 20*1024*1024) exit }' |
+    while read -r f; do cp "$f" "$dst/$(echo "$f" | tr / _)"; done
+  find "$src/@data/go/src" -name '*.go' | sort | awk -v r="$r" 'NR % 97 == r' | head -200 |
+    while read -r f; do echo "// bench change $r" >>"$f"; done
+  sync
+}
+for ((r = 1; r <= rounds; r++)); do
+  change "$r"
+  if ((r % 2)); then
+    measure push-incr "$r" "$argo" -q --config "$cfg" push data
+    measure restic-incr "$r" restic -q -r "$restic_repo" backup "$src/@data"
+  else
+    measure restic-incr "$r" restic -q -r "$restic_repo" backup "$src/@data"
+    measure push-incr "$r" "$argo" -q --config "$cfg" push data
+  fi
+done
+stored_incr=$((($(stored_bytes "$work/argo-$last_push/remote") - pushed) / rounds))
+mapfile -t incr_snaps < <(ls -d "$src/@snaps-$last_push"/* | sort)
+raw_incr=$(btrfs send -q -p "${incr_snaps[-2]}" "${incr_snaps[-1]}" | wc -c)
+drop_round "$last_push"
+rm -rf "$restic_repo" "$work/restic-cache" "$shell_out"
+
+# ---------------------------------------------------------------- doubled
+if [ "$double" = 1 ]; then
+  say "doubled data: one push and one restore for peak RSS"
+  for s in "${sources[@]}"; do
+    mkdir -p "$src/@data/copy2/$(basename "$s")"
+    cp -a --reflink=never "$s/." "$src/@data/copy2/$(basename "$s")/" 2>/dev/null || true
+  done
+  sync
+  cfg=$(config x2)
+  measure push-x2 1 "$argo" -q --config "$cfg" push data
+  raw_x2=$(btrfs send -q "$src/@snaps-x2"/* | wc -c)
+  new_fs "$work/dst" "$(((raw1 * 3 >> 30) + 2))G" noatime
+  measure restore-x2 1 "$argo" -q --config "$cfg" restore --to "$work/dst" data
+  drop_fs "$work/dst"
+  drop_round x2
+fi
+
+# ---------------------------------------------------------------- report
+{
+  echo "raw_v1	$raw1"
+  echo "raw_v2	$raw2"
+  echo "zstd3_v2	$zstd3"
+  echo "zstd3_v1	$zstd3v1"
+  echo "stored_push	$pushed"
+  echo "stored_shell_v2	$shell_v2_bytes"
+  echo "files	$files"
+  echo "raw_incr	$raw_incr"
+  echo "stored_incr	$stored_incr"
+  echo "raw_x2	${raw_x2:-0}"
+  echo "rounds	$rounds"
+} >"$work/sizes.tsv"
+table=$(awk -f "$here/bench/report.awk" "$work/sizes.tsv" "$results")
+echo
+echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}"
+echo
+echo "$table"
+if [ -n "${BENCH_OUT:-}" ]; then
+  cp "$results" "${BENCH_OUT%.md}.tsv"
+  echo "$table" >"$BENCH_OUT"
+fi
