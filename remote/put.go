@@ -27,7 +27,17 @@ var verifyHashes = []hash.Type{hash.SHA256, hash.SHA1, hash.MD5}
 // An existing object is updated rather than uploaded again, because Drive
 // would otherwise keep both under the same name.
 func (s *Store) Put(ctx context.Context, name string, data []byte) error {
-	sums := s.sums(data)
+	return s.put(ctx, name, data, s.sums(data, ""))
+}
+
+// PutSHA256 is Put for data whose sha256 the caller has computed anyway
+// (a part's stored_sha256): where the backend keeps sha256 (local, Drive),
+// that is the hash verified, and the data is not hashed a second time.
+func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+	return s.put(ctx, name, data, s.sums(data, sha256Hex))
+}
+
+func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {
 	err := s.retry(ctx, "upload "+name, func() error {
 		return s.putOnce(ctx, name, data, sums)
 	})
@@ -69,21 +79,31 @@ func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[
 }
 
 // sums computes the hashes Put gives the backend: the strongest one it
-// keeps, for verify, and MD5 too where it keeps that, since S3 checks an
-// upload against its Content-MD5.
-func (s *Store) sums(data []byte) map[hash.Type]string {
+// keeps, for verify, and MD5 too on S3, which checks an upload against its
+// Content-MD5. A known sha256 is used rather than computed again.
+func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
 	var set hash.Set
 	for _, t := range verifyHashes {
-		if s.f.Hashes().Contains(t) && (set.Count() == 0 || t == hash.MD5) {
+		if s.f.Hashes().Contains(t) && (set.Count() == 0 || (t == hash.MD5 && s.backend == "s3")) {
 			set.Add(t)
 		}
 	}
-	mh, err := hash.NewMultiHasherTypes(set)
-	if err != nil { // only for unknown types, which verifyHashes are not
-		panic(err)
+	known := map[hash.Type]string{}
+	if knownSHA256 != "" && set.Contains(hash.SHA256) {
+		known[hash.SHA256] = knownSHA256
+		set = set.Overlap(hash.NewHashSet(hash.MD5))
 	}
-	_, _ = mh.Write(data)
-	return mh.Sums()
+	if set.Count() > 0 {
+		mh, err := hash.NewMultiHasherTypes(set)
+		if err != nil { // only for unknown types, which verifyHashes are not
+			panic(err)
+		}
+		_, _ = mh.Write(data)
+		for t, v := range mh.Sums() {
+			known[t] = v
+		}
+	}
+	return known
 }
 
 // verify reads back what the remote holds under name. One matching hash is

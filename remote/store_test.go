@@ -3,11 +3,14 @@ package remote
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestPutReadsBackWhatWasStored(t *testing.T) {
@@ -203,5 +206,25 @@ func TestListReportsNamesStoredTwice(t *testing.T) {
 	}
 	if len(entries) != 4 {
 		t.Errorf("List returned %d entries, want all 4 copies", len(entries))
+	}
+}
+
+// PutSHA256 verifies the upload against the sha256 it is given, without
+// hashing the data again: a wrong sum is a mismatch, not a silent success.
+func TestPutSHA256(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), Options{Retries: 1, RetryDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a sealed part")
+	sum := sha256.Sum256(data)
+	if err := s.PutSHA256(ctx, "h/s/n/part-000000.zst.age", data, hex.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("PutSHA256 with the right sum: %v", err)
+	}
+	err = s.PutSHA256(ctx, "h/s/n/part-000001.zst.age", data, strings.Repeat("0", 64))
+	var mismatch *MismatchError
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("PutSHA256 with a wrong sum: %v, want a *MismatchError", err)
 	}
 }
