@@ -139,6 +139,9 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := j.save(); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
+	if err := confirmLock(ctx); err != nil {
+		return fmt.Errorf("not committed: %w", err)
+	}
 	sealed, err := crypto.Encrypt(p.Recipients, data)
 	if err != nil {
 		return fmt.Errorf("encrypt record: %w", err)

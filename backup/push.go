@@ -93,7 +93,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	if err := CheckSource(sv); err != nil {
 		return nil, err
 	}
-	unlock, err := p.lock(ctx, sv)
+	ctx, unlock, err := p.lock(ctx, sv)
 	if err != nil {
 		return nil, err
 	}

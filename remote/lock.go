@@ -89,6 +89,44 @@ func DefaultHolder() string {
 // an error if the lock was taken over meanwhile. ctx bounds the heartbeat
 // as well: when it ends, the lock stops being refreshed.
 func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
+	h, err := s.Acquire(ctx, host, subvol, holder, stale)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Confirm(ctx); err != nil {
+		_ = h.Release(context.WithoutCancel(ctx)) // deletes nothing that is not ours
+		return nil, err
+	}
+	return h.Release, nil
+}
+
+// Held is a remote lock this run has written. Whether the claim holds is
+// settled in the background: two runs that both found no lock both write
+// one, and only after lockSettle does the loser see the winner's. The slow
+// work of a push (snapshot, send, upload) need not wait for that; only its
+// commit does, through Confirm.
+type Held struct {
+	hb      *heartbeat
+	settled chan struct{}
+	err     error
+}
+
+// Confirm waits until the claim is settled and returns a *LockedError if
+// another run won it.
+func (h *Held) Confirm(ctx context.Context) error {
+	select {
+	case <-h.settled:
+		return h.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Release stops the heartbeat and deletes the lock if it is still ours.
+func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
+
+// Acquire is Lock without waiting for the claim to settle: see Held.
+func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (*Held, error) {
 	if holder == "" {
 		holder = DefaultHolder()
 	}
@@ -113,14 +151,14 @@ func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale tim
 	if err := s.writeLock(ctx, name, mine); err != nil {
 		return nil, err
 	}
-	if err := sleep(ctx, lockSettle); err != nil {
-		return nil, err
-	}
-	if err := s.stillMine(ctx, name, mine.Token); err != nil {
-		return nil, err
-	}
-	hb := s.startHeartbeat(ctx, name, mine, stale/4)
-	return hb.release, nil
+	h := &Held{hb: s.startHeartbeat(ctx, name, mine, stale/4), settled: make(chan struct{})}
+	go func() {
+		defer close(h.settled)
+		if h.err = sleep(ctx, lockSettle); h.err == nil {
+			h.err = s.stillMine(ctx, name, mine.Token)
+		}
+	}()
+	return h, nil
 }
 
 func (l *lockFile) locked(name string) *LockedError {

@@ -127,3 +127,28 @@ func TestLockOfDeadProcessTakenOver(t *testing.T) {
 		t.Fatal("the lock of a live process was taken over")
 	}
 }
+
+// Two runs that both find no lock both write one; the one overwritten
+// learns it from Confirm, before its push could commit anything.
+func TestAcquireLoserLearnsAtConfirm(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	ctx := context.Background()
+	first, err := s.Acquire(ctx, "h", "home", "clone-a pid 1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A clone with the same host name, at the same moment, found no lock.
+	if err := s.writeLock(ctx, LockName("h", "home"), lockFile{Holder: "clone-b pid 2", Since: time.Now(), Heartbeat: time.Now(), Token: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	var locked *LockedError
+	if err := first.Confirm(ctx); !errors.As(err, &locked) || locked.Holder != "clone-b pid 2" {
+		t.Fatalf("Confirm = %v, want a *LockedError naming clone-b", err)
+	}
+	if err := first.Release(ctx); err == nil {
+		t.Error("Release of a lost lock succeeded")
+	}
+	if _, err := s.ReadAll(ctx, LockName("h", "home")); err != nil {
+		t.Errorf("the loser deleted the winner's lock: %v", err)
+	}
+}

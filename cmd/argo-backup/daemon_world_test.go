@@ -90,9 +90,13 @@ const brokenSubvolume = `  - name: broken
     schedule: "@every 1s"
 `
 
+// write puts a file into the backed-up subvolume atomically (a rename), so
+// that a snapshot the daemon takes meanwhile holds all of it or none.
 func (m *station) write(name string, data []byte) {
 	m.t.Helper()
-	must(m.t, os.WriteFile(filepath.Join(m.home, name), data, 0o644))
+	tmp := filepath.Join(m.home, "."+name+".tmp")
+	must(m.t, os.WriteFile(tmp, data, 0o644))
+	must(m.t, os.Rename(tmp, filepath.Join(m.home, name)))
 }
 
 // cli runs argo-backup with m's config and returns its exit status and output.
