@@ -152,7 +152,7 @@ func (p *Pusher) failed(ctx context.Context, sv Subvolume, j *pushJournal, err e
 	}
 	if errors.Is(err, errDamagedStream) || errors.Is(err, errParentMismatch) {
 		p.discard(ctx, sv, j, err.Error())
-	} else {
+	} else if ctx.Err() == nil { // a cancelled push is reported by whoever cancelled it
 		p.log().Warn("backup interrupted: the next push resumes it", "snapshot", j.Snapshot, "parts_stored", len(j.Parts), "err", err)
 	}
 	return fmt.Errorf("push %s: %w", sv.Name, p.stateDirError(err))

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -161,7 +162,7 @@ func (d *doctor) checkKeys() {
 	}
 	d.ok("%d recipient(s)", len(rs))
 	ids, err := crypto.LoadIdentities(d.a.cfg.Identity)
-	if os.IsNotExist(err) {
+	if errors.Is(err, os.ErrNotExist) {
 		d.warn("fine for a machine that only pushes; keep the identity safe elsewhere for restores",
 			"identity %s not on this machine", d.a.cfg.Identity)
 		return

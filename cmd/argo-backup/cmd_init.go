@@ -83,6 +83,9 @@ PATH/.snapshots/argo-backup.`,
 			if f.nonInteractive {
 				return writeStarterConfig(g, f)
 			}
+			if !isTerminal(cmd.InOrStdin()) {
+				return usageErrorf("init asks questions, and its input is not a terminal: run it on a terminal, or pass --non-interactive with flags")
+			}
 			return runWizard(cmd.Context(), g, f, bufio.NewReader(cmd.InOrStdin()), mountedProposals())
 		},
 	}

@@ -68,7 +68,9 @@ func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool) error 
 		}
 		a.reporter(false).Pushed(ctx, sv, start, time.Now(), rec, err)
 		if err != nil {
-			a.log.Error("push failed", "subvolume", sv.Name, "err", err)
+			if len(svs) > 1 { // the last error is printed on exit; name each one
+				a.log.Error("push failed", "subvolume", sv.Name, "err", err)
+			}
 			failed = err
 			if ctx.Err() != nil {
 				break

@@ -40,6 +40,10 @@ remote and no identity needed.`,
 }
 
 func (a *app) status(asJSON bool) error {
+	if len(a.cfg.Subvolumes) == 0 {
+		fmt.Fprintln(a.stdout, "no subvolumes in the config: nothing is backed up from this machine")
+		return nil
+	}
 	svs, err := a.subvolumes(nil)
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,9 +36,26 @@ func init() {
 				a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
 				return nil
 			}
-			return a.verify(ctx, nil, verifyFlags{})
+			return a.verifyLogged(ctx)
 		}
 	}
+}
+
+// verifyLogged runs verify with its report going to the log, line by line:
+// the daemon's output is the log (JSON in a service manager's journal).
+func (a *app) verifyLogged(ctx context.Context) error {
+	var report bytes.Buffer
+	g := *a.globals
+	g.stdout = &report
+	quiet := *a
+	quiet.globals = &g
+	err := quiet.verify(ctx, nil, verifyFlags{})
+	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
+		if line != "" {
+			a.log.Info("verify", "report", line)
+		}
+	}
+	return err
 }
 
 func newVerifyCommand(g *globals) *cobra.Command {

@@ -188,6 +188,9 @@ func (c *Config) validate() error {
 	if c.PartSize < 1<<20 || c.PartSize > 4<<30 {
 		return fmt.Errorf("part_size %s: must be between 1MiB and 4GiB (32MiB is a good default)", c.PartSize)
 	}
+	if c.Identity != "" && !filepath.IsAbs(c.Identity) {
+		return fmt.Errorf("identity %q: must be an absolute path", c.Identity)
+	}
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}

@@ -44,6 +44,35 @@ func (w wizard) ask(question, def string) string {
 	return def
 }
 
+// askUntil asks until valid accepts the answer, saying why it did not.
+func (w wizard) askUntil(question, def string, valid func(string) error) (string, error) {
+	var err error
+	for range 3 {
+		a := w.ask(question, def)
+		if err = valid(a); err == nil {
+			return a, nil
+		}
+		fmt.Fprintf(w.out, "  %v\n", err)
+	}
+	return "", usageErrorf("init: %v; nothing was written", err)
+}
+
+func absolutePath(p string) error {
+	if !filepath.IsAbs(p) {
+		return fmt.Errorf("%q: give an absolute path, like /etc/argo-backup/identity.txt", p)
+	}
+	return nil
+}
+
+// remotePath accepts an rclone remote ("name:path", ":backend:path") or an
+// absolute local directory.
+func remotePath(p string) error {
+	if filepath.IsAbs(p) || (strings.Contains(p, ":") && !strings.HasPrefix(p, ":") || strings.Count(p, ":") >= 2) {
+		return nil
+	}
+	return fmt.Errorf("%q: give an rclone remote path like gdrive:argo-backup, or an absolute directory", p)
+}
+
 func (w wizard) yes(question string) bool {
 	a := strings.ToLower(w.ask(question+" (y/n)", "y"))
 	return a == "y" || a == "yes"
@@ -62,7 +91,9 @@ func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, p
 		return err
 	}
 	f.recipients = append(f.recipients, recipient)
-	f.remote = w.remote(f)
+	if f.remote, err = w.remote(f); err != nil {
+		return err
+	}
 	if os.Getenv("RCLONE_CONFIG") != "" {
 		f.rcloneConfig = os.Getenv("RCLONE_CONFIG")
 	}
@@ -102,7 +133,10 @@ func (w wizard) pickSubvolumes(proposals []proposal, given []string) []string {
 
 // identity makes the identity if there is none, and returns its recipient.
 func (w wizard) identity(f *initFlags) (string, error) {
-	f.identity = w.ask("\nIdentity file (the key that reads your backups)", f.identity)
+	var err error
+	if f.identity, err = w.askUntil("\nIdentity file (the key that reads your backups)", f.identity, absolutePath); err != nil {
+		return "", err
+	}
 	if ids, err := crypto.LoadIdentities(f.identity); err == nil {
 		if rs := crypto.Recipients(ids); len(rs) > 0 {
 			fmt.Fprintf(w.out, "Using the existing identity; its recipient is %s\n", rs[0])
@@ -124,7 +158,7 @@ with a passphrase ('argo-backup keygen --escrow', see docs/security.md).
 	return recipient, nil
 }
 
-func (w wizard) remote(f initFlags) string {
+func (w wizard) remote(f initFlags) (string, error) {
 	def := f.remote
 	if names := rcloneRemotes(); len(names) > 0 {
 		fmt.Fprintf(w.out, "\nRemotes in your rclone.conf: %s\n", strings.Join(names, ", "))
@@ -137,7 +171,7 @@ func (w wizard) remote(f initFlags) string {
 	if def == "" {
 		def = filepath.Join(f.stateDir, "remote")
 	}
-	return w.ask("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def)
+	return w.askUntil("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def, remotePath)
 }
 
 // rcloneConfPath is the rclone.conf init looks at: $RCLONE_CONFIG, as for

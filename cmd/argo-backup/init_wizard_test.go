@@ -50,3 +50,23 @@ func TestInitWizard(t *testing.T) {
 	}
 	m.runWith(g.configPath, 0, "push")
 }
+
+// An answer the config could not use is asked again, and after three
+// tries nothing is written: no identity in the working directory, no config.
+func TestInitWizardRefusesRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out bytes.Buffer
+	g := &globals{configPath: filepath.Join(dir, "config.yaml"), stdout: &out, stderr: &out}
+	answers := "n\nn\nn\n"
+	f := initFlags{identity: DefaultIdentityPath, stateDir: filepath.Join(dir, "state"), subvolumes: []string{"home=/home"}}
+	err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), nil)
+	if err == nil || !strings.Contains(err.Error(), "absolute path") {
+		t.Fatalf("wizard with a relative identity path: %v, want a refusal", err)
+	}
+	for _, name := range []string{"n", "config.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -33,6 +35,9 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		err = &UsageError{fmt.Errorf("%v: see 'argo-backup --help' for the commands", err)}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			report(stderr, context.Cause(ctx))
@@ -54,8 +59,8 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &UsageError{err}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &UsageError{fmt.Errorf("%w: see '%s --help'", err, c.CommandPath())}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.configPath, "config", "c", DefaultConfigPath, "config file (YAML), e.g. --config /etc/argo-backup/config.yaml")
@@ -121,3 +126,4 @@ func maxArgs(n int) cobra.PositionalArgs {
 		return nil
 	}
 }
+
