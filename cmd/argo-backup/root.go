@@ -126,4 +126,3 @@ func maxArgs(n int) cobra.PositionalArgs {
 		return nil
 	}
 }
-
