@@ -14,14 +14,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+
+	"github.com/argo-backup/argo-backup/internal/benchdata"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argo-backup/argo-backup/crypto"
@@ -39,30 +38,8 @@ var (
 // benchStreamSize bytes whose WRITE commands carry the files under
 // /usr/local/go, so that compression ratio and speed are those of real data.
 func syntheticStream(b *testing.B) []byte {
-	benchStreamOnce.Do(func() {
-		content := make([]byte, 0, benchStreamSize)
-		filepath.WalkDir("/usr/local/go", func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil
-			}
-			content = append(content, data[:min(len(data), cap(content)-len(content))]...)
-			if len(content) == cap(content) {
-				return fs.SkipAll
-			}
-			return nil
-		})
-		if len(content) < benchStreamSize/2 {
-			return
-		}
-		benchStream = encodeStream(content)
-	})
-	if benchStream == nil {
-		b.Skip("not enough files under /usr/local/go for a realistic stream")
-	}
+	content := benchdata.Files(b, "/usr/local/go", benchStreamSize)
+	benchStreamOnce.Do(func() { benchStream = encodeStream(content) })
 	return benchStream
 }
 

@@ -3,49 +3,20 @@ package crypto
 import (
 	"bytes"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"filippo.io/age"
+
+	"github.com/argo-backup/argo-backup/internal/benchdata"
 )
 
 const benchPart = 64 << 20
-
-var (
-	benchOnce sync.Once
-	benchData []byte
-)
 
 // realisticPart returns 64 MiB of real files (the Go source tree, as a send
 // stream of a source checkout would carry), so the compression ratio and
 // speed are those of real data, not of zeros or noise.
 func realisticPart(b *testing.B) []byte {
-	benchOnce.Do(func() {
-		buf := make([]byte, 0, benchPart)
-		root := "/usr/local/go/src"
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return nil
-			}
-			content, err := os.ReadFile(path)
-			if err != nil {
-				return nil
-			}
-			buf = append(buf, content[:min(len(content), benchPart-len(buf))]...)
-			if len(buf) == benchPart {
-				return fs.SkipAll
-			}
-			return nil
-		})
-		benchData = buf
-	})
-	if len(benchData) < benchPart {
-		b.Skipf("only %d bytes of files under /usr/local/go/src", len(benchData))
-	}
-	return benchData
+	return benchdata.Files(b, "/usr/local/go/src", benchPart)
 }
 
 func BenchmarkSeal(b *testing.B) {

@@ -14,13 +14,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"filippo.io/age"
+
+	"github.com/argo-backup/argo-backup/internal/benchdata"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -29,38 +27,10 @@ import (
 
 const benchDataSize = 256 << 20
 
-var (
-	benchDataOnce sync.Once
-	benchData     []byte
-)
-
 // realData returns up to benchDataSize bytes of the files under
 // /usr/local/go, so that compression ratio and speed are those of real data.
 func realData(b *testing.B) []byte {
-	benchDataOnce.Do(func() {
-		buf := make([]byte, 0, benchDataSize)
-		filepath.WalkDir("/usr/local/go", func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil
-			}
-			buf = append(buf, data[:min(len(data), cap(buf)-len(buf))]...)
-			if len(buf) == cap(buf) {
-				return fs.SkipAll
-			}
-			return nil
-		})
-		if len(buf) >= benchDataSize/2 {
-			benchData = buf
-		}
-	})
-	if benchData == nil {
-		b.Skip("not enough files under /usr/local/go")
-	}
-	return benchData
+	return benchdata.Files(b, "/usr/local/go", benchDataSize)
 }
 
 type benchKeys struct {
