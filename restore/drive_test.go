@@ -1,16 +1,13 @@
 package restore_test
 
 import (
-	"context"
 	"errors"
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/remote/drivefake"
 	"github.com/argo-backup/argo-backup/restore"
@@ -95,51 +92,18 @@ func TestDriveDeleteIsForGood(t *testing.T) {
 	}
 }
 
-// lostReplies is the remote over a connection that drops the answer to
-// some uploads: the object reached Drive, but the push never learns it did.
-type lostReplies struct {
-	backup.Store
-	mu   sync.Mutex
-	lose func(name string) bool
-	puts []string // uploads that succeeded, in order
-}
-
-func (l *lostReplies) Put(ctx context.Context, name string, data []byte) error {
-	l.mu.Lock()
-	lose := l.lose != nil && l.lose(name)
-	l.mu.Unlock()
-	if err := l.Store.Put(ctx, name, data); err != nil {
-		return err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if lose {
-		return errors.New("injected fault: connection lost before the reply")
-	}
-	l.puts = append(l.puts, name)
-	return nil
-}
-
-func (l *lostReplies) uploaded() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.puts
-	l.puts = nil
-	return out
-}
-
 // A part that reached Drive before the push died is uploaded again by the
 // resume, and replaces the first copy: Drive would keep two files of one
 // name if it were created anew.
 func TestDriveResumeReplacesPart(t *testing.T) {
 	w, srv := newDriveWorld(t)
-	lost := &lostReplies{Store: w.pusher.Store}
+	lost := &faultyStore{Store: w.pusher.Store}
 	w.pusher.Store, w.pusher.Workers = lost, 1
 	fillTree(t, w.source)
-	lost.lose = func(name string) bool { return strings.HasSuffix(name, "part-000001.zst.age") }
+	lost.loseReply = func(name string) bool { return strings.HasSuffix(name, "part-000001.zst.age") }
 	w.pushFails()
 
-	lost.lose = nil
+	lost.loseReply = nil
 	rec := w.push(false)
 	if !slices.ContainsFunc(lost.uploaded(), func(n string) bool { return strings.HasSuffix(n, rec.Parent+"/part-000001.zst.age") }) {
 		t.Fatal("the resume did not upload part 1 again: the test proves nothing")
@@ -257,37 +221,12 @@ func TestDriveDuplicatePartIsRefused(t *testing.T) {
 	}
 }
 
-// recordingStore notes the objects uploaded successfully.
-type recordingStore struct {
-	backup.Store
-	mu   sync.Mutex
-	puts []string
-}
-
-func (r *recordingStore) Put(ctx context.Context, name string, data []byte) error {
-	if err := r.Store.Put(ctx, name, data); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.puts = append(r.puts, name)
-	return nil
-}
-
-func (r *recordingStore) uploaded() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.puts
-	r.puts = nil
-	return out
-}
-
 // A first upload bigger than Drive's daily limit stops each day with an
 // error naming the limit, keeps what it stored, and goes on the next day
 // without uploading a stored part again, for as many days as it takes.
 func TestDriveUploadLimitSpansDays(t *testing.T) {
 	w, srv := newDriveWorld(t, "stop_on_upload_limit=true")
-	rec := &recordingStore{Store: w.pusher.Store}
+	rec := &faultyStore{Store: w.pusher.Store}
 	w.pusher.Store, w.pusher.Workers = rec, 1
 	w.pusher.PartSize = 256 << 10 // many parts, so that the upload takes many days
 	const daily = 200 << 10       // one part a day: the upload in progress finishes

@@ -1,50 +1,14 @@
 package restore_test
 
 import (
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/remote/remotetest"
 )
-
-// faultyStore is the remote with a switch: it fails the uploads that fail
-// says to, the way a dropped connection or a killed process would, and
-// counts every upload.
-type faultyStore struct {
-	backup.Store
-	mu   sync.Mutex
-	puts []string
-	fail func(name string) bool
-}
-
-func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
-	f.mu.Lock()
-	failing := f.fail != nil && f.fail(name)
-	if !failing {
-		f.puts = append(f.puts, name)
-	}
-	f.mu.Unlock()
-	if failing {
-		return errors.New("injected fault: connection lost")
-	}
-	return f.Store.Put(ctx, name, data)
-}
-
-// uploaded returns the objects uploaded since the last call.
-func (f *faultyStore) uploaded() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.puts
-	f.puts = nil
-	return out
-}
 
 func withFaults(w *world) *faultyStore {
 	f := &faultyStore{Store: w.pusher.Store}

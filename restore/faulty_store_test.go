@@ -1,0 +1,52 @@
+package restore_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/argo-backup/argo-backup/backup"
+)
+
+// faultyStore is the remote with two switches, for the ways an upload goes
+// wrong in the real world, and a log of the uploads that went through:
+//   - fail: the upload never reaches the remote (a dropped connection, a
+//     killed process);
+//   - loseReply: the object is stored, but the answer is lost on the way
+//     back, so the push believes it failed.
+type faultyStore struct {
+	backup.Store
+	mu        sync.Mutex
+	puts      []string
+	fail      func(name string) bool
+	loseReply func(name string) bool
+}
+
+func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
+	f.mu.Lock()
+	failing := f.fail != nil && f.fail(name)
+	losing := f.loseReply != nil && f.loseReply(name)
+	f.mu.Unlock()
+	if failing {
+		return errors.New("injected fault: connection lost")
+	}
+	if err := f.Store.Put(ctx, name, data); err != nil {
+		return err
+	}
+	if losing {
+		return errors.New("injected fault: connection lost before the reply")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.puts = append(f.puts, name)
+	return nil
+}
+
+// uploaded returns the objects uploaded since the last call.
+func (f *faultyStore) uploaded() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.puts
+	f.puts = nil
+	return out
+}
