@@ -136,3 +136,15 @@ func TestDriveDeletesForGoodUnlessTheUserChoseTheTrash(t *testing.T) {
 		})
 	}
 }
+
+// Without rclone_config, $RCLONE_CONFIG names the rclone.conf, as it does
+// for rclone itself.
+func TestOpenHonoursRcloneConfigVariable(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("RCLONE_CONFIG", writeRcloneConf(t, "[fromenv]\ntype = local\n"))
+	s, err := Open(t.Context(), "fromenv:"+dir, Options{})
+	if err != nil {
+		t.Fatalf("a remote from $RCLONE_CONFIG: %v", err)
+	}
+	mustPut(t, s, "h/home/s/record.json.age", []byte("record"))
+}

@@ -21,6 +21,16 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor fails a healthy machine:\n%s", out)
 	}
 
+	// A machine that only pushes keeps no identity: a warning, not a failure.
+	if err := os.Rename(m.identity, m.identity+".away"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = m.run(0, "doctor")
+	if !strings.Contains(out, "WARN  identity") {
+		t.Errorf("doctor without an identity says:\n%s", out)
+	}
+	os.Rename(m.identity+".away", m.identity)
+
 	plain := filepath.Join(m.fs, "plain")
 	if err := os.Mkdir(plain, 0o755); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -32,5 +33,19 @@ func TestProposeSubvolumes(t *testing.T) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s:\n got %v\nwant %v", c.file, got, c.want)
 		}
+	}
+}
+
+// Two filesystems both mounted at their top level are two proposals, with
+// names of their own, not one "subvolume /".
+func TestProposeSubvolumesPerFilesystem(t *testing.T) {
+	mountinfo := strings.Join([]string{
+		"40 1 0:31 / /data rw - btrfs /dev/sdb1 rw,subvolid=5,subvol=/",
+		"41 1 0:32 / /backup-disk rw - btrfs /dev/sdc1 rw,subvolid=5,subvol=/",
+	}, "\n")
+	got := proposeSubvolumes(strings.NewReader(mountinfo))
+	want := []proposal{{"root-2", "/backup-disk", "/"}, {"root", "/data", "/"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
