@@ -21,9 +21,9 @@ type LoopFS struct {
 }
 
 // NewLoopFS makes a btrfs of size bytes in a sparse image in scratchDir and
-// mounts it, with mountOpts (as for mount -o) unless empty. Image and mount
-// directory are both created in scratchDir. If any step fails, the steps
-// already done are undone.
+// mounts it, with mountOpts (as for mount -o) added to safeMountOpts. Image
+// and mount directory are both created in scratchDir. If any step fails, the
+// steps already done are undone.
 func NewLoopFS(ctx context.Context, scratchDir string, size int64, mountOpts string) (l *LoopFS, err error) {
 	l = &LoopFS{}
 	defer func() {
@@ -44,16 +44,23 @@ func NewLoopFS(ctx context.Context, scratchDir string, size int64, mountOpts str
 	if l.Dir, err = os.MkdirTemp(scratchDir, "argo-mnt-*"); err != nil {
 		return l, err
 	}
-	args := []string{"-t", "btrfs"}
+	opts := safeMountOpts
 	if mountOpts != "" {
-		args = append(args, "-o", mountOpts)
+		opts += "," + mountOpts
 	}
+	args := []string{"-t", "btrfs", "-o", opts}
 	if err = run(ctx, "mount", append(args, l.Device, l.Dir)...); err != nil {
 		return l, err
 	}
 	l.mounted = true
 	return l, nil
 }
+
+// safeMountOpts are always set on a throw-away filesystem: what it holds
+// came from a send stream (verify receives backups there), so a device node
+// in it must not open a host disk, and nothing in it may gain privileges or
+// run.
+const safeMountOpts = "nodev,nosuid,noexec"
 
 // sparseFile creates an image file of size bytes that takes no space yet.
 func sparseFile(dir string, size int64) (string, error) {

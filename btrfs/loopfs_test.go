@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,6 +29,13 @@ func TestLoopFS(t *testing.T) {
 	}
 	if opts := mountOptions(t, l.Dir); !strings.Contains(opts, "compress=zstd") || !strings.Contains(opts, "noatime") {
 		t.Errorf("mounted with %q, want compress=zstd and noatime", opts)
+	}
+	// What it holds came from a send stream: its devices, setuid bits and
+	// programs must be inert.
+	for _, want := range []string{"nodev", "nosuid", "noexec"} {
+		if opts := mountOptions(t, l.Dir); !slices.Contains(strings.Split(opts, ","), want) {
+			t.Errorf("mounted with %q, want %s", opts, want)
+		}
 	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(l.Image, &st); err != nil {

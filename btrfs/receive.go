@@ -1,6 +1,7 @@
 package btrfs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 )
 
 // Receive replays the send stream r into the directory dir with
-// `btrfs receive` (never with -E: see FACTS.md).
+// `btrfs receive -C` (never with -E: see FACTS.md). -C chroots btrfs receive
+// into dir, so that a hostile stream's absolute symlinks and `..` paths
+// resolve inside dir and never reach the rest of the host.
 //
 // The stream is validated on its way in, and btrfs only ever sees bytes that
 // passed: if r fails, is damaged or ends before its END command, btrfs is
@@ -24,12 +27,22 @@ import (
 // Cancelling ctx kills btrfs and returns at once, even while r blocks; r is
 // then left to a goroutine that stops at r's next return.
 func Receive(ctx context.Context, dir string, r io.Reader) error {
+	return ReceiveAs(ctx, dir, "", r)
+}
+
+// ReceiveAs is Receive, but the subvolume is created as dir/name instead of
+// under the name the stream gives it (unless name is ""). Restore uses it
+// to receive under a staging name beside the final one.
+func ReceiveAs(ctx context.Context, dir, name string, r io.Reader) error {
+	if name != "" && (name != filepath.Base(name) || name == "." || name == "..") {
+		return fmt.Errorf("receiving into %s: %q is not a plain subvolume name", dir, name)
+	}
 	if ok, err := IsBtrfs(dir); err != nil {
 		return fmt.Errorf("receiving into %s: %w", dir, err)
 	} else if !ok {
 		return fmt.Errorf("receiving into %s: %w", dir, ErrNotBtrfs)
 	}
-	rc := &receiver{dir: dir, cmd: command(ctx, "btrfs", "-q", "receive", dir)}
+	rc := &receiver{dir: dir, name: name, cmd: receiveCommand(ctx, dir)}
 	err := rc.run(ctx, r)
 	if err == nil {
 		return nil
@@ -41,9 +54,15 @@ func Receive(ctx context.Context, dir string, r io.Reader) error {
 	return errors.Join(err, rc.removeCreated(context.WithoutCancel(ctx)))
 }
 
+// receiveCommand is btrfs receive, confined to dir.
+func receiveCommand(ctx context.Context, dir string) *exec.Cmd {
+	return command(ctx, "btrfs", "-q", "receive", "-C", dir)
+}
+
 // receiver is one run of btrfs receive and the goroutine feeding it.
 type receiver struct {
 	dir    string
+	name   string // the subvolume's name in dir; "": the stream's own
 	cmd    *exec.Cmd
 	stderr tailBuffer
 
@@ -95,6 +114,10 @@ func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 		w.Close()
 	}()
 	v := NewValidator()
+	var out io.Writer = w
+	if rc.name != "" {
+		out = &renamer{w: w, name: rc.name}
+	}
 	buf := make([]byte, copyBufSize)
 	for {
 		n, readErr := r.Read(buf)
@@ -103,7 +126,7 @@ func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 				return err
 			}
 			rc.noteName(v)
-			if _, err := w.Write(buf[:n]); err != nil {
+			if _, err := out.Write(buf[:n]); err != nil {
 				return fmt.Errorf("writing to btrfs receive: %w", err)
 			}
 		}
@@ -123,7 +146,7 @@ func (rc *receiver) noteName(v *Validator) {
 	if v.info.Commands == 0 || v.info.Name == "" {
 		return
 	}
-	name := v.info.Name
+	name := cmp.Or(rc.name, v.info.Name)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.named {
