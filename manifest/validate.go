@@ -106,6 +106,9 @@ func (r *Record) validateSend() error {
 	if r.PartSize <= 0 {
 		return fmt.Errorf("part size %d is not positive", r.PartSize)
 	}
+	if r.PartSize > MaxPartSize {
+		return fmt.Errorf("part size %d is above the limit of %d bytes", r.PartSize, int64(MaxPartSize))
+	}
 	if !isHexSHA256(r.StreamSHA256) {
 		return fmt.Errorf("stream sha256 %q is not 64 lowercase hex digits", r.StreamSHA256)
 	}
@@ -136,6 +139,19 @@ func (r *Record) validateParts() error {
 	return nil
 }
 
+// MaxPartSize is the largest part_size a record may claim, whatever the
+// local config says: every size in a record is bounded by its own part
+// size, and readers size buffers from it, so a record from the remote (which
+// may be hostile) must not be able to claim more than a push ever writes.
+const MaxPartSize = 4 << 30
+
+// MaxStoredBytes is the most a part of plain plaintext bytes can take once
+// compressed and encrypted: zstd's worst case adds under 1/256, age 16 bytes
+// per 64 KiB chunk, and the age header grows with the recipients.
+func MaxStoredBytes(plain int64) int64 {
+	return plain + plain/128 + 1<<20
+}
+
 // validate checks part p, found at position i of a record cut every partSize
 // bytes.
 func (p Part) validate(i int, partSize int64) error {
@@ -148,6 +164,8 @@ func (p Part) validate(i int, partSize int64) error {
 		return fmt.Errorf("part %d holds %d bytes, more than the part size %d", i, p.PlainBytes, partSize)
 	case p.StoredBytes <= 0:
 		return fmt.Errorf("part %d has no stored bytes", i)
+	case p.StoredBytes > MaxStoredBytes(p.PlainBytes):
+		return fmt.Errorf("part %d: %d stored bytes cannot hold %d plaintext bytes", i, p.StoredBytes, p.PlainBytes)
 	case !isHexSHA256(p.PlainSHA256):
 		return fmt.Errorf("part %d: plaintext sha256 %q is not 64 lowercase hex digits", i, p.PlainSHA256)
 	case !isHexSHA256(p.StoredSHA256):

@@ -52,10 +52,18 @@ func TestValidateRefuses(t *testing.T) {
 		{"part stored hash missing", func(r *Record) { r.Parts[1].StoredSHA256 = "" }, "part 1: stored sha256"},
 		{"plain total wrong", func(r *Record) { r.PlainBytes++ }, "parts hold 1500 plaintext bytes, but the record says 1501"},
 		{"stored total wrong", func(r *Record) { r.StoredBytes-- }, "parts hold 900 stored bytes, but the record says 899"},
-		{"sizes overflow", func(r *Record) {
+		{"sizes of 2^62", func(r *Record) {
 			r.PartSize = 1 << 62
 			r.Parts[0].PlainBytes, r.Parts[1].PlainBytes = 1<<62, 1<<62
-		}, "overflow"},
+		}, "part size 4611686018427387904 is above the limit of 4294967296 bytes"},
+		{"plain bytes of 2^62 in small parts", func(r *Record) { r.PlainBytes = 1 << 62 }, "but the record says 4611686018427387904"},
+		{"part size just above 4 GiB", func(r *Record) { r.PartSize = 4<<30 + 1 }, "above the limit"},
+		{"a terabyte in one part", func(r *Record) {
+			r.PartSize, r.Parts[0].PlainBytes, r.PlainBytes = 4<<30, 1<<40, 1<<40+500
+		}, "part 0 holds 1099511627776 bytes, more than the part size 4294967296"},
+		{"stored far beyond plain", func(r *Record) {
+			r.Parts[0].StoredBytes, r.StoredBytes = 1<<40, 1<<40+300
+		}, "part 0: 1099511627776 stored bytes cannot hold 1000 plaintext bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

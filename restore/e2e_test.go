@@ -108,10 +108,18 @@ func TestRestoreReusesReceivedStages(t *testing.T) {
 	removeFull(t, w, full.Snapshot) // proves the next restore does not need it
 	w.restore(incr2.Snapshot)
 	w.requireSameTree(incr2.Snapshot)
+	// Restoring it again finds it restored: nothing to do, and it is intact.
 	_, err = w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr2.Snapshot}, w.target, restore.Options{})
+	must(t, err)
+	w.requireSameTree(incr2.Snapshot)
+
+	// Anything else of that name is never overwritten.
+	other := filepath.Join(w.target, "other")
+	must(t, os.MkdirAll(filepath.Join(other, incr2.Snapshot), 0o755))
+	_, err = w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr2.Snapshot}, other, restore.Options{})
 	var input *restore.InputError
 	if !errors.As(err, &input) || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("restoring over an existing snapshot: %v, want an input error saying it already exists", err)
+		t.Errorf("restoring over an existing directory: %v, want an input error saying it already exists", err)
 	}
 }
 

@@ -144,8 +144,8 @@ func topLevel(t *testing.T, dir string) []string {
 }
 
 // A restore cancelled while it receives leaves no half-received
-// subvolume, only the complete stages before it; the next restore reuses
-// those and completes.
+// subvolume, only the complete stages before it, under their staging
+// names; the next restore reuses those and completes.
 func TestFaultRestoreInterrupted(t *testing.T) {
 	w := newWorld(t, remotetest.Local(t))
 	fillTree(t, w.source)
@@ -160,7 +160,7 @@ func TestFaultRestoreInterrupted(t *testing.T) {
 		wantResumed []string // stages the next restore receives
 	}{
 		{"during the full", full.Snapshot, nil, []string{full.Snapshot, incr.Snapshot}},
-		{"during the incremental", incr.Snapshot, []string{full.Snapshot}, []string{incr.Snapshot}},
+		{"during the incremental", incr.Snapshot, []string{restore.StagingName(full.Snapshot)}, []string{incr.Snapshot}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := filepath.Join(w.target, strings.ReplaceAll(tc.name, " ", "-"))

@@ -43,7 +43,9 @@ func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part mani
 	plain.Reset()
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.
-	plain.Grow(int(part.PlainBytes) + bytes.MinRead)
+	// The size is the record's claim, so it grows past maxPrealloc only as
+	// real bytes arrive.
+	plain.Grow(int(min(part.PlainBytes, maxPrealloc)) + bytes.MinRead)
 	err = copyAll(plain, counted, plainReader, part, stored)
 	if err != nil {
 		partBuffers.Put(plain)
@@ -61,6 +63,10 @@ func copyAll(plain *bytes.Buffer, counted *countingReader, plainReader io.Reader
 	}
 	return checkPart(part, plain.Bytes(), counted.n, stored.Sum(nil))
 }
+
+// maxPrealloc bounds what a record's part size makes us allocate before a
+// byte arrived (the default part_size is 32 MiB).
+const maxPrealloc = 64 << 20
 
 // partBuffers recycles the plaintext buffers of parts: they are as large as
 // part_size, and allocating one per part makes the garbage collector let

@@ -51,7 +51,11 @@ func (r *Restorer) progress() Progress {
 }
 
 // Restore receives the chain of the target backup of host/subvol into dir
-// and returns the target's record. dir/<snapshot> holds the result.
+// and returns the target's record. dir/<snapshot> holds the result. The
+// chain is received under staging names and the target is renamed into
+// place once complete and checked, so dir/<snapshot> is there only if it is
+// the whole backup. If it is already there (a restore killed after that
+// rename), only what remains (the writable snapshot) is done.
 func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
 	if err := checkTarget(dir); err != nil {
 		return nil, err
@@ -61,19 +65,53 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 		return nil, err
 	}
 	target := chain[len(chain)-1]
-	if err := refuseExisting(dir, target.Snapshot, o.Writable); err != nil {
+	done, err := restored(dir, target)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
-		return nil, err
-	}
-	if o.Writable != "" {
-		src, dst := filepath.Join(dir, target.Snapshot), filepath.Join(dir, o.Writable)
-		if err := btrfs.WritableSnapshot(ctx, src, dst); err != nil {
-			return nil, fmt.Errorf("writable snapshot %s: %w", dst, err)
+	if done {
+		r.log().Info("already restored", "snapshot", target.Snapshot, "path", filepath.Join(dir, target.Snapshot))
+	} else {
+		if err := refuseExisting(dir, o.Writable); err != nil {
+			return nil, err
+		}
+		if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
+			return nil, err
 		}
 	}
+	if err := writable(ctx, dir, target.Snapshot, o.Writable); err != nil {
+		return nil, err
+	}
 	return target, nil
+}
+
+// restored reports whether dir already holds the received target, and
+// refuses anything else of that name.
+func restored(dir string, target *manifest.Record) (bool, error) {
+	path := filepath.Join(dir, target.Snapshot)
+	if _, err := os.Lstat(path); err != nil {
+		return false, nil
+	}
+	if ok, _ := isReceived(path, target); ok {
+		return true, nil
+	}
+	return false, inputErrorf("%s already exists in %s and is not the received backup: it is never overwritten; restore into another directory or remove it", target.Snapshot, dir)
+}
+
+// writable makes the writable snapshot name of dir/snapshot, unless name is
+// "" or it exists (a restore killed after making it).
+func writable(ctx context.Context, dir, snapshot, name string) error {
+	if name == "" {
+		return nil
+	}
+	src, dst := filepath.Join(dir, snapshot), filepath.Join(dir, name)
+	if _, err := os.Lstat(dst); err == nil {
+		return nil
+	}
+	if err := btrfs.WritableSnapshot(ctx, src, dst); err != nil {
+		return fmt.Errorf("writable snapshot %s: %w", dst, err)
+	}
+	return nil
 }
 
 // Chain resolves the records to replay for target: full first.
@@ -122,29 +160,26 @@ func refuseExisting(dir string, names ...string) error {
 	return nil
 }
 
-// Replay receives chain (full first) into dir. A stage already present as a
-// received subvolume with the right UUID (an earlier --keep-chain or an
-// interrupted restore) is reused. Intermediate subvolumes this call received
-// are deleted once their child is in, unless keepChain.
+// Replay receives chain (full first) into dir, each stage under its staging
+// name, and renames the last (and with keepChain every stage) into place.
+// A stage already received, under its own name (an earlier --keep-chain) or
+// its staging name (an interrupted restore), is reused; a half-received
+// staging subvolume is replaced. Intermediate stages are deleted once their
+// child is in, unless keepChain or they were there under their own name.
 func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir string, keepChain bool) error {
-	var previous string // intermediate we received and may delete
-	start := deepestPresent(chain, dir)
-	for i, rec := range chain {
-		if i < start {
-			continue // a later stage is already here: start from it
-		}
-		dst := filepath.Join(dir, rec.Snapshot)
-		reused, err := reusable(dst, rec)
+	if err := r.discardHalfStaged(ctx, chain, dir); err != nil {
+		return err
+	}
+	start, err := deepestPresent(chain, dir)
+	if err != nil {
+		return err
+	}
+	previous := "" // an intermediate stage of ours, to delete
+	for i := start; i < len(chain); i++ {
+		rec := chain[i]
+		staged, err := r.stage(ctx, chain, i, dir)
 		if err != nil {
 			return err
-		}
-		if reused {
-			r.log().Debug("already received", "snapshot", rec.Snapshot)
-		} else {
-			r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
-			if err := r.receive(ctx, rec, dir); err != nil {
-				return err
-			}
 		}
 		if previous != "" && !keepChain {
 			if err := btrfs.Delete(ctx, previous); err != nil {
@@ -152,33 +187,98 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 			}
 		}
 		previous = ""
-		if !reused {
-			previous = dst
+		if !staged {
+			continue
+		}
+		if i == len(chain)-1 || keepChain {
+			if err := Promote(dir, rec.Snapshot); err != nil {
+				return err
+			}
+			continue
+		}
+		previous = filepath.Join(dir, StagingName(rec.Snapshot))
+	}
+	return nil
+}
+
+// stage makes sure stage i of chain is received in dir and reports whether
+// it is under its staging name.
+func (r *Restorer) stage(ctx context.Context, chain []*manifest.Record, i int, dir string) (staged bool, err error) {
+	rec := chain[i]
+	name, err := present(dir, rec)
+	if err != nil {
+		return false, err
+	}
+	if name != "" {
+		r.log().Debug("already received", "snapshot", rec.Snapshot, "as", name)
+		return name != rec.Snapshot, nil
+	}
+	r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
+	return true, r.receive(ctx, rec, dir)
+}
+
+// present returns the name under which rec is already received in dir (its
+// own or its staging name), or "". Anything else under its own name is
+// refused: it is never overwritten.
+func present(dir string, rec *manifest.Record) (string, error) {
+	for _, name := range []string{rec.Snapshot, StagingName(rec.Snapshot)} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Lstat(path); err != nil {
+			continue
+		}
+		if ok, _ := isReceived(path, rec); ok {
+			return name, nil
+		}
+		if name == rec.Snapshot {
+			return "", inputErrorf("%s already exists and is not the received backup %s: remove it or restore elsewhere", path, rec.Snapshot)
+		}
+	}
+	return "", nil
+}
+
+// discardHalfStaged deletes the staging subvolumes of chain that an
+// interrupted restore left incomplete. They are restore's own.
+func (r *Restorer) discardHalfStaged(ctx context.Context, chain []*manifest.Record, dir string) error {
+	for _, rec := range chain {
+		path := filepath.Join(dir, StagingName(rec.Snapshot))
+		if _, err := os.Lstat(path); err != nil {
+			continue
+		}
+		if ok, _ := isReceived(path, rec); ok {
+			continue
+		}
+		r.log().Info("removing an interrupted restore's incomplete stage", "path", path)
+		if err := btrfs.Delete(ctx, path); err != nil {
+			return fmt.Errorf("removing the incomplete %s: %w", path, err)
 		}
 	}
 	return nil
 }
 
 // deepestPresent returns the index of the last stage of chain already
-// received in dir (an interrupted or --keep-chain restore), or 0.
-func deepestPresent(chain []*manifest.Record, dir string) int {
+// received in dir, or 0.
+func deepestPresent(chain []*manifest.Record, dir string) (int, error) {
 	for i := len(chain) - 1; i > 0; i-- {
-		if ok, err := reusable(filepath.Join(dir, chain[i].Snapshot), chain[i]); ok && err == nil {
-			return i
+		name, err := present(dir, chain[i])
+		if err != nil {
+			return 0, err
+		}
+		if name != "" {
+			return i, nil
 		}
 	}
-	return 0
+	return 0, nil
 }
 
-func reusable(dst string, rec *manifest.Record) (bool, error) {
-	info, err := btrfs.Info(dst)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+// isReceived reports whether path is the complete received backup rec:
+// btrfs receive sets the received UUID and then the read-only flag only
+// after the stream's END.
+func isReceived(path string, rec *manifest.Record) (bool, error) {
+	info, err := btrfs.Info(path)
+	if err != nil {
+		return false, err
 	}
-	if err == nil && info.ReceivedUUID == rec.UUID && info.ReadOnly {
-		return true, nil
-	}
-	return false, inputErrorf("%s already exists and is not the received backup %s: remove it or restore elsewhere", dst, rec.Snapshot)
+	return info.ReceivedUUID == rec.UUID && info.ReadOnly, nil
 }
 
 // errReceiveEnded is what the stream writer sees if btrfs receive exits
@@ -193,7 +293,7 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 	pr, pw := io.Pipe()
 	received := make(chan error, 1)
 	go func() {
-		err := btrfs.Receive(ctx, dir, pr)
+		err := btrfs.ReceiveAs(ctx, dir, StagingName(rec.Snapshot), pr)
 		pr.CloseWithError(cmp.Or(err, errReceiveEnded))
 		received <- err
 	}()
@@ -208,11 +308,12 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 	if err == nil && recvErr != nil {
 		err = fmt.Errorf("btrfs receive of %s: %w", rec.Snapshot, recvErr)
 	}
+	staged := filepath.Join(dir, StagingName(rec.Snapshot))
 	if err == nil {
-		err = checkReceived(filepath.Join(dir, rec.Snapshot), rec)
+		err = checkReceived(staged, rec)
 	}
 	if err != nil {
-		r.removeHalfReceived(filepath.Join(dir, rec.Snapshot))
+		r.removeHalfReceived(staged)
 		return err
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,25 +22,44 @@ func (v *Verifier) restoreScope(ctx context.Context, sc *scope, o VerifyOptions)
 	if len(sc.order) == 0 {
 		return nil
 	}
-	size := imageSize(sc.order)
+	room, err := freeBytes(v.Scratch)
+	if err != nil {
+		return err
+	}
+	size := imageSize(sc.order, room)
 	for attempt := 1; ; attempt++ {
 		full, err := v.receiveInto(ctx, sc, o, size)
-		if !full || attempt == 2 {
+		if !full || attempt == 2 || size >= room {
 			return err
 		}
-		v.log().Warn("the verify filesystem is full: trying again with one twice the size", "bytes", 2*size)
-		size *= 2
+		size = min(2*size, room)
+		v.log().Warn("the verify filesystem is full: trying again with a larger one", "bytes", size)
 	}
 }
 
 // imageSize is about 1.5 times the raw streams plus 1 GiB: a sparse image
-// costs only what is written, and btrfs needs room for its metadata.
-func imageSize(recs []*manifest.Record) int64 {
+// costs only what is written, and btrfs needs room for its metadata. The
+// streams' sizes are the records' claims, so the image is never larger than
+// the room the scratch directory has: past that, btrfs would see I/O errors
+// instead of a clean ENOSPC.
+func imageSize(recs []*manifest.Record, room int64) int64 {
 	var raw int64
 	for _, r := range recs {
-		raw += r.PlainBytes
+		raw = min(raw+r.PlainBytes, room) // no overflow, whatever the claims
 	}
-	return raw + raw/2 + 1<<30
+	return max(min(raw+raw/2+1<<30, room), minImageSize)
+}
+
+// minImageSize is comfortably above what mkfs.btrfs accepts.
+const minImageSize = 256 << 20
+
+// freeBytes is the space left for use in dir's filesystem.
+func freeBytes(dir string) (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("verify scratch directory: %w", err)
+	}
+	return int64(min(st.Bavail*uint64(st.Bsize), math.MaxInt64/2)), nil
 }
 
 // receiveInto does one attempt of restoreScope on a filesystem of size
