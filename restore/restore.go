@@ -78,6 +78,7 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 		if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
 			return nil, err
 		}
+		pauseForTest(ctx, pauseAfterPromote)
 	}
 	if err := writable(ctx, dir, target.Snapshot, o.Writable); err != nil {
 		return nil, err
@@ -187,6 +188,11 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 			}
 		}
 		previous = ""
+		if i < len(chain)-1 {
+			pauseForTest(ctx, pauseBetweenStages)
+		} else {
+			pauseForTest(ctx, pauseBeforePromote)
+		}
 		if !staged {
 			continue
 		}
@@ -214,7 +220,7 @@ func (r *Restorer) stage(ctx context.Context, chain []*manifest.Record, i int, d
 		return name != rec.Snapshot, nil
 	}
 	r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
-	return true, r.receive(ctx, rec, dir)
+	return true, r.receive(ctx, rec, dir, i == 0)
 }
 
 // present returns the name under which rec is already received in dir (its
@@ -287,7 +293,7 @@ var errReceiveEnded = errors.New("btrfs receive ended before the stream did")
 
 // receive replays one stream. On any failure the half-received subvolume is
 // deleted, so that nothing incomplete is left looking like a restore.
-func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string) error {
+func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string, first bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -298,7 +304,7 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 		received <- err
 	}()
 	r.progress().Start(rec.Snapshot, rec.PlainBytes)
-	err := r.writeStream(ctx, rec, pw, r.ahead(), r.progress())
+	err := r.writeStream(ctx, rec, withTestPause(ctx, pw, first), r.ahead(), r.progress())
 	r.progress().Finish()
 	if err != nil {
 		cancel()

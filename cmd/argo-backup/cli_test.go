@@ -103,6 +103,15 @@ func TestBadInput(t *testing.T) {
 	notBtrfs := t.TempDir()
 	target := btrfstest.NewFS(t, 1<<30, "")
 	m.run(0, "restore", "--to", target, "home")
+	restored, err := os.ReadDir(target)
+	if err != nil || len(restored) != 1 {
+		t.Fatalf("restore made %v (%v), want one snapshot", restored, err)
+	}
+	// A directory that has the restored snapshot's name but is not it.
+	clash := filepath.Join(target, "clash")
+	if err := os.MkdirAll(filepath.Join(clash, restored[0].Name()), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	looseIdentity := filepath.Join(m.dir, "loose.txt")
 	data, _ := os.ReadFile(m.identity)
@@ -121,7 +130,7 @@ func TestBadInput(t *testing.T) {
 		{"path not on btrfs", m.writeConfig("tmp.yaml", notBtrfs, ""), []string{"push"}, "is not on btrfs"},
 		{"unknown rclone remote", m.unknownRemoteConfig(), []string{"push"}, `unknown rclone remote "nosuch"`},
 		{"restore target not btrfs", m.config, []string{"restore", "--to", notBtrfs, "home"}, "is not on btrfs"},
-		{"restore target exists", m.config, []string{"restore", "--to", target, "home"}, "already exists"},
+		{"restore target exists", m.config, []string{"restore", "--to", clash, "home"}, "already exists"},
 		{"unknown snapshot", m.config, []string{"restore", "--to", target, "--snapshot", "home.19990101T000000Z"}, "home.19990101T000000Z"},
 		{"identity readable by others", m.config, []string{"list", "--identity", looseIdentity}, "readable by group or others"},
 		{"wrong identity", m.config, []string{"list", "--identity", otherIdentity}, "no identity matches"},
