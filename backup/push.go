@@ -119,6 +119,14 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	}
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
 	p.warnParentGone(sv, committed, local, parent, full)
+	parent, lost, losses, err := p.checkRemote(ctx, sv, committed, parent)
+	if err != nil {
+		return nil, err
+	}
+	if lost != "" {
+		reason = "full: " + lost
+		p.log().Warn("the remote lost the parent: making a full backup", "subvolume", sv.Name, "why", lost)
+	}
 	pauseForTest(ctx, pauseBeforeSnapshot)
 	name, err := p.snapshot(ctx, sv, committed, now)
 	if err != nil {
@@ -136,6 +144,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	if err != nil {
 		return nil, p.failed(ctx, sv, j, err)
 	}
+	p.forgetLost(sv, losses)
 	p.pruneLocal(ctx, sv, rec)
 	return rec, nil
 }

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -68,6 +69,51 @@ func (s State) RemoveRecord(r *manifest.Record) error {
 		return nil
 	}
 	return err
+}
+
+func (s State) lostDir(host, subvol string) string {
+	return filepath.Join(s.recordDir(host, subvol), "lost")
+}
+
+// MarkLost moves the state copy of a backup the remote lost into the lost/
+// folder beside the records, with a note of what was found: out of the
+// records push, prune and verify use, but remembered for status.
+func (s State) MarkLost(host, subvol string, l Loss) error {
+	note, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := s.lostDir(host, subvol)
+	if err := writeFileAtomic(filepath.Join(dir, l.Snapshot+".loss"), append(note, '\n')); err != nil {
+		return err
+	}
+	from := filepath.Join(s.recordDir(host, subvol), l.Snapshot+".json")
+	if err := os.Rename(from, filepath.Join(dir, l.Snapshot+".json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("moving %s aside: %w", from, err)
+	}
+	return nil
+}
+
+// Lost returns the losses MarkLost remembered, oldest snapshot first.
+func (s State) Lost(host, subvol string) ([]Loss, error) {
+	files, err := filepath.Glob(filepath.Join(s.lostDir(host, subvol), "*.loss"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var losses []Loss
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read state: %w", err)
+		}
+		var l Loss
+		if err := json.Unmarshal(data, &l); err != nil {
+			return nil, fmt.Errorf("read state %s: %w", f, err)
+		}
+		losses = append(losses, l)
+	}
+	return losses, nil
 }
 
 // writeFileAtomic writes data to path through a temporary file and a rename,

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,12 @@ type JobStatus struct {
 	LocalSnapshots  int       `json:"local_snapshots"`
 	FailuresTotal   int       `json:"failures_total"`
 	ConsecutiveFail int       `json:"consecutive_failures"`
+	// RemoteLost: backups this host pushed that the remote no longer holds
+	// whole, as the status command finds them on the remote now (never in
+	// status.json). LostEarlier: those a push found and forgot, from
+	// state_dir's lost/ folders, refreshed with the rest of the status.
+	RemoteLost  []Loss `json:"remote_lost,omitempty"`
+	LostEarlier []Loss `json:"lost_earlier,omitempty"`
 }
 
 // Failing reports whether the last run failed.
@@ -138,6 +145,23 @@ func (s State) refresh(host string, sv Subvolume, j *JobStatus) error {
 		return err
 	}
 	j.LocalSnapshots = len(local)
+	j.LostEarlier, err = s.Lost(host, sv.Name)
+	return err
+}
+
+// CheckRemote fills in RemoteLost of each subvolume in st from the remote.
+func (s State) CheckRemote(ctx context.Context, store Lister, host string, st *Status, svs []Subvolume) error {
+	for _, sv := range svs {
+		recs, err := s.Records(host, sv.Name)
+		if err != nil {
+			return err
+		}
+		losses, err := RemoteLosses(ctx, store, host, sv.Name, recs)
+		if err != nil {
+			return err
+		}
+		st.Job(sv.Name, false).RemoteLost = losses
+	}
 	return nil
 }
 

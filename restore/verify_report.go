@@ -16,11 +16,18 @@ type Report struct {
 	Mode      string   `json:"mode"` // "restore", "deep" or "quick"
 	Checks    []*Check `json:"checks"`
 	Notes     []string `json:"notes,omitempty"` // worth knowing, not damage
-	Seconds   float64  `json:"seconds"`
+	// Lost names the backups the pushing host's state says it committed
+	// that the remote no longer holds whole (a deletion or rollback there);
+	// the caller fills it in, since only the host's state knows.
+	Lost    []string `json:"lost,omitempty"`
+	Seconds float64  `json:"seconds"`
 }
 
-// OK reports whether every check passed.
+// OK reports whether every check passed and nothing was lost.
 func (r *Report) OK() bool {
+	if len(r.Lost) > 0 {
+		return false
+	}
 	for _, c := range r.Checks {
 		if !c.OK() {
 			return false

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,14 +17,15 @@ import (
 )
 
 func newStatusCommand(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, offline bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show how each subvolume's backups went and when they run next",
 		Long: `status shows per subvolume the last success and failure, the last error,
 the next scheduled run, the chain depth of the newest backup, the local
-snapshots and the size of the last backup. It reads state_dir only: no
-remote and no identity needed.`,
+snapshots and the size of the last backup, from state_dir. It also lists the
+remote (no identity needed) and says which backups this host pushed the remote
+no longer holds whole; --offline skips that.`,
 		Example: `  argo-backup status
   argo-backup status --json`,
 		Args: noArgs,
@@ -32,14 +34,15 @@ remote and no identity needed.`,
 			if err != nil {
 				return err
 			}
-			return a.status(asJSON)
+			return a.status(cmd.Context(), asJSON, offline)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts and monitoring")
+	cmd.Flags().BoolVar(&offline, "offline", false, "read state_dir only: do not list the remote")
 	return cmd
 }
 
-func (a *app) status(asJSON bool) error {
+func (a *app) status(ctx context.Context, asJSON, offline bool) error {
 	if len(a.cfg.Subvolumes) == 0 {
 		fmt.Fprintln(a.stdout, "no subvolumes in the config: nothing is backed up from this machine")
 		return nil
@@ -51,6 +54,9 @@ func (a *app) status(asJSON bool) error {
 	st, err := a.state().Report(a.cfg.Host, svs)
 	if err != nil {
 		return err
+	}
+	if !offline {
+		a.checkRemote(ctx, st, svs)
 	}
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
@@ -89,6 +95,37 @@ func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) 
 		if j.Failing() {
 			fmt.Fprintf(w, "%s is failing (%d in a row): %s\n", name, j.ConsecutiveFail, j.LastError)
 		}
+		printLost(w, name, j) // tasks have none
+	}
+}
+
+// printLost says which backups this host pushed are no longer whole on the
+// remote (deleted or rolled back there), now or as an earlier push found.
+func printLost(w io.Writer, subvol string, j *backup.JobStatus) {
+	if len(j.RemoteLost) > 0 {
+		fmt.Fprintf(w, "%s: the remote holds less than this host pushed: %d backup(s) gone or changed there (deleted or rolled back?); the next push makes a full backup if its parent is among them:\n", subvol, len(j.RemoteLost))
+		for _, l := range j.RemoteLost {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if len(j.LostEarlier) > 0 {
+		fmt.Fprintf(w, "%s: a push found %d backup(s) this host pushed gone from the remote and forgot them (delete state_dir/records/<host>/%s/lost once noted):\n", subvol, len(j.LostEarlier), subvol)
+		for _, l := range j.LostEarlier {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}
+
+// checkRemote fills in what the remote lost. The status of this host is
+// worth showing without the remote, so a remote that cannot be listed is a
+// warning, not a failure.
+func (a *app) checkRemote(ctx context.Context, st *backup.Status, svs []backup.Subvolume) {
+	store, err := a.store(ctx)
+	if err == nil {
+		err = a.state().CheckRemote(ctx, store, a.cfg.Host, st, svs)
+	}
+	if err != nil {
+		a.log.Warn("the remote was not checked for lost backups", "err", err)
 	}
 }
 

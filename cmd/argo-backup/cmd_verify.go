@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -157,6 +158,9 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", subvol, err)
 		}
+		if err := a.noteLost(ctx, cat.Store, host, subvol, rep); err != nil {
+			return fmt.Errorf("verify %s: %w", subvol, err)
+		}
 		reports = append(reports, rep)
 		if !f.json {
 			printReport(a, rep)
@@ -196,14 +200,36 @@ func printReport(a *app, rep *restore.Report) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(a.stdout, "note: %s\n", n)
 	}
+	for _, l := range rep.Lost {
+		fmt.Fprintf(a.stdout, "LOST %s (this host pushed it; the remote no longer holds it whole)\n", l)
+	}
+}
+
+// noteLost compares this host's own backups of subvol with the remote: what
+// its state says it pushed and the remote no longer holds whole is named in
+// the report. Only this host's state knows, so other hosts are not checked.
+func (a *app) noteLost(ctx context.Context, store backup.Lister, host, subvol string, rep *restore.Report) error {
+	if host != a.cfg.Host {
+		return nil
+	}
+	recs, err := a.state().Records(host, subvol)
+	if err != nil {
+		return err
+	}
+	losses, err := backup.RemoteLosses(ctx, store, host, subvol, recs)
+	for _, l := range losses {
+		rep.Lost = append(rep.Lost, l.String())
+	}
+	return err
 }
 
 // verdict prints the JSON report if asked, and turns damage into exit 3.
 func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
-	damaged, checked := 0, 0
+	damaged, checked, lost := 0, 0, 0
 	var seconds float64
 	for _, r := range reports {
 		seconds += r.Seconds
+		lost += len(r.Lost)
 		for _, c := range r.Checks {
 			checked++
 			if !c.OK() {
@@ -223,8 +249,11 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		}{damaged == 0, reports}); err != nil {
 			return err
 		}
-	} else if damaged == 0 {
+	} else if damaged == 0 && lost == 0 {
 		fmt.Fprintf(a.stdout, "all %d backups verified in %s\n", checked, time.Duration(seconds*float64(time.Second)).Round(time.Second/10))
+	}
+	if lost > 0 {
+		return &DamageError{fmt.Errorf("%d backups this host pushed are gone from the remote or changed there (deleted or rolled back): see the report; the next push makes a full backup if needed", lost)}
 	}
 	if damaged > 0 {
 		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked)}
