@@ -84,7 +84,7 @@ func resolve(spec, rcloneConf string) (*backend, error) {
 	}
 	parsed, err := fspath.Parse(spec)
 	if err != nil {
-		return nil, fmt.Errorf("remote %q: %w", spec, err)
+		return nil, fmt.Errorf("remote %s: %w", redactUnparsed(spec), err)
 	}
 	switch {
 	case parsed.Name == "":
@@ -182,9 +182,47 @@ func deleteForGood(ri *fs.RegInfo, m *configmap.Map) {
 	m.AddGetter(defaults, configmap.PriorityNormal)
 }
 
+// Redact renders the remote spec for messages, logs, status.json and
+// ARGO_BACKUP_ERROR: the values of a connection string's options that rclone
+// marks as passwords or sensitive, and of any option it does not know, are
+// replaced by ***. Named remotes and directories hold no secrets and are
+// returned as they are.
+func Redact(spec string) string {
+	spec = strings.TrimSpace(spec)
+	if spec == "" || filepath.IsAbs(spec) {
+		return spec
+	}
+	p, err := fspath.Parse(spec)
+	if err != nil {
+		return redactUnparsed(spec)
+	}
+	if p.Name == "" {
+		return spec
+	}
+	var ri *fs.RegInfo
+	if strings.HasPrefix(p.Name, ":") {
+		ri, _ = fs.Find(p.Name[1:]) // nil: every option is redacted
+	}
+	return redact(ri, p)
+}
+
+// redactUnparsed shows of a spec rclone cannot parse only what comes before
+// its options, which may hold secrets.
+func redactUnparsed(spec string) string {
+	if i := strings.IndexByte(spec, ','); i >= 0 {
+		return fmt.Sprintf("%q (options not shown)", spec[:i])
+	}
+	return fmt.Sprintf("%q", spec)
+}
+
 // redact renders a spec for messages and logs without the secrets a
 // connection string may carry (keys, passwords, tokens).
 func redact(ri *fs.RegInfo, p fspath.Parsed) string {
+	if len(p.Config) > 0 && strings.ContainsAny(p.Path, ",=") {
+		// An unquoted ':' in an option's value (url=http://...) ended the
+		// options early: the rest, secrets included, became the path.
+		p.Path = "*** (an option value with ':' must be quoted)"
+	}
 	if len(p.Config) == 0 {
 		return p.Name + ":" + p.Path
 	}
@@ -197,7 +235,11 @@ func redact(ri *fs.RegInfo, p fspath.Parsed) string {
 	b.WriteString(p.Name)
 	for _, k := range keys {
 		v := p.Config[k]
-		if opt := ri.Options.Get(k); opt == nil || opt.IsPassword || opt.Sensitive {
+		var opt *fs.Option
+		if ri != nil {
+			opt = ri.Options.Get(k)
+		}
+		if opt == nil || opt.IsPassword || opt.Sensitive {
 			v = "***"
 		}
 		if strings.ContainsAny(v, ",:'\"") {

@@ -22,6 +22,19 @@ var defaultConfigPath = config.GetConfigPath()
 
 // installRcloneConf makes path (or rclone's default when path is "") the
 // rclone.conf that named remotes are read from, and returns the path used.
+// RcloneConfPath is the rclone.conf a named remote is read from: the
+// configured path (rclone_config), else $RCLONE_CONFIG, else rclone's
+// default. doctor checks its permissions.
+func RcloneConfPath(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	if env := os.Getenv("RCLONE_CONFIG"); env != "" {
+		return env
+	}
+	return defaultConfigPath
+}
+
 // Call with confMu held.
 //
 // rclone ends the whole process (fs.Fatalf) when its config file cannot be

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -81,7 +80,9 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 func (a *app) store(ctx context.Context) (*remote.Store, error) {
 	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig})
 	if err != nil {
-		return nil, &ConfigError{fmt.Errorf("remote %s: %w", a.cfg.Remote, err)}
+		// remote.Open names the remote in its redacted form: never the raw
+		// spec here, a connection string may carry credentials.
+		return nil, &ConfigError{err}
 	}
 	return s, nil
 }

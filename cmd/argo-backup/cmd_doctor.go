@@ -17,6 +17,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // finding is one line of the doctor's report.
@@ -70,6 +71,7 @@ func (d *doctor) run(ctx context.Context) {
 		d.checkSubvolume(sv)
 	}
 	d.checkKeys()
+	d.checkSecretFiles()
 	d.checkStateDir()
 	d.checkRemote(ctx)
 	d.checkClock()
@@ -151,6 +153,26 @@ func existingParent(dir string) string {
 			return dir
 		}
 		dir = filepath.Dir(dir)
+	}
+}
+
+// checkSecretFiles warns about a config or rclone.conf that others can
+// read: both may hold remote credentials (a connection string, tokens).
+func (d *doctor) checkSecretFiles() {
+	for _, f := range []struct{ what, path string }{
+		{"config", d.a.configPath},
+		{"rclone.conf", remote.RcloneConfPath(d.a.cfg.RcloneConfig)},
+	} {
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			continue // a missing rclone.conf is fine; a missing config never gets here
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			d.warn("it may hold the remote's credentials: chmod 600 "+f.path,
+				"%s %s is readable by group or others (mode %04o)", f.what, f.path, perm)
+			continue
+		}
+		d.ok("%s %s readable by its owner only", f.what, f.path)
 	}
 }
 

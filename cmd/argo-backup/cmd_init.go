@@ -144,7 +144,8 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	if err := os.MkdirAll(filepath.Dir(g.configPath), 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0600: a config may name a connection-string remote with credentials.
+	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return usageErrorf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}
