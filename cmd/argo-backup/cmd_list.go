@@ -59,7 +59,7 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		return a.listFleet(ctx, f)
 	}
 	host := a.hostOr(f.host)
-	records, err := a.listRecords(ctx, host, args, f)
+	records, empty, err := a.listRecords(ctx, host, args, f)
 	if err != nil {
 		return err
 	}
@@ -71,28 +71,61 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		}
 		return enc.Encode(records)
 	}
-	printRecords(a.stdout, records, time.Now())
+	printRecords(a.stdout, records, empty, time.Now())
 	return nil
 }
 
-func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, error) {
-	subvols := args
-	if f.local || (f.identity == "" && !a.escrow && host == a.cfg.Host && !identityPresent(a.cfg.Identity)) {
-		if len(subvols) == 0 {
-			for _, sv := range a.cfg.Subvolumes {
-				subvols = append(subvols, sv.Name)
-			}
-		}
-		var all []*manifest.Record
-		for _, sv := range subvols {
-			recs, err := a.state().Records(host, sv)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, recs...)
-		}
-		return all, nil
+// listRecords returns the records to list and what to say if there are
+// none, which depends on where they came from.
+func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, string, error) {
+	if f.local {
+		recs, err := a.localRecords(host, args)
+		return recs, fmt.Sprintf("no record copies of host %s in state_dir %s (list without --local reads the remote)", host, a.cfg.StateDir), err
 	}
+	if f.identity == "" && !a.escrow && host == a.cfg.Host && !identityPresent(a.cfg.Identity) {
+		recs, err := a.stateInsteadOfRemote(host, args)
+		return recs, "", err
+	}
+	recs, err := a.remoteListRecords(ctx, host, args, f)
+	return recs, "no backups yet", err
+}
+
+// stateInsteadOfRemote lists this host's record copies when the identity
+// file is missing: a machine that only pushes, or a mistyped identity path.
+// Either way it says so, and it never answers "no backups yet" for a
+// remote it could not read.
+func (a *app) stateInsteadOfRemote(host string, args []string) ([]*manifest.Record, error) {
+	recs, err := a.localRecords(host, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, configErrorf("identity file %s does not exist, so the remote's records cannot be read, and state_dir %s holds no record copies of host %s: "+
+			"set identity in the config or pass --identity FILE (the identity made by 'argo-backup keygen')", a.cfg.Identity, a.cfg.StateDir, host)
+	}
+	fmt.Fprintf(a.stderr, "note: identity file %s does not exist, so the remote's records cannot be read: "+
+		"these are this host's record copies in state_dir (pass --identity FILE to list the remote)\n", a.cfg.Identity)
+	return recs, nil
+}
+
+func (a *app) localRecords(host string, subvols []string) ([]*manifest.Record, error) {
+	if len(subvols) == 0 {
+		for _, sv := range a.cfg.Subvolumes {
+			subvols = append(subvols, sv.Name)
+		}
+	}
+	var all []*manifest.Record
+	for _, sv := range subvols {
+		recs, err := a.state().Records(host, sv)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, recs...)
+	}
+	return all, nil
+}
+
+func (a *app) remoteListRecords(ctx context.Context, host string, subvols []string, f listFlags) ([]*manifest.Record, error) {
 	cat, err := a.catalog(ctx, f.identity)
 	if err != nil {
 		return nil, err
@@ -118,9 +151,9 @@ func identityPresent(path string) bool {
 	return !errors.Is(err, errNoFile)
 }
 
-func printRecords(w io.Writer, records []*manifest.Record, now time.Time) {
+func printRecords(w io.Writer, records []*manifest.Record, empty string, now time.Time) {
 	if len(records) == 0 {
-		fmt.Fprintln(w, "no backups yet")
+		fmt.Fprintln(w, empty)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
