@@ -18,7 +18,7 @@ import (
 // another run takes it over. The holder refreshes it every quarter of this,
 // so a live run never looks stale; a desktop switched off mid-push frees its
 // lock for the next boot after this long.
-const RemoteLockStale = 30 * time.Minute
+const RemoteLockStale = remote.DefaultLockStale
 
 // lockPoll is how often a waiting push retries the local lock. flock(2)
 // cannot be interrupted by a context, so waiting is a polite poll.

@@ -46,7 +46,7 @@ func (h *heartbeat) beat(ctx context.Context) error {
 	if err := h.s.stillMine(ctx, h.name, h.lock.Token); err != nil {
 		return err
 	}
-	h.lock.Heartbeat = time.Now().UTC()
+	h.lock.Heartbeat = h.s.now()
 	return h.s.writeLock(ctx, h.name, h.lock)
 }
 

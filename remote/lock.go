@@ -2,7 +2,9 @@ package remote
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,7 +17,8 @@ import (
 )
 
 // DefaultLockStale is used by Lock when stale is 0: long enough that a
-// slow network cannot make a live holder look dead.
+// slow network cannot make a live holder look dead. The holder refreshes
+// its heartbeat every quarter of it.
 const DefaultLockStale = 30 * time.Minute
 
 // lockSettle is how long Lock waits after writing its lock before reading
@@ -33,7 +36,9 @@ type lockFile struct {
 	Token string `json:"token"`
 	// Boot and PID identify the holding process on its machine: a lock
 	// left by a process of this very boot that no longer runs (killed, or
-	// crashed) is taken over at once instead of after stale.
+	// crashed) is taken over at once instead of after stale. Boot is
+	// bootTag, never the boot ID itself: the lock is plaintext on the
+	// remote, and a boot ID identifies the machine.
 	Boot string `json:"boot,omitempty"`
 	PID  int    `json:"pid,omitempty"`
 }
@@ -47,13 +52,47 @@ func bootID() string {
 	return strings.TrimSpace(string(data))
 }
 
+// bootTag is what a lock records of this boot: a hash of the boot ID keyed
+// with the lock's own random token, so that only this boot of this machine
+// can recognise it, and two locks cannot be linked to one machine.
+func bootTag(token string) string {
+	id := bootID()
+	if id == "" {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(id))
+	mac.Write([]byte("argo-backup lock boot\x00" + token))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
 // deadHere reports whether the lock's holder ran in this boot of this
 // machine and is gone.
 func (l *lockFile) deadHere() bool {
-	if l.Boot == "" || l.PID <= 0 || l.Boot != bootID() || l.PID == os.Getpid() {
+	if l.Boot == "" || l.PID <= 0 || l.PID == os.Getpid() {
+		return false
+	}
+	if tag := bootTag(l.Token); !hmac.Equal([]byte(l.Boot), []byte(tag)) {
 		return false
 	}
 	return syscall.Kill(l.PID, 0) == syscall.ESRCH
+}
+
+// staleAt reports whether the lock's heartbeat is at least stale away from
+// now, in either direction: a heartbeat in the future (a holder whose clock
+// is ahead, or a planted lock) must not block every push for ever. The
+// machines of a fleet must agree on the time within stale.
+func (l *lockFile) staleAt(now time.Time, stale time.Duration) bool {
+	age := now.Sub(l.Heartbeat)
+	return age >= stale || age <= -stale
+}
+
+// parseLock decodes a lock object.
+func parseLock(data []byte) (*lockFile, error) {
+	var l lockFile
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
 
 // LockedError says another run holds a lock.
@@ -69,19 +108,17 @@ func (e *LockedError) Error() string {
 		e.Name, e.Holder, e.Since.Format(time.RFC3339), e.Heartbeat.Format(time.RFC3339))
 }
 
-// DefaultHolder names this process in a lock: host name and pid.
-func DefaultHolder() string {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown-host"
-	}
+// defaultHolder names this process in a lock: the configured host name
+// (never the machine's real one, which a neutral host is meant to hide)
+// and the pid.
+func defaultHolder(host string) string {
 	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }
 
 // Lock takes the remote lock on host's subvol for a fleet where several
 // machines share one remote, returning a *LockedError if another run
-// holds it. holder names us in that error on the other side ("" means
-// DefaultHolder).
+// holds it. holder names us in that error on the other side ("": host and
+// our pid).
 //
 // While held, the lock's heartbeat is refreshed every stale/4, so a lock
 // whose heartbeat is older than stale belongs to a run that died, and is
@@ -128,7 +165,7 @@ func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
 // Acquire is Lock without waiting for the claim to settle: see Held.
 func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (*Held, error) {
 	if holder == "" {
-		holder = DefaultHolder()
+		holder = defaultHolder(host)
 	}
 	if stale <= 0 {
 		stale = DefaultLockStale
@@ -141,13 +178,14 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 		return nil, err
 	case cur.deadHere():
 		slog.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
-	case time.Since(cur.Heartbeat) < stale:
+	case !cur.staleAt(s.now(), stale):
 		return nil, cur.locked(name)
 	default:
 		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
 	}
-	now := time.Now().UTC()
-	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken(), Boot: bootID(), PID: os.Getpid()}
+	now := s.now()
+	token := newToken()
+	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: token, Boot: bootTag(token), PID: os.Getpid()}
 	if err := s.writeLock(ctx, name, mine); err != nil {
 		return nil, err
 	}
@@ -175,9 +213,9 @@ func (s *Store) readLock(ctx context.Context, name string) (*lockFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		var l lockFile
-		if parseErr = json.Unmarshal(data, &l); parseErr == nil {
-			return &l, nil
+		var l *lockFile
+		if l, parseErr = parseLock(data); parseErr == nil {
+			return l, nil
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err

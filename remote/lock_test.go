@@ -108,7 +108,7 @@ func TestLockOfDeadProcessTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := lockFile{Holder: "this host pid gone", Since: time.Now(), Heartbeat: time.Now(),
-		Token: "old", Boot: bootID(), PID: cmd.Process.Pid}
+		Token: "old", Boot: bootTag("old"), PID: cmd.Process.Pid}
 	if err := s.writeLock(ctx, LockName("h", "home"), dead); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,14 @@ type Store struct {
 	display string
 	backend string // rclone backend type, e.g. "drive"
 	opt     Options
+	clock   func() time.Time // lock times; nil: time.Now (tests set it)
+}
+
+func (s *Store) now() time.Time {
+	if s.clock != nil {
+		return s.clock().UTC()
+	}
+	return time.Now().UTC()
 }
 
 func newStore(f fs.Fs, display, backend string, o Options) *Store {
