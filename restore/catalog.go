@@ -2,11 +2,12 @@ package restore
 
 import (
 	"context"
-	"filippo.io/age"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
+
+	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"

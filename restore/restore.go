@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -87,7 +88,7 @@ func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]
 	}
 	target, err := manifest.Select(records, t.Snapshot, t.At)
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, errs.User(err)
 	}
 	chain, err := manifest.Chain(records, target.Snapshot)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/config"
 )
 
 // finding is one line of the doctor's report.
@@ -116,7 +117,7 @@ func (d *doctor) checkTools(ctx context.Context) {
 		"btrfs-progs %s, kernel %s: send protocol 1 only", v, k)
 }
 
-func (d *doctor) checkSubvolume(sv SubvolumeConfig) {
+func (d *doctor) checkSubvolume(sv config.Subvolume) {
 	info, err := btrfs.Info(sv.Path)
 	if err != nil {
 		d.fail("point path at a btrfs subvolume (btrfs subvolume list /)", "subvolume %s: %s: %v", sv.Name, sv.Path, err)
@@ -130,7 +131,7 @@ func (d *doctor) checkSubvolume(sv SubvolumeConfig) {
 	}
 }
 
-func (d *doctor) checkSnapshotDir(sv SubvolumeConfig) {
+func (d *doctor) checkSnapshotDir(sv config.Subvolume) {
 	if sv.SnapshotDir == "" {
 		return
 	}

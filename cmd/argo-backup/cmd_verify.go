@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -98,21 +99,21 @@ the snapshot and the object. Needs the identity.`,
 func (f verifyFlags) check(names []string) ([]string, error) {
 	switch {
 	case f.snapshot != "" && f.all:
-		return nil, usageErrorf("give --snapshot or --all, not both")
+		return nil, errs.Userf("give --snapshot or --all, not both")
 	case f.quick && f.deep:
-		return nil, usageErrorf("--deep compares a restored tree, which --quick does not make: drop one of them")
+		return nil, errs.Userf("--deep compares a restored tree, which --quick does not make: drop one of them")
 	case f.quick && f.scratch != "":
-		return nil, usageErrorf("--quick makes no test image, so --scratch has no use: drop one of them")
+		return nil, errs.Userf("--quick makes no test image, so --scratch has no use: drop one of them")
 	}
 	if f.snapshot == "" {
 		return names, nil
 	}
 	subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 	if err != nil {
-		return nil, usageErrorf("--snapshot %q: %v", f.snapshot, err)
+		return nil, errs.Userf("--snapshot %q: %v", f.snapshot, err)
 	}
 	if len(names) > 1 || (len(names) == 1 && names[0] != subvol) {
-		return nil, usageErrorf("--snapshot %s is a backup of %s: give no other SUBVOL with it", f.snapshot, subvol)
+		return nil, errs.Userf("--snapshot %s is a backup of %s: give no other SUBVOL with it", f.snapshot, subvol)
 	}
 	return []string{subvol}, nil
 }
@@ -128,7 +129,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 		}
 	}
 	if f.identity == "" && a.cfg.Identity == "" {
-		return configErrorf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
+		return errs.Userf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
@@ -177,12 +178,12 @@ func (a *app) verifyOptions(host, subvol string, f verifyFlags) restore.VerifyOp
 func (a *app) scratchDir(flag string) (string, error) {
 	if flag != "" {
 		if fi, err := os.Stat(flag); err != nil || !fi.IsDir() {
-			return "", usageErrorf("--scratch %s is not a directory: give an existing directory with room for the test image", flag)
+			return "", errs.Userf("--scratch %s is not a directory: give an existing directory with room for the test image", flag)
 		}
 		return flag, nil
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
-		return "", configErrorf("state_dir %s: %v: fix state_dir or pass --scratch DIR", a.cfg.StateDir, err)
+		return "", errs.Userf("state_dir %s: %v: fix state_dir or pass --scratch DIR", a.cfg.StateDir, err)
 	}
 	return a.cfg.StateDir, nil
 }
@@ -227,7 +228,7 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		fmt.Fprintf(a.stdout, "all %d backups verified in %s\n", checked, time.Duration(seconds*float64(time.Second)).Round(time.Second/10))
 	}
 	if damaged > 0 {
-		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked)}
+		return errs.Damage(fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestNotRoot(t *testing.T) {
 	bin := filepath.Join(dir, "argo-backup")
 	copyFile(t, os.Args[0], bin, 0o755)
 	config := filepath.Join(dir, "config.yaml")
-	writeFile(t, config, "recipients: [\""+recipient+"\"]\nstate_dir: "+dir+"/state\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
+	writeFile(t, config, "recipients: [\""+testRecipient+"\"]\nstate_dir: "+dir+"/state\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
 	os.Chmod(config, 0o644)
 
 	for _, args := range [][]string{{"push"}, {"restore", "--to", dir, "home"}, {"verify"}} {
@@ -62,3 +62,6 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// testRecipient is a valid age recipient whose identity nobody has.
+const testRecipient = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"
