@@ -29,6 +29,23 @@ func RequireRoot(t testing.TB) {
 	}
 }
 
+// RequireTools skips t unless every tool is on PATH (under CI=true it fails
+// instead: scripts/deps.sh installs them there). why names the package(s).
+func RequireTools(t testing.TB, why string, tools ...string) {
+	t.Helper()
+	if !installed(tools...) {
+		unmet(t, "needs "+why)
+	}
+}
+
+// Unmet skips t for reason, or fails it under CI=true: for any test whose
+// precondition is outside the test's control (a tool, a kernel feature,
+// timing), so that CI never passes without having run it.
+func Unmet(t testing.TB, reason string) {
+	t.Helper()
+	unmet(t, reason)
+}
+
 // unmet skips t for reason, or fails it under CI=true.
 func unmet(t testing.TB, reason string) {
 	t.Helper()
