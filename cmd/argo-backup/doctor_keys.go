@@ -41,8 +41,9 @@ func (d *doctor) checkIdentity(rs []age.Recipient) {
 	ids, err := crypto.LoadIdentities(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && d.restoreOnly():
-		d.fail("set identity to your copy of the identity file (chmod 600)", "identity %s does not exist, and restoring needs it", path)
-		return
+		d.warn("restoring needs it: set identity to your copy (chmod 600), or use --escrow if it is escrowed on the remote",
+			"identity %s not on this machine", path)
+		return // checkRepository looks for an escrowed one
 	case errors.Is(err, os.ErrNotExist):
 		d.warn("fine for a machine that only pushes; keep the identity safe elsewhere for restores",
 			"identity %s not on this machine", path)

@@ -72,6 +72,10 @@ func (d *doctor) checkRepository(ctx context.Context) {
 // proof that this identity reads these backups.
 func (d *doctor) checkRecordOpens(ctx context.Context, st *remote.Store, host string, subvols []string) {
 	ids, err := crypto.LoadIdentities(d.a.cfg.Identity)
+	if errors.Is(err, os.ErrNotExist) {
+		d.checkEscrow(ctx, st, host)
+		return
+	}
 	if err != nil {
 		return // checkIdentity said why
 	}
@@ -92,4 +96,16 @@ func (d *doctor) checkRecordOpens(ctx context.Context, st *remote.Store, host st
 		}
 	}
 	d.warn("no backup has been committed yet", "host %s has no record on the remote to open", host)
+}
+
+// checkEscrow is the identity check of a restore-only config without an
+// identity file: the escrowed identity must be on the remote (opening it
+// needs the passphrase, which doctor does not ask for).
+func (d *doctor) checkEscrow(ctx context.Context, st *remote.Store, host string) {
+	name := remote.EscrowName(host)
+	if _, err := st.Stat(ctx, name); err != nil {
+		d.fail("set identity to your copy of the identity file", "no identity on this machine, and none of host %s escrowed on the remote (%s): %v", host, name, err)
+		return
+	}
+	d.ok("the identity of host %s is escrowed on the remote (%s): use list, restore and verify with --escrow", host, name)
 }
