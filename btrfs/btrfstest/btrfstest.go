@@ -18,10 +18,14 @@ import (
 )
 
 // RequireRoot skips t unless it runs as root with btrfs-progs installed
-// (under CI=true it fails instead).
+// (under CI=true it fails instead). Every end-to-end test goes through it,
+// so `go test -short` (make test-short) skips them all: asked for, not
+// silent.
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	switch {
+	case testing.Short():
+		t.Skip("end-to-end test on real btrfs: skipped by -short")
 	case os.Geteuid() != 0:
 		unmet(t, "needs root to make loop devices and btrfs filesystems")
 	case !installed("btrfs", "mkfs.btrfs", "losetup", "mount"):

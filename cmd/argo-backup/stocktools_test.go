@@ -18,8 +18,8 @@ import (
 // parent, its replay restores a chain of three, and with a part missing
 // the calls stop at the first failure with the messages the doc quotes.
 func TestStockToolsReplay(t *testing.T) {
-	btrfstest.RequireTools(t, "rclone, age and zstd (apt-get install rclone age zstd)", "rclone", "age", "zstd")
 	m := newMachine(t)
+	btrfstest.RequireTools(t, "rclone, age and zstd (apt-get install rclone age zstd)", "rclone", "age", "zstd")
 	for round := range 3 {
 		m.grow(round)
 		m.run(0, "push")
