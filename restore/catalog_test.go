@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // Hosts are the top-level folders that can be hosts: a host with only an
