@@ -9,8 +9,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

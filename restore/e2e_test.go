@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -117,7 +118,7 @@ func TestRestoreReusesReceivedStages(t *testing.T) {
 	other := filepath.Join(w.target, "other")
 	must(t, os.MkdirAll(filepath.Join(other, incr2.Snapshot), 0o755))
 	_, err = w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr2.Snapshot}, other, restore.Options{})
-	var input *restore.InputError
+	var input *errs.UserError
 	if !errors.As(err, &input) || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("restoring over an existing directory: %v, want an input error saying it already exists", err)
 	}

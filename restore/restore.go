@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -21,6 +22,8 @@ type Restorer struct {
 	Log      *slog.Logger
 	Progress Progress
 	Ahead    int // parts downloaded ahead of btrfs receive; 0: 2
+	// TestHook, if set, is called at each Checkpoint (tests only).
+	TestHook func(ctx context.Context, at Checkpoint)
 }
 
 // Target selects the backup to restore: by name, else the newest at or
@@ -78,7 +81,7 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 		if err := r.Replay(ctx, chain, dir, o.KeepChain); err != nil {
 			return nil, err
 		}
-		pauseForTest(ctx, pauseAfterPromote)
+		r.checkpoint(ctx, AfterPromote)
 	}
 	if err := writable(ctx, dir, target.Snapshot, o.Writable); err != nil {
 		return nil, err
@@ -126,7 +129,7 @@ func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]
 	}
 	target, err := manifest.Select(records, t.Snapshot, t.At)
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, errs.User(err)
 	}
 	chain, err := manifest.Chain(records, target.Snapshot)
 	if err != nil {
@@ -189,9 +192,9 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 		}
 		previous = ""
 		if i < len(chain)-1 {
-			pauseForTest(ctx, pauseBetweenStages)
+			r.checkpoint(ctx, BetweenStages)
 		} else {
-			pauseForTest(ctx, pauseBeforePromote)
+			r.checkpoint(ctx, BeforePromote)
 		}
 		if !staged {
 			continue
@@ -216,7 +219,7 @@ func (r *Restorer) stage(ctx context.Context, chain []*manifest.Record, i int, d
 		return false, err
 	}
 	if name != "" {
-		r.log().Debug("already received", "snapshot", rec.Snapshot, "as", name)
+		r.log().Info("already received", "snapshot", rec.Snapshot, "as", name)
 		return name != rec.Snapshot, nil
 	}
 	r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
@@ -304,7 +307,7 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 		received <- err
 	}()
 	r.progress().Start(rec.Snapshot, rec.PlainBytes)
-	err := r.writeStream(ctx, rec, withTestPause(ctx, pw, first), r.ahead(), r.progress())
+	err := r.writeStream(ctx, rec, r.midReceive(ctx, pw, first), r.ahead(), r.progress())
 	r.progress().Finish()
 	if err != nil {
 		cancel()
@@ -319,7 +322,7 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 		err = checkReceived(staged, rec)
 	}
 	if err != nil {
-		r.removeHalfReceived(staged)
+		r.removeHalfReceived(ctx, staged)
 		return err
 	}
 	return nil
@@ -343,11 +346,11 @@ func checkReceived(path string, rec *manifest.Record) error {
 	return nil
 }
 
-func (r *Restorer) removeHalfReceived(path string) {
+func (r *Restorer) removeHalfReceived(ctx context.Context, path string) {
 	if _, err := os.Lstat(path); err != nil {
 		return
 	}
-	if err := btrfs.Delete(context.Background(), path); err != nil {
+	if err := btrfs.Delete(context.WithoutCancel(ctx), path); err != nil {
 		r.log().Error("could not remove the half-received subvolume: delete it by hand", "path", path, "err", err)
 	}
 }

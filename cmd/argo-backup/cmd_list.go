@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -100,7 +101,7 @@ func (a *app) stateInsteadOfRemote(host string, args []string) ([]*manifest.Reco
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, configErrorf("identity file %s does not exist, so the remote's records cannot be read, and state_dir %s holds no record copies of host %s: "+
+		return nil, errs.Userf("identity file %s does not exist, so the remote's records cannot be read, and state_dir %s holds no record copies of host %s: "+
 			"set identity in the config or pass --identity FILE (the identity made by 'argo-backup keygen')", a.cfg.Identity, a.cfg.StateDir, host)
 	}
 	fmt.Fprintf(a.stderr, "note: identity file %s does not exist, so the remote's records cannot be read: "+

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 func newStatusCommand(g *globals) *cobra.Command {
@@ -116,11 +118,21 @@ func printLost(w io.Writer, subvol string, j *backup.JobStatus) {
 	}
 }
 
+// emptyRemote lists nothing: a remote without a repository.
+type emptyRemote struct{}
+
+func (emptyRemote) List(context.Context, string) ([]remote.Entry, error) { return nil, nil }
+
 // checkRemote fills in what the remote lost. The status of this host is
 // worth showing without the remote, so a remote that cannot be listed is a
 // warning, not a failure.
 func (a *app) checkRemote(ctx context.Context, st *backup.Status, svs []backup.Subvolume) {
-	store, err := a.store(ctx)
+	var store backup.Lister
+	store, err := a.store(ctx, false)
+	if errors.Is(err, remote.ErrNoRepository) {
+		// No repository at all: every backup this host pushed is lost.
+		store, err = emptyRemote{}, nil
+	}
 	if err == nil {
 		err = a.state().CheckRemote(ctx, store, a.cfg.Host, st, svs)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // The credentials of a connection-string remote never appear in what any
