@@ -52,3 +52,17 @@ func (p *Pusher) forgetLost(sv Subvolume, losses []Loss) {
 		}
 	}
 }
+
+// parentLost says why an interrupted incremental on parent must not be
+// finished: the remote lost parent or a backup it builds on. "" if whole.
+func (p *Pusher) parentLost(ctx context.Context, sv Subvolume, parent *manifest.Record) (string, error) {
+	committed, err := p.State.Records(p.Host, sv.Name)
+	if err != nil {
+		return "", err
+	}
+	kept, why, _, err := p.checkRemote(ctx, sv, committed, parent)
+	if err != nil || kept != nil {
+		return "", err
+	}
+	return why, nil
+}

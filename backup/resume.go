@@ -23,6 +23,12 @@ func (p *Pusher) resume(ctx context.Context, sv Subvolume, lease remote.Lease) e
 		return err
 	}
 	parent, why := p.resumable(sv, j)
+	if why == "" && parent != nil && j.Record == nil {
+		why, err = p.parentLost(ctx, sv, parent)
+		if err != nil {
+			return err
+		}
+	}
 	if why != "" {
 		p.discard(ctx, sv, j, why)
 		return nil

@@ -85,3 +85,29 @@ func requireAll(t *testing.T, what, out string, want ...string) {
 		}
 	}
 }
+
+// An interrupted incremental whose parent the remote lost meanwhile is not
+// finished (it could never be restored): the next push discards it, says
+// why, and makes a full backup that restores identical.
+func TestInterruptedPushOnLostParent(t *testing.T) {
+	m := newMachine(t)
+	m.config = m.customConfig("lostparent.yaml", []string{m.recipient()}, m.identity)
+	m.grow(0)
+	m.run(0, "push")
+	parent := m.remoteRecords()[0].Snapshot
+	m.grow(1)
+	p := m.startPush("mid-upload")
+	p.waitPause("mid-upload")
+	p.kill()
+	if err := os.RemoveAll(filepath.Join(m.remoteDir(), "testhost", "home", parent)); err != nil {
+		t.Fatal(err)
+	}
+
+	_, stderr := m.run(0, "push")
+	requireAll(t, "push", stderr, "discarding unfinished backup", "cannot be restored from the remote", "the remote lost the parent")
+	recs := m.remoteRecords()
+	if len(recs) != 1 || !recs[0].IsFull() {
+		t.Fatalf("after the push: %d records, want one new full", len(recs))
+	}
+	m.requireRestoresIdentical(btrfstest.NewFS(t, 1<<30, ""), recs[0].Snapshot)
+}
