@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./btrfs/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./internal/config/
 	$(GO) test -run '^$$' -fuzz FuzzParseLock -fuzztime 30s ./remote/
+	$(GO) test -run '^$$' -fuzz FuzzRenameFirstCommand -fuzztime 30s ./btrfs/
 
 clean:
 	rm -rf bin
