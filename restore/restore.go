@@ -207,7 +207,29 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 		}
 		previous = filepath.Join(dir, StagingName(rec.Snapshot))
 	}
+	r.tidyStaged(ctx, chain[:start], dir, keepChain)
 	return nil
+}
+
+// tidyStaged deals with the staged stages an interrupted restore left below
+// the one this run started from (killed after receiving a stage, before
+// deleting its parent): kept under their own names with keepChain, else
+// deleted, so that a finished restore leaves no staging entry.
+func (r *Restorer) tidyStaged(ctx context.Context, below []*manifest.Record, dir string, keepChain bool) {
+	for _, rec := range below {
+		path := filepath.Join(dir, StagingName(rec.Snapshot))
+		if _, err := os.Lstat(path); err != nil {
+			continue
+		}
+		if keepChain {
+			if err := Promote(dir, rec.Snapshot); err == nil {
+				continue
+			}
+		}
+		if err := btrfs.Delete(ctx, path); err != nil {
+			r.log().Warn("could not delete an interrupted restore's stage", "path", path, "err", err)
+		}
+	}
 }
 
 // stage makes sure stage i of chain is received in dir and reports whether
