@@ -30,6 +30,15 @@ func IsStaging(name string) bool { return strings.HasPrefix(name, stagingPrefix)
 func Promote(dir, name string) error {
 	src, dst := filepath.Join(dir, StagingName(name)), filepath.Join(dir, name)
 	err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		// A filesystem without RENAME_NOREPLACE (NFS): look, then rename.
+		// Only a restore writes staging names, so the gap is ours alone.
+		if _, statErr := os.Lstat(dst); statErr == nil {
+			err = unix.EEXIST
+		} else {
+			err = os.Rename(src, dst)
+		}
+	}
 	if errors.Is(err, unix.EEXIST) {
 		return inputErrorf("%s already exists: it is never overwritten; the finished restore stays at %s", dst, src)
 	}
