@@ -21,6 +21,10 @@ type marker struct {
 	Created time.Time `json:"created"`
 }
 
+// ErrNoRepository is matched (errors.Is) by EnsureFormat's error for a
+// remote that holds no repository yet: nothing was ever pushed there.
+var ErrNoRepository = errors.New("no argo-backup repository")
+
 // EnsureFormat checks that the store is an argo-backup repository this
 // version understands. With create, a store without a marker becomes one
 // (push does this); without, it is an error (restore, list), since a
@@ -31,7 +35,7 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 	case errors.Is(err, ErrNotFound) && create:
 		return s.writeMarker(ctx)
 	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("no argo-backup repository at %s: push once to create it (or check the remote path)", s)
+		return fmt.Errorf("%w at %s: push once to create it (or check the remote path)", ErrNoRepository, s)
 	case err != nil:
 		return err
 	}

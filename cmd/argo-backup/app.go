@@ -23,6 +23,9 @@ type app struct {
 	*globals
 	cfg *config.Config
 	log *slog.Logger
+	// scheduled is a daemon's run: a remote that holds nothing yet is
+	// nothing to verify, not a failure.
+	scheduled bool
 }
 
 func (g *globals) load() (*app, error) {

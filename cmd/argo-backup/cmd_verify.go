@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -25,32 +27,42 @@ type verifyFlags struct {
 	json     bool
 	host     string
 	identity string
+	budget   string
 }
 
-// The daemon's verify.schedule test-restores every subvolume's newest
-// backup. A machine that only pushes has no identity to read its backups
-// with: there the scheduled verify says so and does nothing.
+// The daemon's verify.schedule runs the budgeted quick check of every
+// subvolume (verify.budget), and verify.restore_schedule test-restores
+// every subvolume's newest backup. A machine that only pushes has no
+// identity to read its backups with: there the scheduled verify says so
+// and does nothing.
 func init() {
-	daemonVerify = func(a *app) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			if !identityPresent(a.cfg.Identity) {
-				a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
-				return nil
+	scheduled := func(f verifyFlags) func(a *app) func(ctx context.Context) error {
+		return func(a *app) func(ctx context.Context) error {
+			return func(ctx context.Context) error {
+				if !identityPresent(a.cfg.Identity) {
+					a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
+					return nil
+				}
+				return a.verifyLogged(ctx, f)
 			}
-			return a.verifyLogged(ctx)
 		}
 	}
+	daemonVerify = func(a *app) func(ctx context.Context) error {
+		return scheduled(verifyFlags{quick: true, budget: a.cfg.Verify.Budget})(a)
+	}
+	daemonVerifyRestore = scheduled(verifyFlags{})
 }
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context) error {
+func (a *app) verifyLogged(ctx context.Context, f verifyFlags) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
-	err := quiet.verify(ctx, nil, verifyFlags{})
+	quiet.scheduled = true
+	err := quiet.verify(ctx, nil, f)
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
 			a.log.Info("verify", "report", line)
@@ -70,11 +82,15 @@ every part's hashes and every received UUID, then tears it all down. --deep
 also compares each received tree with the local snapshot while it exists.
 --quick needs no filesystem and no root: every part is downloaded, decrypted,
 decompressed and hash-checked, the send stream is parsed, and every backup's
-parent must exist. Exit status 3 means damage was found; the report names
+parent must exist. --quick --budget checks every backup of every subvolume
+from the listing (presence, size, hash where the remote lists one) and reads
+back only the least recently checked parts, up to a size or a time; repeated
+runs cover every part, and the report says how much is covered. Exit status 3 means damage was found; the report names
 the snapshot and the object. Needs the identity.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
+  argo-backup verify --quick --budget 2GiB # a rotating share of every backup
   argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
@@ -92,6 +108,7 @@ the snapshot and the object. Needs the identity.`,
 	fl.StringVar(&f.scratch, "scratch", "", "directory for the sparse test image, e.g. --scratch /var/tmp (default: state_dir)")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON for scripts")
 	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
+	fl.StringVar(&f.budget, "budget", "", "with --quick: read back at most this much, least recently checked first, e.g. --budget 2GiB or --budget 20m")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	return cmd
 }
@@ -123,6 +140,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
+	var budget restore.Budget
+	if f.budget != "" {
+		if budget, err = f.checkBudget(); err != nil {
+			return err
+		}
+	}
 	if !f.quick {
 		if err := requireRoot("verify (without --quick)"); err != nil {
 			return err
@@ -133,13 +156,22 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
+	if errors.Is(err, remote.ErrNoRepository) && (f.budget != "" || a.scheduled) {
+		fmt.Fprintf(a.stdout, "nothing to check yet: %v\n", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
-			return err
-		}
+	switch {
+	case len(names) > 0:
+	case f.budget != "" && host == a.cfg.Host:
+		names, err = a.budgetScope(ctx, cat, host)
+	default:
+		names, err = a.remoteSubvolumes(ctx, cat, host)
+	}
+	if err != nil {
+		return err
 	}
 	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log}, Scratch: f.scratch}
 	if !f.json {
@@ -151,6 +183,9 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 		if v.Scratch, err = a.scratchDir(f.scratch); err != nil {
 			return err
 		}
+	}
+	if f.budget != "" {
+		return a.verifyBudget(ctx, v, host, names, budget, f.json)
 	}
 	var reports []*restore.Report
 	for _, subvol := range names {

@@ -28,7 +28,10 @@ subvolumes:
 		{"compression_level", cfg.CompressionLevel, 3},
 		{"send_compressed_data", cfg.SendCompressedData, true},
 		{"identity", cfg.Identity, "/etc/argo-backup/identity.txt"},
-		{"verify.schedule", cfg.Verify.Schedule, "@weekly"},
+		{"verify.schedule", cfg.Verify.Schedule, "@daily"},
+		{"verify.restore_schedule", cfg.Verify.RestoreSchedule, "@monthly"},
+		{"verify.budget", cfg.Verify.Budget, "2GiB"},
+		{"healthchecks_url", cfg.HealthchecksURL, ""},
 		{"schedule", sv.Schedule, "@daily"},
 		{"parents", sv.Parents, "chain"},
 		{"full_every", sv.FullEvery, 720 * time.Hour},
@@ -65,6 +68,30 @@ subvolumes:
 	}
 }
 
+// The ping URLs: global for pushes, a subvolume's own before it.
+func TestParseConfigPings(t *testing.T) {
+	cfg, err := Parse([]byte(`
+host: desk
+healthchecks_url: https://hc-ping.com/all
+verify: {healthchecks_url: "https://hc-ping.com/v", budget: 20m}
+subvolumes:
+  - {name: home, path: /home, snapshot_dir: /s, healthchecks_url: "http://kuma.lan/api/push/x"}
+  - {name: root, path: /, snapshot_dir: /s2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.PushPing(&cfg.Subvolumes[0]); got != "http://kuma.lan/api/push/x" {
+		t.Errorf("home pings %q, want its own URL", got)
+	}
+	if got := cfg.PushPing(&cfg.Subvolumes[1]); got != "https://hc-ping.com/all" {
+		t.Errorf("root pings %q, want the global URL", got)
+	}
+	if cfg.Verify.HealthchecksURL != "https://hc-ping.com/v" || cfg.Verify.Budget != "20m" {
+		t.Errorf("verify section %+v", cfg.Verify)
+	}
+}
+
 func TestParseConfigEnvironment(t *testing.T) {
 	t.Setenv("ARGO_BACKUP_PART_SIZE", "16MiB")
 	t.Setenv("ARGO_BACKUP_HOST", "from-env")
@@ -98,6 +125,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"host: a/b\n", `host "a/b"`},
 		{"state_dir: relative\n", "state_dir"},
 		{"verify: {schedule: never}\n", "never"},
+		{"verify: {restore_schedule: never}\n", "verify.restore_schedule"},
+		{"verify: {budget: lots}\n", `verify.budget "lots": write a size like 2GiB or a duration like 20m`},
+		{"healthchecks_url: hc-ping.com/abc\n", "healthchecks_url: \"hc-ping.com/abc\" is not an http(s) URL"},
+		{"webhook_url: ftp://x/y\n", "webhook_url"},
+		{"prune: {healthchecks_url: 'mailto:me'}\n", "prune.healthchecks_url"},
+		{"verify: {healthchecks_url: 'https://'}\n", "verify.healthchecks_url"},
+		{sub + ", healthchecks_url: x}\n", "subvolume home: healthchecks_url"},
 		{"a: [unclosed\n", "not valid YAML"},
 	}
 	for _, c := range cases {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/argo-backup/argo-backup/restore"
 )
 
 // defaults are the values of keys the config file leaves out.
@@ -23,8 +25,14 @@ func defaultConfig() map[string]any {
 		"on_failure":           "",
 		"metrics_file":         "",
 		"parallel":             2,
-		"verify.schedule":      "@weekly",
-		"prune.schedule":       "@daily",
+		"verify.schedule":         "@daily",
+		"verify.restore_schedule": "@monthly",
+		"verify.budget":           restore.DefaultBudget,
+		"verify.healthchecks_url": "",
+		"prune.schedule":          "@daily",
+		"prune.healthchecks_url":  "",
+		"healthchecks_url":        "",
+		"webhook_url":             "",
 	}
 }
 
