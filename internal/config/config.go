@@ -137,6 +137,7 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, describeDecodeError(err)
 	}
+	restoreOffWithVerify(v, &cfg)
 	if err := cfg.complete(); err != nil {
 		return nil, err
 	}

@@ -92,6 +92,25 @@ subvolumes:
 	}
 }
 
+// An older config that turned verify off keeps it off, test restore
+// included, unless it asks for the restore test itself.
+func TestParseConfigVerifyOff(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"verify: {schedule: ''}\n", ""},
+		{"verify: {schedule: '', restore_schedule: '@weekly'}\n", "@weekly"},
+		{"verify: {schedule: '@daily'}\n", "@monthly"},
+		{"host: desk\n", "@monthly"},
+	} {
+		cfg, err := Parse([]byte(c.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Verify.RestoreSchedule != c.want {
+			t.Errorf("%q: restore_schedule %q, want %q", c.yaml, cfg.Verify.RestoreSchedule, c.want)
+		}
+	}
+}
+
 func TestParseConfigEnvironment(t *testing.T) {
 	t.Setenv("ARGO_BACKUP_PART_SIZE", "16MiB")
 	t.Setenv("ARGO_BACKUP_HOST", "from-env")

@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"os"
+
+	"github.com/spf13/viper"
 
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/restore"
@@ -45,4 +48,16 @@ func checkPingURL(key, s string) error {
 		return fmt.Errorf("%s: %q is not an http(s) URL: write it like https://hc-ping.com/<uuid>", key, s)
 	}
 	return nil
+}
+
+// restoreOffWithVerify keeps an older config's "verify: {schedule: ”}"
+// meaning what it meant: no scheduled verify at all. Before
+// verify.restore_schedule existed, that turned the test restore off; so
+// unless the config (or the environment) sets restore_schedule, it stays
+// off with verify.schedule.
+func restoreOffWithVerify(v *viper.Viper, c *Config) {
+	_, inEnv := os.LookupEnv("ARGO_BACKUP_VERIFY_RESTORE_SCHEDULE")
+	if c.Verify.Schedule == "" && !inEnv && !v.InConfig("verify.restore_schedule") {
+		c.Verify.RestoreSchedule = ""
+	}
 }
