@@ -50,6 +50,9 @@ type Config struct {
 	WebhookURL         string      `mapstructure:"webhook_url"`
 	MetricsFile        string      `mapstructure:"metrics_file"`
 	Parallel           int         `mapstructure:"parallel"`
+	// Warnings are settings that are accepted but do not do what they
+	// say; the commands log them.
+	Warnings []string `mapstructure:"-"`
 }
 
 // Subvolume is one entry of the subvolumes list.
@@ -67,6 +70,9 @@ type Subvolume struct {
 	// HealthchecksURL is this subvolume's own check for its pushes; "":
 	// the global healthchecks_url.
 	HealthchecksURL string `mapstructure:"healthchecks_url"`
+	// Tiers are the levels above the daily backups with parents: tiered,
+	// longest first, the first being the full; empty: [month, week].
+	Tiers []string `mapstructure:"tiers"`
 }
 
 // Schedule is a task with a schedule and its own check (prune).

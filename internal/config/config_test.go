@@ -62,9 +62,35 @@ subvolumes:
 		t.Fatal(err)
 	}
 	sv := cfg.Subvolumes[0]
-	if cfg.PartSize != 128<<20 || sv.FullEvery != 30*24*time.Hour || sv.Parents != "tiered" ||
+	// full_every does not apply with tiered parents: dropped, with a warning.
+	if cfg.PartSize != 128<<20 || sv.FullEvery != 0 || sv.Parents != "tiered" ||
 		sv.Retention.Last != 7 || sv.Retention.Monthly != 12 {
 		t.Errorf("parsed %+v, %+v", cfg, sv)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "full_every and max_chain do not apply with parents: tiered") {
+		t.Errorf("warnings %q, want one about full_every with tiered parents", cfg.Warnings)
+	}
+}
+
+func TestParseConfigTiers(t *testing.T) {
+	cfg, err := Parse([]byte(`
+host: desk
+subvolumes:
+  - {name: home, path: /home, snapshot_dir: /s, parents: tiered, tiers: [year, quarter, month, week]}
+  - {name: root, path: /, snapshot_dir: /s2, parents: tiered}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, err := cfg.Backup("home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(home.Parents.Tiers, ","); got != "year,quarter,month,week" || home.Parents.FullEvery != 0 || home.Parents.MaxChain != 0 {
+		t.Errorf("home's parents %+v", home.Parents)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings %q for tiered parents without full_every", cfg.Warnings)
 	}
 }
 
@@ -137,6 +163,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{sub + ", full_every: 720}\n", "with a unit"},
 		{sub + ", full_every: soon}\n", "is not a duration"},
 		{sub + ", parents: random}\n", "must be chain or tiered"},
+		{sub + ", tiers: [month, week]}\n", "tiers apply to parents: tiered"},
+		{sub + ", parents: tiered, tiers: [month, day]}\n", `"day" is not year, quarter, month or week`},
+		{sub + ", parents: tiered, tiers: [week, month]}\n", "longest period first"},
 		{sub + ", schedule: sometimes}\n", "sometimes"},
 		{"subvolumes:\n  - {name: home, path: relative, snapshot_dir: /s}\n", "must be an absolute path"},
 		{"subvolumes:\n  - {name: .hidden, path: /h, snapshot_dir: /s}\n", `".hidden"`},
