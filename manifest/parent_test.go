@@ -165,3 +165,33 @@ func TestParentPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+// Pinned keeps the newest backup, and with tiered parents its whole chain:
+// the parents of the backups to come.
+func TestPinned(t *testing.T) {
+	full := fullAt(day(0))
+	weekly := incrAt(full, day(1))
+	daily := incrAt(weekly, day(2))
+	older := fullAt(day(-40))
+	committed := []*Record{older, full, weekly, daily}
+	for _, c := range []struct {
+		p    ParentPolicy
+		want []string
+	}{
+		{ParentPolicy{Mode: ModeChain}, []string{daily.Snapshot}},
+		{ParentPolicy{Mode: ModeTiered}, []string{full.Snapshot, weekly.Snapshot, daily.Snapshot}},
+	} {
+		got := Pinned(c.p, committed)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: pinned %v, want %v", c.p.Mode, got, c.want)
+		}
+		for _, name := range c.want {
+			if !got[name] {
+				t.Errorf("%s: %s not pinned (pinned: %v)", c.p.Mode, name, got)
+			}
+		}
+	}
+	if len(Pinned(ParentPolicy{}, nil)) != 0 {
+		t.Error("pinned snapshots without any backup")
+	}
+}
