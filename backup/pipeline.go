@@ -154,6 +154,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 			return old, nil
 		}
 	}
+	p.checkpoint(ctx, BeforePart, index)
 	part, err := p.storePart(ctx, j, name, index, plain, plainSum, sealed)
 	if err != nil {
 		return part, err
@@ -179,17 +180,6 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 // header. Growing the buffer once avoids copying it while sealing.
 func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
-}
-
-// put uploads data, handing the remote its sha256 when the remote can use
-// it, so that the part is not hashed twice.
-func (p *Pusher) put(ctx context.Context, name string, data []byte, sha256Hex string) error {
-	if s, ok := p.Store.(interface {
-		PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error
-	}); ok {
-		return s.PutSHA256(ctx, name, data, sha256Hex)
-	}
-	return p.Store.Put(ctx, name, data)
 }
 
 // storePart seals one part and uploads it. The remote checks size and hash

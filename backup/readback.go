@@ -77,7 +77,7 @@ func (p *Pusher) downloadBack(ctx context.Context, name, storedSHA256 string, mi
 func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
 	var err error
 	for attempt := 1; attempt <= readBackAttempts; attempt++ {
-		if err = p.put(ctx, name, sealed, storedSHA256); err != nil {
+		if err = p.Store.PutSHA256(ctx, name, sealed, storedSHA256); err != nil {
 			return "", fmt.Errorf("upload %s: %w", name, err)
 		}
 		var md5sum string

@@ -16,14 +16,16 @@ const FormatVersion = 1
 // repository.
 const MarkerName = "argo-backup.json"
 
+// ErrNoRepository is matched (errors.Is) when the remote path holds no
+// argo-backup repository: no format marker, or for a local directory
+// opened with MustExist, no directory. Commands that only read report it
+// as a mistake in the config (a mistyped path), not a failed job.
+var ErrNoRepository = errors.New("no argo-backup repository")
+
 type marker struct {
 	Format  int       `json:"format"`
 	Created time.Time `json:"created"`
 }
-
-// ErrNoRepository is matched (errors.Is) by EnsureFormat's error for a
-// remote that holds no repository yet: nothing was ever pushed there.
-var ErrNoRepository = errors.New("no argo-backup repository")
 
 // EnsureFormat checks that the store is an argo-backup repository this
 // version understands. With create, a store without a marker becomes one

@@ -26,8 +26,6 @@ type BudgetOptions struct {
 	Now func() time.Time
 	// CoverageDays is the window of the coverage figure; 0: 30.
 	CoverageDays int
-	// Open reads an object; nil: the store's Open. Tests count reads here.
-	Open func(ctx context.Context, name string) (io.ReadCloser, error)
 }
 
 func (o *BudgetOptions) now() time.Time {
@@ -153,7 +151,7 @@ func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart
 		if o.Budget.Duration > 0 && o.now().Sub(start) >= o.Budget.Duration {
 			break
 		}
-		md5sum, err := v.readPart(ctx, sp, o)
+		md5sum, err := v.readPart(ctx, sp)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -175,12 +173,8 @@ func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart
 // readPart downloads one part and checks it as a restore would (stored
 // size and sha256, authenticated decryption, plaintext size and sha256),
 // and returns the stored object's md5 for later listings.
-func (v *Verifier) readPart(ctx context.Context, sp manifest.StoredPart, o *BudgetOptions) (string, error) {
-	open := o.Open
-	if open == nil {
-		open = v.Store.Open
-	}
-	rc, err := open(ctx, sp.Object)
+func (v *Verifier) readPart(ctx context.Context, sp manifest.StoredPart) (string, error) {
+	rc, err := v.Store.Open(ctx, sp.Object)
 	if errors.Is(err, remote.ErrNotFound) {
 		return "", errors.New("missing from the remote")
 	}

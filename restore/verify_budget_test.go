@@ -28,6 +28,7 @@ type budgetWorld struct {
 	t      *testing.T
 	dir    string
 	v      *Verifier
+	st     *remote.Store
 	sizes  map[string]int64 // every part's object name and stored size, as written
 	reads  *readCounter
 	clock  time.Time
@@ -56,8 +57,9 @@ func newBudgetWorld(t *testing.T, seed uint64) *budgetWorld {
 	}
 	w := &budgetWorld{t: t, dir: dir, sizes: map[string]int64{}, subvol: []string{"home", "root"},
 		clock: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), logs: map[string]*manifest.CheckLog{}}
-	w.v = &Verifier{Restorer: Restorer{Catalog: Catalog{Store: st, Identities: []age.Identity{id}}}}
-	w.reads = &readCounter{open: st.Open, seen: map[string]int{}, world: w}
+	w.reads = &readCounter{Store: st, seen: map[string]int{}, world: w}
+	w.v = &Verifier{Restorer: Restorer{Catalog: Catalog{Store: w.reads, Identities: []age.Identity{id}}}}
+	w.st = st
 	for _, subvol := range w.subvol {
 		var parent *manifest.Record
 		for i := range 4 {
@@ -88,7 +90,7 @@ func (w *budgetWorld) store(rng *rand.Rand, sealer *crypto.Sealer, id *age.X2551
 		sealed, err := sealer.SealBytes(plain)
 		must(w.t, err)
 		name := remote.PartName(budgetHost, subvol, rec.Snapshot, p)
-		must(w.t, w.v.Store.Put(ctx, name, sealed))
+		must(w.t, w.st.Put(ctx, name, sealed))
 		w.sizes[name] = int64(len(sealed))
 		ps, ss := sha256.Sum256(plain), sha256.Sum256(sealed)
 		rec.Parts = append(rec.Parts, manifest.Part{Index: p, PlainBytes: int64(len(plain)), PlainSHA256: hex.EncodeToString(ps[:]),
@@ -100,15 +102,15 @@ func (w *budgetWorld) store(rng *rand.Rand, sealer *crypto.Sealer, id *age.X2551
 	must(w.t, err)
 	sealed, err := crypto.Encrypt([]age.Recipient{id.Recipient()}, data)
 	must(w.t, err)
-	must(w.t, w.v.Store.Put(ctx, remote.RecordName(budgetHost, subvol, rec.Snapshot), sealed))
+	must(w.t, w.st.Put(ctx, remote.RecordName(budgetHost, subvol, rec.Snapshot), sealed))
 	return rec
 }
 
-// readCounter opens objects for the verifier and counts what it reads:
-// which objects, and how many bytes in all. Each open moves the world's
-// clock on by a minute, for the duration budget.
+// readCounter is the remote as the verifier sees it, counting what it
+// opens: which objects, and how many bytes in all. Each open moves the
+// world's clock on by a minute, for the duration budget.
 type readCounter struct {
-	open  func(ctx context.Context, name string) (io.ReadCloser, error)
+	Store
 	mu    sync.Mutex
 	seen  map[string]int
 	bytes int64
@@ -116,7 +118,7 @@ type readCounter struct {
 }
 
 func (r *readCounter) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	rc, err := r.open(ctx, name)
+	rc, err := r.Store.Open(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (w *budgetWorld) run(b Budget) (*BudgetReport, map[string]int, int64) {
 	w.clock = w.clock.Add(24 * time.Hour)
 	w.reads.seen, w.reads.bytes = map[string]int{}, 0
 	rep, err := w.v.VerifyBudget(context.Background(), budgetHost, w.subvol, BudgetOptions{
-		Budget: b, Logs: w.logs, Now: func() time.Time { return w.clock }, Open: w.reads.Open})
+		Budget: b, Logs: w.logs, Now: func() time.Time { return w.clock }})
 	if err != nil {
 		w.t.Fatalf("budgeted verify: %v", err)
 	}

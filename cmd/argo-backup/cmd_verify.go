@@ -43,7 +43,11 @@ func init() {
 					a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
 					return nil
 				}
-				return a.verifyLogged(ctx, f)
+				names := a.backedUp()
+				if len(names) == 0 {
+					return nil // nothing to check yet: backedUp said so
+				}
+				return a.verifyLogged(ctx, names, f)
 			}
 		}
 	}
@@ -55,14 +59,13 @@ func init() {
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context, f verifyFlags) error {
+func (a *app) verifyLogged(ctx context.Context, names []string, f verifyFlags) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
-	quiet.scheduled = true
-	err := quiet.verify(ctx, nil, f)
+	err := quiet.verify(ctx, names, f)
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
 			a.log.Info("verify", "report", line)
@@ -85,13 +88,15 @@ decompressed and hash-checked, the send stream is parsed, and every backup's
 parent must exist. --quick --budget checks every backup of every subvolume
 from the listing (presence, size, hash where the remote lists one) and reads
 back only the least recently checked parts, up to a size or a time; repeated
-runs cover every part, and the report says how much is covered. Exit status 3 means damage was found; the report names
-the snapshot and the object. Needs the identity.`,
+runs cover every part, and the report says how much is covered. Exit status
+3 means damage was found; the report names the snapshot and the object.
+Needs the identity, or --escrow and its passphrase.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
   argo-backup verify --quick --budget 2GiB # a rotating share of every backup
-  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp`,
+  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp
+  argo-backup verify --quick --escrow     # with the identity escrowed on the remote`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -151,12 +156,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
-	if f.identity == "" && a.cfg.Identity == "" {
+	if f.identity == "" && a.cfg.Identity == "" && !a.escrow {
 		return errs.Userf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
-	if errors.Is(err, remote.ErrNoRepository) && (f.budget != "" || a.scheduled) {
+	if errors.Is(err, remote.ErrNoRepository) && f.budget != "" && host == a.cfg.Host && len(a.backedUp()) == 0 {
 		fmt.Fprintf(a.stdout, "nothing to check yet: %v\n", err)
 		return nil
 	}
