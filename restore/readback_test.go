@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/backup"
-	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // truncatingStore stores the first upload of one object short, and says
