@@ -31,12 +31,12 @@ type BudgetReport struct {
 }
 
 // OldestPart is the least recently checked part: checked at Checked, or
-// never (zero Checked) since its backup was made.
+// never (nil) since its backup was made.
 type OldestPart struct {
-	Snapshot   string    `json:"snapshot"`
-	Object     string    `json:"object"`
-	Checked    time.Time `json:"checked,omitempty"`
-	AgeSeconds float64   `json:"age_seconds"`
+	Snapshot   string     `json:"snapshot"`
+	Object     string     `json:"object"`
+	Checked    *time.Time `json:"checked,omitempty"`
+	AgeSeconds float64    `json:"age_seconds"`
 }
 
 // OK reports whether no damage was found.
@@ -61,7 +61,10 @@ func (r *BudgetReport) summarize(stored []manifest.StoredPart, o *BudgetOptions,
 			age = now.Sub(sp.Record.Created)
 		}
 		if r.Oldest == nil || age.Seconds() > r.Oldest.AgeSeconds {
-			r.Oldest = &OldestPart{Snapshot: sp.Record.Snapshot, Object: sp.Object, Checked: checked, AgeSeconds: age.Seconds()}
+			r.Oldest = &OldestPart{Snapshot: sp.Record.Snapshot, Object: sp.Object, AgeSeconds: age.Seconds()}
+			if !checked.IsZero() {
+				r.Oldest.Checked = &checked
+			}
 		}
 	}
 	if r.StoredBytes > 0 {
@@ -84,7 +87,7 @@ func (r *BudgetReport) Lines() []string {
 		100*r.Coverage, r.CoverageDays))
 	if o := r.Oldest; o != nil {
 		age := humanDays(time.Duration(o.AgeSeconds * float64(time.Second)))
-		if o.Checked.IsZero() {
+		if o.Checked == nil {
 			lines = append(lines, fmt.Sprintf("oldest unchecked: %s, never read back, stored %s ago", o.Object, age))
 		} else {
 			lines = append(lines, fmt.Sprintf("oldest unchecked: %s, last read back %s ago", o.Object, age))

@@ -178,6 +178,9 @@ func TestBudgetCoversEveryPart(t *testing.T) {
 	read := map[string]bool{}
 	for run := 1; run <= bound; run++ {
 		rep, seen, n := w.run(Budget{Bytes: budget})
+		if run == 1 && (rep.Oldest == nil || rep.Oldest.Checked != nil) {
+			t.Errorf("after the first run the oldest part should be one never checked: %+v", rep.Oldest)
+		}
 		if !rep.OK() {
 			t.Fatalf("run %d found damage in intact parts: %v", run, rep.Problems)
 		}
@@ -199,6 +202,10 @@ func TestBudgetCoversEveryPart(t *testing.T) {
 	rep, _, _ := w.run(Budget{Bytes: budget})
 	if rep.Coverage != 1 || rep.Parts != len(w.sizes) || rep.StoredBytes != total {
 		t.Errorf("after a full cycle: coverage %v of %d parts, %d bytes; want 1 of %d parts, %d bytes", rep.Coverage, rep.Parts, rep.StoredBytes, len(w.sizes), total)
+	}
+	lines := strings.Join(rep.Lines(), "\n")
+	if rep.Oldest == nil || rep.Oldest.Checked == nil || !strings.Contains(lines, "coverage: 100.0%") || !strings.Contains(lines, "last read back") {
+		t.Errorf("after a full cycle the report says:\n%s", lines)
 	}
 }
 
