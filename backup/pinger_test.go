@@ -161,3 +161,25 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// Through the daemon: with a ping server that never answers, pushes and
+// tasks still run back to back on their schedule, and the daemon still
+// stops within seconds.
+func TestDaemonRunsJobsPastAStuckPingServer(t *testing.T) {
+	release := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); stuck.Close() })
+	f := newFakeJobs(0)
+	plan := testPlan(t, f, newTestReporter(t), "@every 1s", "home")
+	plan.Subvolumes[0].Ping = stuck.URL + "/push"
+	plan.Pinger, plan.WebhookURL = &Pinger{Timeout: time.Hour}, stuck.URL+"/hook"
+	plan.Tasks = []Task{{Name: "prune", Schedule: schedule(t, "@every 1s"), Ping: stuck.URL + "/prune",
+		Run: func(ctx context.Context) error { return f.run(ctx, "prune", true) }}}
+	stop := runDaemon(t, &Daemon{Load: func(context.Context) (*Plan, error) { return plan, nil }})
+	f.waitRuns(t, 3, "home", "prune")
+	start := time.Now()
+	stop()
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("the daemon took %v to stop with pings pending", d)
+	}
+}
