@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -40,6 +41,14 @@ const budgetHost = "desk"
 
 func newBudgetWorld(t *testing.T, seed uint64) *budgetWorld {
 	t.Helper()
+	dir := t.TempDir()
+	return newBudgetWorldAt(t, seed, dir, dir)
+}
+
+// newBudgetWorldAt is newBudgetWorld on the remote spec, whose objects are
+// stored in the local directory dir.
+func newBudgetWorldAt(t *testing.T, seed uint64, spec, dir string) *budgetWorld {
+	t.Helper()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	id, err := age.GenerateX25519Identity()
@@ -50,8 +59,7 @@ func newBudgetWorld(t *testing.T, seed uint64) *budgetWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	st, err := remote.Open(context.Background(), dir, remote.Options{})
+	st, err := remote.Open(context.Background(), spec, remote.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +252,28 @@ func TestBudgetFindsDamage(t *testing.T) {
 	rep, seen, _ := w.run(Budget{Bytes: budget})
 	if !named(rep, other, "stored size is 10 bytes") || seen[other] > 0 {
 		t.Errorf("truncated %s: reported %v, read %d times; want it named from the listing, unread", other, rep.Problems, seen[other])
+	}
+}
+
+// On S3, whose listing has an md5 (the ETag) but no sha256, a part changed
+// in place after it was read back intact is found from the listing alone,
+// against the md5 the read-back learnt, without a download.
+func TestBudgetS3ListingMD5(t *testing.T) {
+	spec, dir := remotetest.S3Dir(t)
+	w := newBudgetWorldAt(t, 20, spec, dir)
+	_, seen, _ := w.run(Budget{Bytes: 1 << 30})
+	if len(seen) != len(w.sizes) {
+		t.Fatalf("a budget bigger than the remote read %d of %d parts", len(seen), len(w.sizes))
+	}
+	var victim string
+	for name := range w.sizes {
+		victim = name
+		break
+	}
+	flipByte(t, filepath.Join(w.dir, filepath.FromSlash(victim)))
+	rep, seen, _ := w.run(Budget{Bytes: 1})
+	if !named(rep, victim, "md5") || seen[victim] > 0 {
+		t.Errorf("a part changed in place on S3: reported %v, read %d times; want it named from the listing's md5, unread", rep.Problems, seen[victim])
 	}
 }
 
