@@ -45,4 +45,14 @@ func TestVerifyBudgetCLI(t *testing.T) {
 			t.Errorf("%v: stderr %q, want one line saying %q", c.args, stderr, c.want)
 		}
 	}
+	for _, extra := range []string{"healthchecks_url: hc-ping.com/x\n", "verify: {budget: lots}\n"} {
+		_, stderr := m.runWith(m.writeConfig("bad.yaml", m.home, extra), 2, "push")
+		if strings.Count(strings.TrimSpace(stderr), "\n") > 0 || !strings.Contains(stderr, strings.SplitN(extra, ":", 2)[0]) {
+			t.Errorf("config with %q: stderr %q, want one line naming the key", extra, stderr)
+		}
+	}
+	recs, _ := filepath.Glob(filepath.Join(m.dir, "remote", "testhost", "home", "*", "record.json.age"))
+	if len(recs) != 1 {
+		t.Errorf("%d backups after the refused pushes, want the 1 from before", len(recs))
+	}
 }
