@@ -1,7 +1,9 @@
 package backup
 
 import (
+	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/argo-backup/argo-backup/manifest"
@@ -21,6 +23,9 @@ type JobResult struct {
 	Depth       int       `json:"depth,omitempty"`
 	PlainBytes  int64     `json:"plain_bytes,omitempty"`
 	StoredBytes int64     `json:"stored_bytes,omitempty"`
+	// Report is a task's own report, as its command prints with --json
+	// (verify, prune), when the task gave one (ReportResult).
+	Report any `json:"report,omitempty"`
 }
 
 func newJobResult(r *Reporter, job, subvol string, start, end time.Time, rec *manifest.Record, err error) JobResult {
@@ -39,3 +44,26 @@ func newJobResult(r *Reporter, job, subvol string, start, end time.Time, rec *ma
 
 // JSON encodes the result for the webhook.
 func (r JobResult) JSON() ([]byte, error) { return json.Marshal(r) }
+
+// ReportResult hands a task's report (what its command prints with --json)
+// to the daemon, for the webhook. Outside a daemon task it does nothing.
+func ReportResult(ctx context.Context, report any) {
+	if s, ok := ctx.Value(resultKey{}).(*resultSink); ok {
+		s.mu.Lock()
+		s.report = report
+		s.mu.Unlock()
+	}
+}
+
+type resultKey struct{}
+
+type resultSink struct {
+	mu     sync.Mutex
+	report any
+}
+
+func (s *resultSink) get() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.report
+}

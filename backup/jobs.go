@@ -38,10 +38,13 @@ func (s *scheduler) taskRun(p *Plan, t Task) func(context.Context) error {
 		log.Info("task started")
 		p.Pinger.Start(t.Ping)
 		start := s.d.now()
-		err := t.Run(ctx)
+		sink := &resultSink{}
+		err := t.Run(context.WithValue(ctx, resultKey{}, sink))
 		end := s.d.now()
 		p.Reporter.Ran(ctx, t.Name, start, end, err)
-		p.ended(ctx, t.Ping, newJobResult(p.Reporter, t.Name, "", start, end, nil, err))
+		res := newJobResult(p.Reporter, t.Name, "", start, end, nil, err)
+		res.Report = sink.get()
+		p.ended(ctx, t.Ping, res)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			log.Info("task stopped", "err", err)

@@ -85,7 +85,10 @@ func TestDaemonPingsEachJob(t *testing.T) {
 	plan.Subvolumes = []Scheduled{{Subvolume: Subvolume{Name: "home", SnapshotDir: "/nonexistent"},
 		Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/push"}}
 	plan.Tasks = []Task{
-		{Name: "prune", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/prune", Run: func(context.Context) error { return nil }},
+		{Name: "prune", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/prune", Run: func(ctx context.Context) error {
+			ReportResult(ctx, map[string]int{"deleted": 2})
+			return nil
+		}},
 		{Name: "verify", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/verify", Run: func(context.Context) error {
 			return errors.New("remote :s3,secret_access_key=hunter2:bucket: 2 parts damaged")
 		}},
@@ -107,7 +110,8 @@ func TestDaemonPingsEachJob(t *testing.T) {
 	}
 	hooks := srv.waitFor(t, "POST /hook")
 	for _, want := range []string{`POST /hook {"host":"` + r.Host + `","job":"push","subvolume":"home","ok":true,`,
-		`POST /hook {"host":"` + r.Host + `","job":"verify","ok":false,"error":"remote :s3,secret_access_key=***:bucket: 2 parts damaged"`} {
+		`POST /hook {"host":"` + r.Host + `","job":"verify","ok":false,"error":"remote :s3,secret_access_key=***:bucket: 2 parts damaged"`,
+		`"job":"prune","ok":true,`, `"report":{"deleted":2}}`} {
 		if first(hooks, want) < 0 {
 			t.Errorf("webhook never got %s; got %q", want, hooks)
 		}

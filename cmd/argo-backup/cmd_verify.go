@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -203,6 +204,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			printReport(a, rep)
 		}
 	}
+	backup.ReportResult(ctx, verifyJSON(reports)) // in the daemon, the webhook's report
 	return a.verdict(reports, f.json)
 }
 
@@ -255,13 +257,7 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		if reports == nil {
-			reports = []*restore.Report{}
-		}
-		if err := enc.Encode(struct {
-			OK      bool              `json:"ok"`
-			Reports []*restore.Report `json:"reports"`
-		}{damaged == 0, reports}); err != nil {
+		if err := enc.Encode(verifyJSON(reports)); err != nil {
 			return err
 		}
 	} else if damaged == 0 {
@@ -271,4 +267,21 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		return errs.Damage(fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked))
 	}
 	return nil
+}
+
+// verifyJSONReport is what verify --json prints.
+type verifyJSONReport struct {
+	OK      bool              `json:"ok"`
+	Reports []*restore.Report `json:"reports"`
+}
+
+func verifyJSON(reports []*restore.Report) verifyJSONReport {
+	out := verifyJSONReport{OK: true, Reports: reports}
+	if out.Reports == nil {
+		out.Reports = []*restore.Report{}
+	}
+	for _, r := range reports {
+		out.OK = out.OK && r.OK()
+	}
+	return out
 }
