@@ -143,10 +143,15 @@ func listedProblem(objects map[string]remote.Entry, log *manifest.CheckLog, sp m
 
 // readWithin downloads and checks parts in order until the budget is spent.
 func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart, o *BudgetOptions, start time.Time, rep *BudgetReport) error {
-	todo := ordered
+	todo, total := ordered, int64(-1)
 	if o.Budget.Duration == 0 {
-		todo = manifest.PickWithin(ordered, o.Budget.Bytes)
+		todo, total = manifest.PickWithin(ordered, o.Budget.Bytes), 0
+		for _, sp := range todo {
+			total += sp.Part.StoredBytes
+		}
 	}
+	v.progress().Start("read back within "+o.Budget.String(), total)
+	defer v.progress().Finish()
 	for _, sp := range todo {
 		if o.Budget.Duration > 0 && o.now().Sub(start) >= o.Budget.Duration {
 			break
@@ -161,6 +166,7 @@ func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart
 		}
 		rep.CheckedParts++
 		rep.CheckedBytes += sp.Part.StoredBytes
+		v.progress().Add(sp.Part.StoredBytes)
 		if err != nil {
 			rep.Problems = append(rep.Problems, Problem{Snapshot: sp.Record.Snapshot, Object: sp.Object, What: err.Error()})
 			continue
