@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/testing/drivefake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -178,6 +179,7 @@ func ceilDiv(a, b int64) int { return int((a + b - 1) / b) }
 // (ceil(total / (budget - largest part))), each run stays within its byte
 // budget, and coverage reaches 100%.
 func TestBudgetCoversEveryPart(t *testing.T) {
+	t.Parallel()
 	w := newBudgetWorld(t, 15)
 	total, largest := w.totals()
 	budget := total / 6
@@ -221,6 +223,7 @@ func TestBudgetCoversEveryPart(t *testing.T) {
 // named within the bound; a truncated one on the very next run, from the
 // listing, without a download.
 func TestBudgetFindsDamage(t *testing.T) {
+	t.Parallel()
 	w := newBudgetWorld(t, 16)
 	total, largest := w.totals()
 	budget := total / 5
@@ -259,6 +262,7 @@ func TestBudgetFindsDamage(t *testing.T) {
 // in place after it was read back intact is found from the listing alone,
 // against the md5 the read-back learnt, without a download.
 func TestBudgetS3ListingMD5(t *testing.T) {
+	t.Parallel()
 	spec, dir := remotetest.S3Dir(t)
 	w := newBudgetWorldAt(t, 20, spec, dir)
 	_, seen, _ := w.run(Budget{Bytes: 1 << 30})
@@ -277,9 +281,31 @@ func TestBudgetS3ListingMD5(t *testing.T) {
 	}
 }
 
+// On Google Drive, whose listing has the sha256, a part replaced with
+// other bytes of the same size is found from the listing alone.
+func TestBudgetDriveListingSHA256(t *testing.T) {
+	t.Parallel()
+	srv := drivefake.Start(t)
+	w := newBudgetWorldAt(t, 21, srv.RemoteSpec("argo-backup"), "")
+	var victim string
+	for name := range w.sizes {
+		victim = name
+		break
+	}
+	data, err := w.st.ReadAll(context.Background(), victim)
+	must(t, err)
+	data[len(data)/2] ^= 0x40
+	must(t, w.st.Put(context.Background(), victim, data))
+	rep, seen, _ := w.run(Budget{Bytes: 1})
+	if !named(rep, victim, "the remote's sha256") || seen[victim] > 0 {
+		t.Errorf("a part replaced on Drive: reported %v, read %d times; want it named from the listing's sha256, unread", rep.Problems, seen[victim])
+	}
+}
+
 // A duration budget stops starting parts once the (injected) clock says the
 // time is up: here each read takes a minute.
 func TestBudgetDuration(t *testing.T) {
+	t.Parallel()
 	w := newBudgetWorld(t, 17)
 	_, seen, _ := w.run(Budget{Duration: 5 * time.Minute})
 	if len(seen) != 5 {
@@ -290,6 +316,7 @@ func TestBudgetDuration(t *testing.T) {
 // A check log that is lost or garbage means "nothing checked yet": the run
 // works, and starts again from the least recently made backup.
 func TestBudgetLostState(t *testing.T) {
+	t.Parallel()
 	w := newBudgetWorld(t, 18)
 	w.run(Budget{Bytes: 1 << 30})
 	for _, subvol := range w.subvol {
@@ -304,6 +331,7 @@ func TestBudgetLostState(t *testing.T) {
 
 // A subvolume without backups yet is a note, not damage.
 func TestBudgetNothingYet(t *testing.T) {
+	t.Parallel()
 	w := newBudgetWorld(t, 19)
 	w.subvol = append(w.subvol, "new")
 	rep, _, _ := w.run(Budget{Bytes: 1 << 20})
