@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -52,20 +53,26 @@ func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, store
 	return "", p.downloadBack(ctx, name, storedSHA256, mismatch)
 }
 
-// downloadBack reads the object back where the backend lists no hash.
+// downloadBack reads the object back where the backend lists no hash,
+// hashing it as it streams: a second part-sized buffer per worker would
+// raise the push's memory bound.
 func (p *Pusher) downloadBack(ctx context.Context, name, storedSHA256 string, mismatch func(what, got, want string) error) error {
 	r, ok := p.Store.(interface {
-		ReadAll(ctx context.Context, name string) ([]byte, error)
+		Open(ctx context.Context, name string) (io.ReadCloser, error)
 	})
 	if !ok {
-		return nil // a store that cannot read (tests): the size was checked
+		return nil // a store that cannot read (test doubles): the size was checked
 	}
-	data, err := r.ReadAll(ctx, name)
+	rc, err := r.Open(ctx, name)
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", name, err)
 	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != storedSHA256 {
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return fmt.Errorf("read back %s: %w", name, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != storedSHA256 {
 		return mismatch("sha256", got, storedSHA256)
 	}
 	return nil
