@@ -16,6 +16,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -67,19 +68,9 @@ func (p *Pusher) progress() Progress {
 	return p.Progress
 }
 
-func (p *Pusher) log() *slog.Logger {
-	if p.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Log
-}
+func (p *Pusher) log() *slog.Logger { return fallback.Log(p.Log) }
 
-func (p *Pusher) now() time.Time {
-	if p.Now == nil {
-		return time.Now().UTC()
-	}
-	return p.Now().UTC()
-}
+func (p *Pusher) now() time.Time { return fallback.Now(p.Now).UTC() }
 
 func (p *Pusher) workers() int {
 	if p.Workers > 0 {

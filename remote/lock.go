@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -150,11 +149,11 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 	case err != nil:
 		return nil, err
 	case cur.deadHere():
-		slog.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
+		s.opt.Log.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
 	case time.Since(cur.Heartbeat) < stale:
 		return nil, cur.locked(name)
 	default:
-		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
+		s.opt.Log.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
 	}
 	now := time.Now().UTC()
 	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken(), Boot: bootID(), PID: os.Getpid()}

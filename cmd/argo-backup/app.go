@@ -31,7 +31,10 @@ func (g *globals) load() (*app, error) {
 		return nil, err
 	}
 	log := g.logger()
-	slog.SetDefault(log) // rclone's records (remote.SetLogLevel) come out in the same format
+	slog.SetDefault(log) // rclone logs through slog.Default: its records come out in the same format
+	if g.verbose {
+		remote.SetLogLevel(slog.LevelDebug) // rclone's per-request records too, retries included
+	}
 	return &app{globals: g, cfg: cfg, log: log}, nil
 }
 
@@ -80,7 +83,7 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 }
 
 func (a *app) store(ctx context.Context) (*remote.Store, error) {
-	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig})
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, Log: a.log})
 	if err != nil {
 		return nil, errs.User(fmt.Errorf("remote %s: %w", a.cfg.Remote, err))
 	}
