@@ -138,7 +138,7 @@ func TestParentPolicyValidate(t *testing.T) {
 		}
 	}
 	for p, want := range map[ParentPolicy]string{
-		{Mode: "tree"}:  `parents: "tree" is not "chain" or "tiered"`,
+		{Mode: "tree"}:  `parents "tree": must be chain or tiered`,
 		{FullEvery: -1}: "full_every",
 		{MaxChain: -1}:  "max_chain",
 	} {
