@@ -20,12 +20,10 @@ import (
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
-// Version is the tool version written into every record.
-var Version = "dev"
-
 // Pusher backs up subvolumes of one host to one remote.
 type Pusher struct {
 	Host             string
+	ToolVersion      string // written into every record
 	Store            Store
 	Sealer           *crypto.Sealer
 	Recipients       []age.Recipient // records are encrypted to these

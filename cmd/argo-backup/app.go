@@ -155,6 +155,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	}
 	p := &backup.Pusher{
 		Host:             a.cfg.Host,
+		ToolVersion:      version,
 		Store:            st,
 		Sealer:           sealer,
 		Recipients:       rs,
