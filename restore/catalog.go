@@ -3,7 +3,9 @@ package restore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,44 +27,40 @@ func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities
 
 // Subvolumes lists the subvolume names a host has backups of.
 func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error) {
-	entries, err := c.Store.List(ctx, host)
+	names, err := c.recordKeys(ctx, host, func(h, subvol string) (string, bool) { return subvol, h == host })
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", host, err)
 	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		h, subvol, _, file, ok := remote.ParsePath(e.Name)
-		if ok && h == host && file == "record.json.age" {
-			seen[subvol] = true
-		}
-	}
-	var names []string
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	return names, nil
 }
 
 // Hosts lists the hosts that have backups on the remote.
 func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
-	entries, err := c.Store.List(ctx, "")
+	hosts, err := c.recordKeys(ctx, "", func(h, _ string) (string, bool) { return h, true })
 	if err != nil {
 		return nil, fmt.Errorf("list remote: %w", err)
 	}
+	return hosts, nil
+}
+
+// recordKeys lists the records under dir and returns what key picks from
+// each one's host and subvolume (where ok), once each, sorted.
+func (c *Catalog) recordKeys(ctx context.Context, dir string, key func(host, subvol string) (k string, ok bool)) ([]string, error) {
+	entries, err := c.Store.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	for _, e := range entries {
-		h, _, _, file, ok := remote.ParsePath(e.Name)
-		if ok && file == "record.json.age" {
-			seen[h] = true
+		h, subvol, _, file, ok := remote.ParsePath(e.Name)
+		if !ok || !remote.IsRecord(file) {
+			continue
+		}
+		if k, ok := key(h, subvol); ok {
+			seen[k] = true
 		}
 	}
-	var hosts []string
-	for h := range seen {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	return hosts, nil
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // Records returns the committed backups of one subvolume, oldest first. A
