@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Object names on the remote (DESIGN.md, "Remote layout"):
+// Object names on the remote (docs/formats.md, "Layout"):
 //
 //	argo-backup.json
 //	<host>/<subvol>/<snapshot>/part-000000.zst.age
