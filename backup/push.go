@@ -47,24 +47,9 @@ type Pusher struct {
 
 // Progress receives the bytes of the send stream as they pass. Start is
 // called once per backup with the snapshot name.
-type Progress interface {
-	Start(name string, total int64)
-	Add(n int64)
-	Finish()
-}
+type Progress = fallback.ProgressReporter
 
-type noProgress struct{}
-
-func (noProgress) Start(string, int64) {}
-func (noProgress) Add(int64)           {}
-func (noProgress) Finish()             {}
-
-func (p *Pusher) progress() Progress {
-	if p.Progress == nil {
-		return noProgress{}
-	}
-	return p.Progress
-}
+func (p *Pusher) progress() Progress { return fallback.Progress(p.Progress) }
 
 func (p *Pusher) log() *slog.Logger { return fallback.Log(p.Log) }
 

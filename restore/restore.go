@@ -40,12 +40,7 @@ type Options struct {
 
 func (r *Restorer) log() *slog.Logger { return fallback.Log(r.Log) }
 
-func (r *Restorer) progress() Progress {
-	if r.Progress == nil {
-		return noProgress{}
-	}
-	return r.Progress
-}
+func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 
 // Restore receives the chain of the target backup of host/subvol into dir
 // and returns the target's record. dir/<snapshot> holds the result.

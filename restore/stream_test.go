@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/internal/testing/memstore"
 	"github.com/argo-backup/argo-backup/manifest"
 )
@@ -91,7 +92,7 @@ func TestWriteStreamInOrder(t *testing.T) {
 			t.Parallel()
 			b := newBackupInMemory(t, 6)
 			var out bytes.Buffer
-			if err := b.cat.writeStream(t.Context(), b.rec, &out, ahead, noProgress{}); err != nil {
+			if err := b.cat.writeStream(t.Context(), b.rec, &out, ahead, fallback.Progress(nil)); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(out.Bytes(), b.stream) {
@@ -120,7 +121,7 @@ func TestWriteStreamStopsAtTheFirstBadPart(t *testing.T) {
 			b := newBackupInMemory(t, 6)
 			tt.damage(b)
 			var out bytes.Buffer
-			err := b.cat.writeStream(t.Context(), b.rec, &out, 4, noProgress{})
+			err := b.cat.writeStream(t.Context(), b.rec, &out, 4, fallback.Progress(nil))
 			var pe *PartError
 			if !errors.As(err, &pe) || pe.Object != partName(tt.bad) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want a PartError about %s saying %q", err, partName(tt.bad), tt.want)
@@ -137,7 +138,7 @@ func TestWriteStreamStopsAtTheFirstBadPart(t *testing.T) {
 func TestWriteStreamChecksTheWholeStream(t *testing.T) {
 	b := newBackupInMemory(t, 3)
 	b.rec.StreamSHA256 = hexSHA256([]byte("another stream"))
-	err := b.cat.writeStream(t.Context(), b.rec, io.Discard, 2, noProgress{})
+	err := b.cat.writeStream(t.Context(), b.rec, io.Discard, 2, fallback.Progress(nil))
 	if err == nil || !strings.Contains(err.Error(), "the stream's sha256") {
 		t.Fatalf("got %v, want the stream's sha256 refused", err)
 	}

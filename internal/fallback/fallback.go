@@ -26,3 +26,26 @@ func Now(now func() time.Time) time.Time {
 	}
 	return now()
 }
+
+// ProgressReporter receives the bytes of a stream as they pass: Start
+// once per stream with its name and size (-1: unknown), then Add, then
+// Finish. backup.Progress and restore.Progress are this one interface.
+type ProgressReporter interface {
+	Start(name string, total int64)
+	Add(n int64)
+	Finish()
+}
+
+// Progress is p, or a reporter that ignores everything when p is nil.
+func Progress(p ProgressReporter) ProgressReporter {
+	if p == nil {
+		return noProgress{}
+	}
+	return p
+}
+
+type noProgress struct{}
+
+func (noProgress) Start(string, int64) {}
+func (noProgress) Add(int64)           {}
+func (noProgress) Finish()             {}
