@@ -25,42 +25,33 @@ type Catalog struct {
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }
 
-// Subvolumes lists the subvolume names a host has backups of.
+// Subvolumes lists the subvolume names a host has backups of: those with
+// at least one committed record.
 func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error) {
-	names, err := c.recordKeys(ctx, host, func(h, subvol string) (string, bool) { return subvol, h == host })
+	entries, err := c.Store.List(ctx, host)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", host, err)
-	}
-	return names, nil
-}
-
-// Hosts lists the hosts that have backups on the remote.
-func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
-	hosts, err := c.recordKeys(ctx, "", func(h, _ string) (string, bool) { return h, true })
-	if err != nil {
-		return nil, fmt.Errorf("list remote: %w", err)
-	}
-	return hosts, nil
-}
-
-// recordKeys lists the records under dir and returns what key picks from
-// each one's host and subvolume (where ok), once each, sorted.
-func (c *Catalog) recordKeys(ctx context.Context, dir string, key func(host, subvol string) (k string, ok bool)) ([]string, error) {
-	entries, err := c.Store.List(ctx, dir)
-	if err != nil {
-		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, e := range entries {
 		h, subvol, _, file, ok := remote.ParsePath(e.Name)
-		if !ok || !remote.IsRecord(file) {
-			continue
-		}
-		if k, ok := key(h, subvol); ok {
-			seen[k] = true
+		if ok && h == host && remote.IsRecord(file) {
+			seen[subvol] = true
 		}
 	}
 	return slices.Sorted(maps.Keys(seen)), nil
+}
+
+// Hosts lists the hosts that have a folder on the remote. It lists the top
+// level only: a remote holds every part of every backup, and listing is
+// recursive, so reading records to find hosts would walk all of it. The
+// escrow folder (keys) is not a host.
+func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
+	dirs, err := c.Store.Dirs(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("list remote: %w", err)
+	}
+	return slices.DeleteFunc(dirs, func(d string) bool { return remote.CheckName("host", d) != nil }), nil
 }
 
 // Records returns the committed backups of one subvolume, oldest first. A

@@ -131,7 +131,7 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 			return err
 		}
 		if reused {
-			r.log().Debug("already received", "snapshot", rec.Snapshot)
+			r.log().Info("already received", "snapshot", rec.Snapshot)
 		} else {
 			r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
 			if err := r.receive(ctx, rec, dir); err != nil {

@@ -15,6 +15,9 @@ type Store interface {
 	List(ctx context.Context, dir string) ([]remote.Entry, error)
 	// Open streams one object; a missing one is remote.ErrNotFound.
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// Dirs lists the directory names directly under dir, without
+	// descending: the hosts at the top level of a remote.
+	Dirs(ctx context.Context, dir string) ([]string, error)
 	// ReadAll reads one small object (a record) whole.
 	ReadAll(ctx context.Context, name string) ([]byte, error)
 }

@@ -220,6 +220,8 @@ func TestFetchPartsLeavesNoDownloadBehind(t *testing.T) {
 	}
 }
 
+// Hosts are the host folders (listed one level deep); a host's subvolumes
+// are those with a committed record.
 func TestCatalogListsHostsAndSubvolumes(t *testing.T) {
 	b := newBackupInMemory(t, 1)
 	ctx := t.Context()
@@ -238,8 +240,8 @@ func TestCatalogListsHostsAndSubvolumes(t *testing.T) {
 		}
 	}
 	hosts, err := b.cat.Hosts(ctx)
-	if err != nil || !slices.Equal(hosts, []string{"desk", "laptop"}) {
-		t.Errorf("Hosts = %v, %v; want [desk laptop]", hosts, err)
+	if err != nil || !slices.Equal(hosts, []string{"desk", "laptop", "nas"}) { // every host folder, not keys
+		t.Errorf("Hosts = %v, %v; want [desk laptop nas]", hosts, err)
 	}
 	subvols, err := b.cat.Subvolumes(ctx, "desk")
 	if err != nil || !slices.Equal(subvols, []string{"home", "root"}) {

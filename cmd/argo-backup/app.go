@@ -82,8 +82,13 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 	return ids, nil
 }
 
-func (a *app) store(ctx context.Context) (*remote.Store, error) {
-	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, Log: a.log})
+// store opens the remote. Only writers (create) may make a local remote
+// directory: for the others a missing one is a mistyped path (exit 2).
+func (a *app) store(ctx context.Context, create bool) (*remote.Store, error) {
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, MustExist: !create, Log: a.log})
+	if errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // it names the path
+	}
 	if err != nil {
 		return nil, errs.User(fmt.Errorf("remote %s: %w", a.cfg.Remote, err))
 	}
@@ -101,12 +106,14 @@ func (a *app) hostOr(flag string) string {
 // repository opens the remote and checks its format marker; create makes
 // the marker on an empty remote (only writers do that).
 func (a *app) repository(ctx context.Context, create bool) (*remote.Store, error) {
-	st, err := a.store(ctx)
+	st, err := a.store(ctx, create)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.EnsureFormat(ctx, create); err != nil {
-		return nil, err // it names the remote
+	if err := st.EnsureFormat(ctx, create); errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // a mistyped remote path: it names the remote
+	} else if err != nil {
+		return nil, err
 	}
 	return st, nil
 }

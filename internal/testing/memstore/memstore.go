@@ -97,6 +97,28 @@ func (s *Store) List(ctx context.Context, dir string) ([]remote.Entry, error) {
 	return out, nil
 }
 
+// Dirs returns the names of the directories directly under dir ("" for
+// the root), sorted: the first path element below dir of every object
+// deeper than one level.
+func (s *Store) Dirs(ctx context.Context, dir string) ([]string, error) {
+	entries, err := s.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := strings.Trim(dir, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	var names []string
+	for _, e := range entries {
+		if first, _, deeper := strings.Cut(strings.TrimPrefix(e.Name, prefix), "/"); deeper {
+			names = append(names, first)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
 // Delete removes one object; a missing one is remote.ErrNotFound.
 func (s *Store) Delete(ctx context.Context, name string) error {
 	s.mu.Lock()
