@@ -171,6 +171,7 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, _ time
 		return nil, &remote.LockedError{Name: name, Holder: other}
 	}
 	s.locks[name] = holder
+	s.objects[name] = object{[]byte(holder), s.now()} // listed, as the real lock object is
 	return &lease{s: s, name: name}, nil
 }
 
@@ -195,6 +196,7 @@ func (l *lease) Release(context.Context) error {
 		l.s.mu.Lock()
 		defer l.s.mu.Unlock()
 		delete(l.s.locks, l.name)
+		delete(l.s.objects, l.name)
 	})
 	return nil
 }
