@@ -35,6 +35,9 @@ func (g *globals) load() (*app, error) {
 	if g.verbose {
 		remote.SetLogLevel(slog.LevelDebug) // rclone's per-request records too, retries included
 	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w)
+	}
 	return &app{globals: g, cfg: cfg, log: log}, nil
 }
 

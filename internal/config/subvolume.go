@@ -32,5 +32,5 @@ func (c *Config) Backup(name string) (backup.Subvolume, error) {
 // parents is the subvolume's parent policy, as manifest.ChooseParent
 // applies it and manifest.ParentPolicy.Validate checks it.
 func (sv *Subvolume) parents() manifest.ParentPolicy {
-	return manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain}
+	return manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain, Tiers: sv.Tiers}
 }

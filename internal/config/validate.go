@@ -26,13 +26,8 @@ func (c *Config) validate() error {
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
-	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
-		if spec == "" {
-			continue // "" turns the scheduled task off
-		}
-		if _, err := backup.ParseSchedule(spec); err != nil {
-			return fmt.Errorf("%s: %v", key, err)
-		}
+	if err := c.validateTasks(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, sv := range c.Subvolumes {
@@ -62,6 +57,9 @@ func (sv *Subvolume) validate(i int) error {
 	}
 	if !filepath.IsAbs(sv.SnapshotDir) {
 		return fmt.Errorf("subvolume %s: snapshot_dir %q must be an absolute path", sv.Name, sv.SnapshotDir)
+	}
+	if len(sv.Tiers) > 0 && sv.Parents != "tiered" {
+		return fmt.Errorf("subvolume %s: tiers apply to parents: tiered: set parents: tiered, or remove tiers", sv.Name)
 	}
 	if err := sv.parents().Validate(); err != nil {
 		return fmt.Errorf("subvolume %s: %w", sv.Name, err)
