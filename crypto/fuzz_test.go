@@ -127,9 +127,9 @@ func FuzzOpenPart(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(enc.EncodeAll([]byte("a btrfs send stream, or anything"), nil))
-	f.Add(enc.EncodeAll(make([]byte, 1<<20), nil)) // a bomb: 1 MiB from a few bytes
+	f.Add(enc.EncodeAll(make([]byte, 1<<20), nil))    // a bomb: 1 MiB from a few bytes
 	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58}) // a frame header asking for a huge window
-	const limit = 64 << 10 // small: the fuzzer decodes with coverage on
+	const limit = 64 << 10                            // small: the fuzzer decodes with coverage on
 	o := NewOpener([]age.Identity{fuzzSecret})
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		var sealed bytes.Buffer
