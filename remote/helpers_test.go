@@ -16,14 +16,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// remotes are the kinds of remote every behaviour is checked against.
+// remotes are the kinds of remote every behaviour is checked against;
+// http says whether rclone reaches it over HTTP (fshttp's fault injector).
 var remotes = []struct {
 	name string
 	spec func(testing.TB) string
+	http bool
 }{
-	{"local", remotetest.Local},
-	{"s3", remotetest.S3},
-	{"webdav", remotetest.WebDAV},
+	{"local", remotetest.Local, false},
+	{"s3", remotetest.S3, true},
+	{"webdav", remotetest.WebDAV, true},
+	{"sftp", remotetest.SFTP, false},
 }
 
 // forEachRemote runs test against a fresh store on each kind of remote.

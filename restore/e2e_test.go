@@ -57,6 +57,20 @@ func TestPushRestoreOverS3(t *testing.T) {
 	requireNoPlaintext(t, dir)
 }
 
+// The same story over SFTP (a shipped backend): rclone's own sftp server on
+// 127.0.0.1, with password login.
+func TestPushRestoreOverSFTP(t *testing.T) {
+	spec, dir := remotetest.SFTPDir(t)
+	w := newWorld(t, spec)
+	fillTree(t, w.source)
+	w.push(false)
+	changeTree(t, w.source)
+	incr := w.push(false)
+	w.restore(incr.Snapshot)
+	w.requireSameTree(incr.Snapshot)
+	requireNoPlaintext(t, dir)
+}
+
 // requireNoPlaintext fails if the marker planted in the source, or any
 // file name of it, is readable in any object under dir.
 func requireNoPlaintext(t *testing.T, dir string) {
