@@ -35,6 +35,7 @@ func TestPushRestoreChain(t *testing.T) {
 
 	w.restore(incr2.Snapshot)
 	w.requireSameTree(incr2.Snapshot)
+	requireMetadataRestored(t, filepath.Join(w.target, incr2.Snapshot))
 	if _, err := os.Lstat(filepath.Join(w.target, incr1.Snapshot)); err == nil {
 		t.Errorf("intermediate %s was left in the target without --keep-chain", incr1.Snapshot)
 	}
