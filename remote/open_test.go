@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // writeRcloneConf writes an rclone.conf for one test and returns its path.

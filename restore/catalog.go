@@ -18,7 +18,7 @@ import (
 // Catalog reads the records on a remote. Records are encrypted: reading
 // them needs an identity.
 type Catalog struct {
-	Store      *remote.Store
+	Store      Store
 	Identities []age.Identity
 }
 

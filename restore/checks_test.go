@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

@@ -140,6 +140,10 @@ func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
 	return out, nil
 }
 
+// pushTestHook, when a test sets it, changes every Pusher a command builds
+// (kill_test.go stops pushes at a checkpoint with it). nil outside tests.
+var pushTestHook func(*backup.Pusher)
+
 func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	rs, err := a.recipients()
 	if err != nil {
@@ -167,6 +171,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
 		p.Progress = bar
+	}
+	if pushTestHook != nil {
+		pushTestHook(p)
 	}
 	return p, nil
 }

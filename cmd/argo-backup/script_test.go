@@ -13,7 +13,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"argo-backup": func() { os.Exit(run()) },
+		"argo-backup": func() {
+			pauseFromEnv()
+			os.Exit(run())
+		},
 	})
 }
 
