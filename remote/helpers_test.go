@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/b2fake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
@@ -27,6 +28,7 @@ var remotes = []struct {
 	{"s3", remotetest.S3, true},
 	{"webdav", remotetest.WebDAV, true},
 	{"sftp", remotetest.SFTP, false},
+	{"b2", b2fake.Spec, true},
 }
 
 // forEachRemote runs test against a fresh store on each kind of remote.

@@ -86,8 +86,11 @@ func TestPutAndReadSurviveFailingHTTPRequests(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			s := openStore(t, r.spec(t))
 			var requests, failed atomic.Int64
+			// Every third request fails, three times in all: a b2 upload
+			// is three requests, so failing every third for ever would
+			// fail each attempt at the same step.
 			fshttp.SetFaultInjector(func(*http.Request) (int, error) {
-				if requests.Add(1)%3 == 0 {
+				if requests.Add(1)%3 == 0 && failed.Load() < 3 {
 					failed.Add(1)
 					return http.StatusServiceUnavailable, nil
 				}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/b2fake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -70,6 +71,18 @@ func TestPushRestoreOverSFTP(t *testing.T) {
 	w.restore(incr.Snapshot)
 	w.requireSameTree(incr.Snapshot)
 	requireNoPlaintext(t, dir)
+}
+
+// The same story over B2 (a shipped backend), against the in-memory B2
+// server of internal/testing/b2fake.
+func TestPushRestoreOverB2(t *testing.T) {
+	w := newWorld(t, b2fake.Spec(t))
+	fillTree(t, w.source)
+	w.push(false)
+	changeTree(t, w.source)
+	incr := w.push(false)
+	w.restore(incr.Snapshot)
+	w.requireSameTree(incr.Snapshot)
 }
 
 // requireNoPlaintext fails if the marker planted in the source, or any
