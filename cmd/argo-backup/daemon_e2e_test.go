@@ -78,14 +78,17 @@ func TestDaemonCatchesUpAMissedRun(t *testing.T) {
 }
 
 // SIGTERM in the middle of a push commits nothing half-way; the next start
-// carries on and its backup restores. big.bin is written before the daemon
-// starts, so every snapshot holds all of it (a snapshot taken while a test
-// writes it would hold a part of a temporary file).
+// carries on and its backup restores.
 func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 	m := newStation(t, "@every 1s")
+	d := m.startDaemon()
+	m.eventually("the first backup", func() bool { return len(m.records()) >= 1 })
+	// Written while the daemon is stopped, so that no snapshot catches the
+	// file half-written and every later backup holds all of it.
+	m.stop(d)
 	big := randomBytes(t, 192<<20) // big enough to stop in the middle
 	m.write("big.bin", big)
-	d := m.startDaemon()
+	d = m.startDaemon()
 	var interrupted string // the snapshot directory of the push we stop
 	m.eventually("parts of a backup of big.bin on the remote", func() bool {
 		parts, _ := filepath.Glob(filepath.Join(m.remote, "testhost", "home", "*", "part-000003.zst.age"))

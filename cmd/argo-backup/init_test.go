@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/argo-backup/argo-backup/internal/config"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -27,11 +26,20 @@ func TestInitNonInteractive(t *testing.T) {
 		t.Fatalf("init wrote %+v", cfg)
 	}
 	sv := cfg.Subvolumes[0]
-	want := config.Subvolume{Name: "home", Path: m.home, SnapshotDir: m.home + "/.snapshots/argo-backup", Schedule: "@daily",
-		Parents: "chain", FullEvery: 720 * time.Hour, MaxChain: 30, KeepLocal: 2,
-		Retention: manifest.Retention{Last: 7, Daily: 14, Weekly: 8, Monthly: 12}}
-	if sv != want {
-		t.Errorf("the starter subvolume is\n%+v\nwant (docs/cli.md)\n%+v", sv, want)
+	type starter struct { // the keys docs/cli.md names
+		Name, Path, SnapshotDir, Schedule, Parents string
+		Tiers                                      string
+		KeepLocal                                  int
+		Retention                                  manifest.Retention
+	}
+	got := starter{sv.Name, sv.Path, sv.SnapshotDir, sv.Schedule, sv.Parents, strings.Join(sv.Tiers, ","), sv.KeepLocal, sv.Retention}
+	want := starter{"home", m.home, m.home + "/.snapshots/argo-backup", "@daily", "tiered", "quarter,month,week", 2,
+		manifest.Retention{Last: 7, Daily: 14, Weekly: 8, Monthly: 12}}
+	if got != want {
+		t.Errorf("the starter subvolume is\n%+v\nwant (docs/cli.md)\n%+v", got, want)
+	}
+	if cfg.Verify.Schedule != "@daily" || cfg.Prune.Schedule != "@daily" {
+		t.Errorf("starter verify %q, prune %q; want both @daily", cfg.Verify.Schedule, cfg.Prune.Schedule)
 	}
 	if out, _ := m.runWith(path, 0, "push"); !strings.Contains(out, "home: committed home.") {
 		t.Errorf("push with the starter config says:\n%s", out)
