@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -109,33 +108,11 @@ func (e *LockedError) Error() string {
 		e.Name, e.Holder, e.Since.Format(time.RFC3339), e.Heartbeat.Format(time.RFC3339))
 }
 
-// defaultHolder names this process in a lock: the configured host name
+// DefaultHolder names this process in a lock: the configured host name
 // (never the machine's real one, which a neutral host is meant to hide)
 // and the pid.
-func defaultHolder(host string) string {
+func DefaultHolder(host string) string {
 	return fmt.Sprintf("%s pid %d", host, os.Getpid())
-}
-
-// Lock takes the remote lock on host's subvol for a fleet where several
-// machines share one remote, returning a *LockedError if another run
-// holds it. holder names us in that error on the other side ("": host and
-// our pid).
-//
-// While held, the lock's heartbeat is refreshed every stale/4, so a lock
-// whose heartbeat is older than stale belongs to a run that died, and is
-// taken over. release stops the heartbeat and deletes the lock; it returns
-// an error if the lock was taken over meanwhile. ctx bounds the heartbeat
-// as well: when it ends, the lock stops being refreshed.
-func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
-	h, err := s.Acquire(ctx, host, subvol, holder, stale)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.Confirm(ctx); err != nil {
-		_ = h.Release(context.WithoutCancel(ctx)) // deletes nothing that is not ours
-		return nil, err
-	}
-	return h.Release, nil
 }
 
 // Lease is a fleet lock this run holds (Store.Acquire). Confirm waits
@@ -173,10 +150,21 @@ func (h *Held) Confirm(ctx context.Context) error {
 // Release stops the heartbeat and deletes the lock if it is still ours.
 func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
 
-// Acquire is Lock without waiting for the claim to settle: see Held.
+// Acquire takes the remote lock on host's subvol for a fleet where several
+// machines share one remote, returning a *LockedError if another run
+// holds it. holder names us in that error on the other side ("" means
+// DefaultHolder). It does not wait for the claim to settle: see Held, and
+// confirm with Lease.Confirm before anything the lock protects.
+//
+// While held, the lock's heartbeat is refreshed every stale/4, so a lock
+// whose heartbeat is stale or more away from now (older: a run that died;
+// in the future: a clock far ahead, or a planted lock) is taken over.
+// Release stops the heartbeat and deletes the lock; it returns
+// an error if the lock was taken over meanwhile. ctx bounds the heartbeat
+// as well: when it ends, the lock stops being refreshed.
 func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (Lease, error) {
 	if holder == "" {
-		holder = defaultHolder(host)
+		holder = DefaultHolder(host)
 	}
 	if stale <= 0 {
 		stale = DefaultLockStale
@@ -188,11 +176,11 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 	case err != nil:
 		return nil, err
 	case cur.deadHere():
-		slog.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
+		s.opt.Log.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
 	case !cur.staleAt(s.now(), stale):
 		return nil, cur.locked(name)
 	default:
-		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
+		s.opt.Log.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
 	}
 	now := s.now()
 	token := newToken()
