@@ -40,7 +40,7 @@ cat "$tmp"; rm -f "$tmp"
 	if recs := m.remoteRecords(); len(recs) != 0 {
 		t.Fatalf("a damaged stream was committed: %s", recs[0].Snapshot)
 	}
-	if out, _ := m.run(0, "list", "--local"); !strings.Contains(out, "no backups yet") {
+	if out, _ := m.run(0, "list", "--local"); !strings.Contains(out, "no record copies of host testhost") {
 		t.Errorf("state_dir holds a record of the damaged push:\n%s", out)
 	}
 
