@@ -129,6 +129,9 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if rec.Committed.IsZero() {
 		rec.Committed = p.now()
 	}
+	if err := p.addExpected(rec); err != nil {
+		return err
+	}
 	data, err := manifest.EncodeRecord(rec)
 	if err != nil {
 		return fmt.Errorf("record of %s: %w", rec.Snapshot, err)
@@ -142,7 +145,11 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := confirmLock(ctx); err != nil {
 		return fmt.Errorf("not committed: %w", err)
 	}
-	sealed, err := crypto.Encrypt(p.Recipients, data)
+	object, err := p.signRecord(data)
+	if err != nil {
+		return err
+	}
+	sealed, err := crypto.Encrypt(p.Recipients, object)
 	if err != nil {
 		return fmt.Errorf("encrypt record: %w", err)
 	}

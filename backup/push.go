@@ -28,6 +28,9 @@ type Pusher struct {
 	Store            Store
 	Sealer           *crypto.Sealer
 	Recipients       []age.Recipient // records are encrypted to these
+	// Signer signs every record (see sign.go). nil writes first-format,
+	// unsigned records, which a restore does not trust: only tests do.
+	Signer *crypto.Signer
 	State            State
 	PartSize         int64
 	CompressionLevel int  // recorded; the Sealer does the compressing

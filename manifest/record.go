@@ -47,6 +47,9 @@ type Record struct {
 	StoredBytes      int64     `json:"stored_bytes"`
 	StreamSHA256     string    `json:"stream_sha256"`
 	Parts            []Part    `json:"parts"`
+	// Expected: the other backups of this subvolume that exist when this
+	// one is committed (see Expected). Empty in first-format records.
+	Expected []Expected `json:"expected,omitempty"`
 }
 
 // IsFull reports whether r was sent without a parent, so that restoring it
@@ -127,5 +130,8 @@ func (r *Record) normalize() {
 	r.Committed = r.Committed.UTC()
 	if len(r.SendFlags) == 0 {
 		r.SendFlags = nil
+	}
+	if len(r.Expected) == 0 {
+		r.Expected = nil
 	}
 }

@@ -2,19 +2,25 @@ package restore
 
 import (
 	"context"
-	"filippo.io/age"
+	"crypto/ed25519"
 	"fmt"
-	"path"
+	"io"
 	"sort"
-	"strings"
+
+	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
 
-// Catalog reads the records on a remote. Records are encrypted: reading
-// them needs an identity.
+// MaxRecordObject bounds what is read of one record object: a record of a
+// backup of many TiB is a few MiB; anything larger is refused unread.
+const MaxRecordObject = 64 << 20
+
+// Catalog reads the records on a remote and decides which to trust.
+// Records are encrypted: reading them needs an identity, whose derived
+// trust root also checks the signatures.
 type Catalog struct {
 	Store      *remote.Store
 	Identities []age.Identity
@@ -22,7 +28,16 @@ type Catalog struct {
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }
 
-// Subvolumes lists the subvolume names a host has backups of.
+func (c *Catalog) roots() []ed25519.PublicKey {
+	var keys []ed25519.PublicKey
+	for _, r := range crypto.TrustRoots(c.Identities) {
+		keys = append(keys, r.Public())
+	}
+	return keys
+}
+
+// Subvolumes lists the subvolume names a host has records of, trusted or
+// not (list names the untrusted ones).
 func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error) {
 	entries, err := c.Store.List(ctx, host)
 	if err != nil {
@@ -31,19 +46,14 @@ func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error)
 	seen := map[string]bool{}
 	for _, e := range entries {
 		h, subvol, _, file, ok := remote.ParsePath(e.Name)
-		if ok && h == host && file == "record.json.age" {
+		if ok && h == host && remote.IsRecord(file) {
 			seen[subvol] = true
 		}
 	}
-	var names []string
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
+	return sortedNames(seen), nil
 }
 
-// Hosts lists the hosts that have backups on the remote.
+// Hosts lists the hosts that have records on the remote.
 func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
 	entries, err := c.Store.List(ctx, "")
 	if err != nil {
@@ -52,52 +62,135 @@ func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	for _, e := range entries {
 		h, _, _, file, ok := remote.ParsePath(e.Name)
-		if ok && file == "record.json.age" {
+		if ok && remote.IsRecord(file) {
 			seen[h] = true
 		}
 	}
-	var hosts []string
-	for h := range seen {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	return hosts, nil
+	return sortedNames(seen), nil
 }
 
-// Records returns the committed backups of one subvolume, oldest first. A
-// snapshot directory without a record is an unfinished push, not a backup.
-func (c *Catalog) Records(ctx context.Context, host, subvol string) ([]*manifest.Record, error) {
-	entries, err := c.Store.List(ctx, path.Join(host, subvol))
-	if err != nil {
-		return nil, fmt.Errorf("list %s/%s: %w", host, subvol, err)
+func sortedNames(set map[string]bool) []string {
+	var names []string
+	for n := range set {
+		names = append(names, n)
 	}
+	sort.Strings(names)
+	return names
+}
+
+// Listing is what the remote holds of one subvolume, judged.
+type Listing struct {
+	Entries []*Entry // every record object, oldest first
+	// Missing: backups the newest trusted record (MissingBy) expected that
+	// have no trusted record on the remote.
+	Missing   []manifest.Expected
+	MissingBy string
+}
+
+// Trusted returns the trusted records, oldest first.
+func (l *Listing) Trusted() []*manifest.Record {
 	var recs []*manifest.Record
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name, "/record.json.age") {
+	for _, e := range l.Entries {
+		if e.Trusted {
+			recs = append(recs, e.Record)
+		}
+	}
+	return recs
+}
+
+// Untrusted returns the entries not trusted, oldest first.
+func (l *Listing) Untrusted() []*Entry {
+	var out []*Entry
+	for _, e := range l.Entries {
+		if !e.Trusted {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Records returns the trusted backups of one subvolume, oldest first. A
+// snapshot directory without a record is an unfinished push, not a backup.
+// Untrusted records are left out, never an error: see List for them.
+func (c *Catalog) Records(ctx context.Context, host, subvol string) ([]*manifest.Record, error) {
+	l, err := c.List(ctx, host, subvol)
+	if err != nil {
+		return nil, err
+	}
+	return l.Trusted(), nil
+}
+
+// List reads and judges every record of host/subvol. Revocations are
+// gathered from all of the host's records, so the host's records of every
+// subvolume are read. Only a failure to list the remote (or a cancelled
+// ctx) is an error: a bad record is an untrusted entry.
+func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, error) {
+	objects, err := c.Store.List(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", host, err)
+	}
+	roots := c.roots()
+	var all []*Entry
+	for _, o := range objects {
+		h, sv, snapshot, file, ok := remote.ParsePath(o.Name)
+		if !ok || h != host || !remote.IsRecord(file) {
 			continue
 		}
-		r, err := c.record(ctx, e.Name)
-		if err != nil {
+		e := &Entry{Object: o.Name, Snapshot: snapshot}
+		if err := c.open(ctx, e, o, roots, host, sv); err != nil {
 			return nil, err
 		}
-		recs = append(recs, r)
+		all = append(all, e)
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].Created.Before(recs[j].Created) })
-	return recs, nil
+	applyRevocations(all)
+	applyEndorsements(all)
+	l := &Listing{}
+	for _, e := range all {
+		if _, sv, _, _, _ := remote.ParsePath(e.Object); sv == subvol {
+			l.Entries = append(l.Entries, e)
+		}
+	}
+	sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Snapshot < l.Entries[j].Snapshot })
+	l.MissingBy, l.Missing = missing(l.Entries)
+	return l, nil
 }
 
-func (c *Catalog) record(ctx context.Context, name string) (*manifest.Record, error) {
-	sealed, err := c.Store.ReadAll(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("read record %s: %w", name, err)
+// open reads, decrypts and classifies one record object. Only a cancelled
+// ctx is returned as an error.
+func (c *Catalog) open(ctx context.Context, e *Entry, o remote.Entry, roots []ed25519.PublicKey, host, subvol string) error {
+	if o.Size > MaxRecordObject {
+		e.distrust(ReasonTooLarge, fmt.Errorf("%d bytes", o.Size))
+		return nil
 	}
-	data, err := crypto.Decrypt(c.Identities, sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open record %s: %w", name, err)
+	sealed, err := c.readLimited(ctx, o.Name)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	r, err := manifest.DecodeRecord(data)
 	if err != nil {
-		return nil, fmt.Errorf("record %s: %w", name, err)
+		e.distrust(ReasonUnreadable, err)
+		return nil
 	}
-	return r, nil
+	plain, err := crypto.Decrypt(c.Identities, sealed)
+	if err != nil {
+		e.distrust(ReasonUndecryptable, nil)
+		return nil
+	}
+	classify(e, plain, roots, host, subvol)
+	return nil
+}
+
+func (c *Catalog) readLimited(ctx context.Context, name string) ([]byte, error) {
+	r, err := c.Store.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, MaxRecordObject+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxRecordObject {
+		return nil, fmt.Errorf("%s: %s", name, ReasonTooLarge)
+	}
+	return b, nil
 }
