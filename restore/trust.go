@@ -16,7 +16,7 @@ const (
 	ReasonBadCert       = "bad certificate"
 	ReasonBadSignature  = "bad signature"
 	ReasonRevoked       = "signed by a revoked key"
-	ReasonUndecryptable = "undecryptable (damaged, or not for this identity)"
+	ReasonUndecryptable = "record does not decrypt (damaged, or not for this identity)"
 	ReasonTooLarge      = "too large to be a record"
 	ReasonInvalid       = "invalid record"
 	ReasonUnreadable    = "cannot be read"

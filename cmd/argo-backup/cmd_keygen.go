@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -13,24 +15,37 @@ import (
 const DefaultIdentityPath = "/etc/argo-backup/identity.txt"
 
 func newKeygenCommand(g *globals) *cobra.Command {
-	var out string
-	var escrow bool
+	var out, host string
+	var escrow, signingOnly bool
 	cmd := &cobra.Command{
 		Use:   "keygen [-o FILE]",
-		Short: "Create an age identity (the key that reads your backups)",
+		Short: "Create an age identity (the key that reads your backups) and this host's signing key",
 		Long: `keygen writes a new age identity to FILE with mode 0600 (it never
 overwrites one) and prints its public recipient, the line that goes under
 recipients in the config. Pushing needs only the recipient; restoring needs
 the identity: keep a copy of it off this machine (a password manager, paper,
-a USB stick in a drawer), or you cannot restore after a disk failure.`,
+a USB stick in a drawer), or you cannot restore after a disk failure.
+
+It also writes this host's signing key, signing.key (0600) beside the
+identity, and its certificate signing.cert, made with the identity for
+this host's name (--host, else the config's host, else the hostname):
+every record is signed with it, and a restore trusts only signed records.
+With --signing-only it writes only the signing key (-o names it, default:
+the config's signing_key) and, without the identity here, prints the one
+command that certifies it on a machine that has the identity.`,
 		Example: `  argo-backup keygen -o /etc/argo-backup/identity.txt
-  argo-backup keygen --escrow   # also keep a passphrase-protected copy on the remote`,
+  argo-backup keygen --escrow   # also keep a passphrase-protected copy on the remote
+  argo-backup keygen --signing-only   # a push-only host: its signing key only`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _ := LoadConfig(g.configPath)
+			if signingOnly {
+				return g.keygenSigningOnly(cfg, out, host)
+			}
 			path := out
 			if path == "" {
 				path = DefaultIdentityPath
-				if cfg, err := LoadConfig(g.configPath); err == nil {
+				if cfg != nil {
 					path = cfg.Identity
 				}
 			}
@@ -43,11 +58,61 @@ a USB stick in a drawer), or you cannot restore after a disk failure.`,
 			}
 			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
+			if err := g.keygenSigningKey(filepath.Join(filepath.Dir(path), "signing.key"), keygenHost(cfg, host), path); err != nil {
+				return err
+			}
 			fmt.Fprintf(g.stdout, "Put the recipient under recipients: in the config, and keep a copy of the identity file off this machine.\n")
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the identity to FILE, e.g. -o /etc/argo-backup/identity.txt")
+	cmd.Flags().StringVar(&host, "host", "", "certify the signing key for this host name, e.g. --host laptop (default: the config's host, else the hostname)")
+	cmd.Flags().BoolVar(&signingOnly, "signing-only", false, "write only this host's signing key (a push-only host, or an identity made before signing existed)")
 	cmd.Flags().BoolVar(&escrow, "escrow", false, "store the identity (made first if missing) on the remote, protected by a passphrase asked twice, as keys/<host>.identity.age")
 	return cmd
+}
+
+// keygenHost is the host a new signing key is certified for.
+func keygenHost(cfg *Config, flag string) string {
+	switch {
+	case flag != "":
+		return flag
+	case cfg != nil:
+		return cfg.Host
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
+// keygenSigningOnly writes only a signing key: -o, else the config's.
+func (g *globals) keygenSigningOnly(cfg *Config, out, host string) error {
+	path, identity := out, DefaultIdentityPath
+	if cfg != nil {
+		identity = cfg.Identity
+		if path == "" {
+			path = cfg.SigningKey
+		}
+	}
+	if path == "" {
+		path = defaultSigningKey(identity)
+	}
+	return g.keygenSigningKey(path, keygenHost(cfg, host), identity)
+}
+
+// keygenSigningKey makes the signing key and says what to do next.
+func (g *globals) keygenSigningKey(path, host, identity string) error {
+	if err := validName("host", host); err != nil {
+		return usageErrorf("keygen: %v: pass --host NAME", err)
+	}
+	pub, certified, err := makeSigningKey(path, host, identity)
+	if err != nil {
+		return usageErrorf("keygen: %v", err)
+	}
+	fmt.Fprintf(g.stdout, "signing key written to %s (mode 0600): %s\n", path, crypto.FormatPublicKey(pub))
+	if certified {
+		fmt.Fprintf(g.stdout, "certified for host %s: %s\n", host, crypto.CertificatePath(path))
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "not certified yet: on a machine holding the identity run:\n  %s\n", certifyCommand(host, pub))
+	return nil
 }

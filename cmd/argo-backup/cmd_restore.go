@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ type restoreFlags struct {
 	identity  string
 	keepChain bool
 	writable  string
+	unsigned  bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -52,6 +54,7 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
+	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	return cmd
 }
@@ -86,22 +89,27 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	all := len(names) == 0
+	if all {
 		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
 			return err
 		}
 	}
-	r := &restore.Restorer{Catalog: *cat, Log: a.log}
+	r := &restore.Restorer{Catalog: *cat, Log: a.log, Notify: func(msg string) { fmt.Fprintf(a.stderr, "warning: %s\n", msg) }}
 	if bar := a.progress(); bar != nil {
 		r.Progress = bar
 	}
 	for _, subvol := range names {
 		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable})
+		if all && errors.Is(err, restore.ErrNoTrusted) {
+			fmt.Fprintf(a.stderr, "warning: %s: skipped: %v\n", subvol, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d) into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), rec.Depth, filepath.Join(f.to, rec.Snapshot))
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d) into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, filepath.Join(f.to, rec.Snapshot))
 		if f.writable != "" {
 			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
 		}
@@ -126,7 +134,10 @@ func (f restoreFlags) target() (restore.Target, error) {
 	if f.snapshot != "" && f.at != "" {
 		return restore.Target{}, usageErrorf("give --snapshot or --at, not both")
 	}
-	t := restore.Target{Snapshot: f.snapshot}
+	if f.unsigned && f.snapshot == "" {
+		return restore.Target{}, usageErrorf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
+	}
+	t := restore.Target{Snapshot: f.snapshot, TrustUnsigned: f.unsigned}
 	if f.at != "" {
 		at, err := parseTime(f.at)
 		if err != nil {
@@ -152,4 +163,15 @@ func parseTime(s string) (time.Time, error) {
 		return t.AddDate(0, 0, 1).Add(-time.Nanosecond), nil // the whole day
 	}
 	return time.Time{}, usageErrorf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+}
+
+// howOld says how old a backup is, in the largest unit that fits.
+func howOld(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }

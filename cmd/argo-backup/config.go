@@ -33,6 +33,7 @@ type Config struct {
 	Recipients         []string          `mapstructure:"recipients"`
 	RecipientsFile     string            `mapstructure:"recipients_file"`
 	Identity           string            `mapstructure:"identity"`
+	SigningKey         string            `mapstructure:"signing_key"` // default: signing.key beside identity
 	StateDir           string            `mapstructure:"state_dir"`
 	CompressionLevel   int               `mapstructure:"compression_level"`
 	PartSize           ByteSize          `mapstructure:"part_size"`
@@ -87,6 +88,7 @@ func defaultConfig() map[string]any {
 		"recipients":           []string{},
 		"recipients_file":      "",
 		"identity":             "/etc/argo-backup/identity.txt",
+		"signing_key":          "",
 		"state_dir":            "/var/lib/argo-backup",
 		"compression_level":    3,
 		"part_size":            "32MiB",
@@ -172,6 +174,9 @@ func (c *Config) complete() error {
 	if c.Remote == "" {
 		c.Remote = filepath.Join(c.StateDir, "remote")
 	}
+	if c.SigningKey == "" {
+		c.SigningKey = defaultSigningKey(c.Identity)
+	}
 	for i := range c.Subvolumes {
 		subvolumeDefaults(&c.Subvolumes[i])
 	}
@@ -190,6 +195,9 @@ func (c *Config) validate() error {
 	}
 	if c.Identity != "" && !filepath.IsAbs(c.Identity) {
 		return fmt.Errorf("identity %q: must be an absolute path", c.Identity)
+	}
+	if !filepath.IsAbs(c.SigningKey) {
+		return fmt.Errorf("signing_key %q: must be an absolute path", c.SigningKey)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)

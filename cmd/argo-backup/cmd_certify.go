@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/remote"
+)
+
+type certifyFlags struct {
+	host, identity, out, revokeFrom string
+	revoke                          []string
+}
+
+func newCertifyCommand(g *globals) *cobra.Command {
+	var f certifyFlags
+	cmd := &cobra.Command{
+		Use:   "certify --host HOST KEY",
+		Short: "Certify a host's signing key with the identity (run where the identity is)",
+		Long: `certify makes the certificate that lets a restore trust what the signing
+key KEY (the ed25519:... line keygen and push print) signs as host HOST. It
+needs the identity: its trust root, derived from the identity's secret,
+signs the certificate. The certificate goes to the remote as
+keys/HOST.signing.cert, where the host's next push picks it up; with -o it
+is written to FILE instead, to copy beside the host's signing key.
+
+Rotation and revocation: certify the host's new key with --revoke OLDKEY
+(repeatable) and --revoke-from DATE (default: now). Every record the new
+key signs carries the revocation, so no single deleted object undoes it;
+what OLDKEY signed from DATE on is no longer trusted. Revocations of the
+host's previous certificate on the remote are carried over.`,
+		Example: `  argo-backup certify --host web1 ed25519:3q2+7w...
+  argo-backup certify --host laptop ed25519:NEW... --revoke ed25519:OLD... --revoke-from 2026-11-20`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("certify takes one argument, the signing public key (ed25519:...), got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.certify(cmd.Context(), f, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.host, "host", "", "the host name the key signs for, e.g. --host web1 (required)")
+	fl.StringVar(&f.identity, "identity", "", "identity file (default: the config's identity)")
+	fl.StringVarP(&f.out, "output", "o", "", "write the certificate to FILE instead of the remote")
+	fl.StringArrayVar(&f.revoke, "revoke", nil, "stop trusting this older key of the host, e.g. --revoke ed25519:... (repeatable)")
+	fl.StringVar(&f.revokeFrom, "revoke-from", "", "distrust what the revoked keys signed from this date (YYYY-MM-DD or RFC 3339, default: now)")
+	return cmd
+}
+
+func (g *globals) certify(ctx context.Context, f certifyFlags, keyText string) error {
+	cert, err := f.certificate(keyText)
+	if err != nil {
+		return err
+	}
+	cfg, cfgErr := LoadConfig(g.configPath)
+	identity := f.identity
+	if identity == "" {
+		if cfgErr != nil {
+			return usageErrorf("certify needs the identity: pass --identity FILE (the config %s cannot be read: %v)", g.configPath, cfgErr)
+		}
+		identity = cfg.Identity
+	}
+	ids, err := crypto.LoadIdentities(identity)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	roots := crypto.TrustRoots(ids)
+	if len(roots) == 0 {
+		return configErrorf("identity %s holds no key that can certify (age X25519, ssh-ed25519 or ssh-rsa)", identity)
+	}
+	if f.out != "" {
+		return g.writeCertificate(roots[0], cert, f.out)
+	}
+	if cfgErr != nil {
+		return usageErrorf("certify stores the certificate on the remote, and the config %s cannot be read (%v): fix it, or pass -o FILE", g.configPath, cfgErr)
+	}
+	return g.storeCertificate(ctx, cfg, roots[0], cert)
+}
+
+// certificate builds the certificate the flags ask for (not yet signed).
+func (f certifyFlags) certificate(keyText string) (crypto.Certificate, error) {
+	c := crypto.Certificate{Host: f.host, Issued: time.Now()}
+	if err := validName("host", f.host); err != nil {
+		return c, usageErrorf("certify: --host: %v", err)
+	}
+	key, err := crypto.ParsePublicKey(keyText)
+	if err != nil {
+		return c, usageErrorf("certify: %v", err)
+	}
+	c.Key = key
+	from := time.Now()
+	if f.revokeFrom != "" {
+		if from, err = parseDay(f.revokeFrom); err != nil {
+			return c, usageErrorf("certify: --revoke-from %q: use YYYY-MM-DD or RFC 3339", f.revokeFrom)
+		}
+	}
+	for _, r := range f.revoke {
+		old, err := crypto.ParsePublicKey(r)
+		if err != nil {
+			return c, usageErrorf("certify: --revoke: %v", err)
+		}
+		if old.Equal(key) {
+			return c, usageErrorf("certify: --revoke names the key being certified")
+		}
+		c.Revokes = append(c.Revokes, crypto.Revocation{Key: old, From: from})
+	}
+	return c, nil
+}
+
+func parseDay(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02", s, time.Local)
+}
+
+func (g *globals) writeCertificate(root crypto.TrustRoot, c crypto.Certificate, out string) error {
+	signed, err := crypto.Certify(root, c)
+	if err != nil {
+		return err
+	}
+	if err := crypto.WriteCertificate(out, signed); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "certificate for host %s written to %s: copy it beside that host's signing key, named like it with .cert for .key\n", c.Host, out)
+	return nil
+}
+
+// storeCertificate puts the certificate where the host's push finds it,
+// carrying over the revocations of the certificate it replaces.
+func (g *globals) storeCertificate(ctx context.Context, cfg *Config, root crypto.TrustRoot, c crypto.Certificate) error {
+	a := &app{globals: g, cfg: cfg, log: g.logger()}
+	st, err := a.repository(ctx, false)
+	if err != nil {
+		return err
+	}
+	name := remote.CertificateName(c.Host)
+	c.Revokes = append(c.Revokes, previousRevocations(ctx, st, name, root.Public(), c.Key)...)
+	signed, err := crypto.Certify(root, c)
+	if err != nil {
+		return err
+	}
+	data, err := crypto.EncodeSigned(signed)
+	if err != nil {
+		return err
+	}
+	if err := st.Put(ctx, name, data); err != nil {
+		return fmt.Errorf("store certificate %s: %w", name, err)
+	}
+	fmt.Fprintf(g.stdout, "certificate for host %s stored on the remote as %s: the next push on %s picks it up\n", c.Host, name, c.Host)
+	return nil
+}
+
+// previousRevocations are the revocations of the trusted certificate
+// stored at name, so that certifying a new key never drops one.
+func previousRevocations(ctx context.Context, st *remote.Store, name string, root ed25519.PublicKey, key []byte) []crypto.Revocation {
+	data, err := st.ReadAll(ctx, name)
+	if err != nil || len(data) > 1<<20 {
+		return nil
+	}
+	s, c, err := crypto.DecodeCertificate(data)
+	if err != nil || !root.Equal(ed25519.PublicKey(s.Key)) || s.Check() != nil {
+		return nil
+	}
+	var out []crypto.Revocation
+	for _, r := range c.Revokes {
+		if !ed25519.PublicKey(r.Key).Equal(ed25519.PublicKey(key)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
