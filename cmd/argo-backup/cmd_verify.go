@@ -227,7 +227,7 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		fmt.Fprintf(a.stdout, "all %d backups verified in %s\n", checked, time.Duration(seconds*float64(time.Second)).Round(time.Second/10))
 	}
 	if damaged > 0 {
-		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked)}
+		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged, untrusted or cannot be restored: see the report (push --full makes a new chain)", damaged, checked)}
 	}
 	return nil
 }
