@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -32,6 +33,7 @@ type Entry struct {
 	Reason   string // untrusted: one of the Reason constants, with detail
 	hash     string
 	cert     *crypto.Certificate // set when the signature checked out
+	revoked  bool                // signed by a revoked key, before its revocation
 }
 
 // Unsigned reports whether the record is intact but unsigned and nobody
@@ -102,7 +104,11 @@ func signatureReason(err error) string {
 // applyRevocations distrusts every record signed by a key that a trusted
 // certificate revokes, from the revocation's date on (by commit time). The
 // revocations come from every signed record of the host, so deleting one
-// object does not undo one.
+// object does not undo one. A thief holding the old key could backdate a
+// record; so a record of a revoked key dated before the revocation stays
+// trusted only while no record of the same subvolume is signed by a key in
+// good standing, or when such a record endorses it (its expected list names
+// every backup the host had).
 func applyRevocations(entries []*Entry) {
 	var revs []crypto.Revocation
 	for _, e := range entries {
@@ -110,17 +116,45 @@ func applyRevocations(entries []*Entry) {
 			revs = append(revs, e.cert.Revokes...)
 		}
 	}
+	var early []*Entry // signed by a revoked key before its revocation
 	for _, e := range entries {
 		if e.cert == nil || !e.Trusted {
 			continue
 		}
 		for _, r := range revs {
-			if string(r.Key) == string(e.cert.Key) && !e.Record.Committed.Before(r.From) {
-				e.distrust(ReasonRevoked, fmt.Errorf("%s revoked from %s", crypto.FormatPublicKey(r.Key), r.From.Format("2006-01-02 15:04 MST")))
-				e.cert = nil
+			if string(r.Key) != string(e.cert.Key) {
+				continue
 			}
+			if !e.Record.Committed.Before(r.From) {
+				e.distrust(ReasonRevoked, fmt.Errorf("%s revoked from %s", crypto.FormatPublicKey(r.Key), r.From.Format(time.RFC3339)))
+				e.cert = nil
+				break
+			}
+			e.revoked = true
+		}
+		if e.revoked && e.Trusted {
+			early = append(early, e)
 		}
 	}
+	for _, e := range early {
+		if by := newestInGoodStanding(entries, e.Record.Subvolume); by != nil && !by.Record.Endorses(e.Snapshot, e.hash) {
+			e.distrust(ReasonRevoked, fmt.Errorf("its key is revoked, and %s (signed since by the new key) does not name it", by.Snapshot))
+			e.cert = nil
+		}
+	}
+}
+
+// newestInGoodStanding is the newest trusted record of subvol signed by a
+// key nobody revoked, or nil.
+func newestInGoodStanding(entries []*Entry, subvol string) *Entry {
+	var newest *Entry
+	for _, e := range entries {
+		if e.Trusted && e.cert != nil && !e.revoked && e.Record.Subvolume == subvol &&
+			(newest == nil || newest.Record.Created.Before(e.Record.Created)) {
+			newest = e
+		}
+	}
+	return newest
 }
 
 // applyEndorsements trusts an unsigned or revoked record whose exact record
@@ -131,7 +165,7 @@ func applyEndorsements(entries []*Entry) {
 		if e.Trusted || e.Record == nil || e.hash == "" {
 			continue
 		}
-		if e.Reason != ReasonUnsigned && !isRevoked(e) {
+		if e.Reason != ReasonUnsigned {
 			continue
 		}
 		for _, by := range entries {
@@ -142,10 +176,6 @@ func applyEndorsements(entries []*Entry) {
 			}
 		}
 	}
-}
-
-func isRevoked(e *Entry) bool {
-	return len(e.Reason) >= len(ReasonRevoked) && e.Reason[:len(ReasonRevoked)] == ReasonRevoked
 }
 
 // missing lists what the newest trusted signed record of entries expected

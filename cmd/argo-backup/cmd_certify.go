@@ -138,7 +138,7 @@ func (g *globals) writeCertificate(root crypto.TrustRoot, c crypto.Certificate, 
 // carrying over the revocations of the certificate it replaces.
 func (g *globals) storeCertificate(ctx context.Context, cfg *Config, root crypto.TrustRoot, c crypto.Certificate) error {
 	a := &app{globals: g, cfg: cfg, log: g.logger()}
-	st, err := a.repository(ctx, false)
+	st, err := a.repository(ctx, true)
 	if err != nil {
 		return err
 	}

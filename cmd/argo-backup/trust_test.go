@@ -105,6 +105,16 @@ func TestTrustAttacks(t *testing.T) {
 		requireNotRestored(t, into)
 	})
 
+	t.Run("older backup deleted", func(t *testing.T) {
+		fork := m.forkRemote("deleted")
+		must(t, os.RemoveAll(filepath.Join(fork, remote.SnapshotDir("testhost", "home", older))))
+		fresh := m.freshConfig("deleted", fork, m.identity)
+		listed, _ := m.runWith(fresh, 0, "list", "home")
+		requireSays(t, "list", listed, "MISSING "+older+": expected by "+newest)
+		verified, _ := m.runWith(fresh, 3, "verify", "--quick", "home")
+		requireSays(t, "verify --quick", verified, "missing: "+newest+" expected "+older)
+	})
+
 	t.Run("recovery from the bare secret key line", func(t *testing.T) {
 		bare := filepath.Join(m.dir, "paper.txt")
 		for _, line := range strings.Split(readFile(t, m.identity), "\n") {
