@@ -100,16 +100,23 @@ func VerifySigned(s *Signed, typ string, roots []ed25519.PublicKey) (*Verified, 
 	if s.Type != typ {
 		return nil, fmt.Errorf("%w: a %q where a %q was expected", ErrBadSignature, s.Type, typ)
 	}
-	if s.Certificate == nil {
+	if len(s.Certificates) == 0 {
 		return nil, ErrNoCertificate
 	}
-	if !containsKey(roots, s.Certificate.Key) {
+	var certEnv *Signed
+	for _, c := range s.Certificates {
+		if containsKey(roots, c.Key) {
+			certEnv = c
+			break
+		}
+	}
+	if certEnv == nil {
 		return nil, ErrUnknownSigner
 	}
-	if err := s.Certificate.Check(); err != nil {
+	if err := certEnv.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
-	cert, err := ParseCertificate(s.Certificate)
+	cert, err := ParseCertificate(certEnv)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}

@@ -24,13 +24,18 @@ const maxSigned = 64 << 20
 // type and the payload's exact bytes (see SignedMessage), never a choice of
 // fields, so that whatever the payload says is what was signed.
 type Signed struct {
-	Version     int     `json:"signed"`
-	Type        string  `json:"type"`
-	Payload     []byte  `json:"payload"`   // base64 in JSON
-	Key         []byte  `json:"key"`       // the signer's ed25519 public key
-	Signature   []byte  `json:"signature"` // ed25519 over SignedMessage
-	Certificate *Signed `json:"certificate,omitempty"`
+	Version   int    `json:"signed"`
+	Type      string `json:"type"`
+	Payload   []byte `json:"payload"`   // base64 in JSON
+	Key       []byte `json:"key"`       // the signer's ed25519 public key
+	Signature []byte `json:"signature"` // ed25519 over SignedMessage
+	// Certificates of Key: one per identity that certified it. A verifier
+	// uses the one its own trust root issued.
+	Certificates []*Signed `json:"certificates,omitempty"`
 }
+
+// MaxCertificates bounds the certificates one object carries.
+const MaxCertificates = 16
 
 // SignedMessage is what a signature covers:
 // "argo-backup signed v1\n" || type || "\n" || payload.
@@ -85,7 +90,7 @@ func IsSigned(b []byte) bool {
 }
 
 // DecodeSigned parses an envelope and checks its shape (not its trust):
-// version, type, key and signature lengths, at most one nested certificate.
+// version, type, key and signature lengths, certificates one level deep.
 func DecodeSigned(b []byte) (*Signed, error) {
 	if len(b) > maxSigned {
 		return nil, fmt.Errorf("signed object of %d bytes is larger than the limit of %d", len(b), maxSigned)
@@ -98,12 +103,18 @@ func DecodeSigned(b []byte) (*Signed, error) {
 	if err := s.checkShape(); err != nil {
 		return nil, err
 	}
-	if s.Certificate != nil {
-		if err := s.Certificate.checkShape(); err != nil {
+	if len(s.Certificates) > MaxCertificates {
+		return nil, fmt.Errorf("decode signed object: %d certificates, more than %d", len(s.Certificates), MaxCertificates)
+	}
+	for _, c := range s.Certificates {
+		if c == nil {
+			return nil, errors.New("decode signed object: null certificate")
+		}
+		if err := c.checkShape(); err != nil {
 			return nil, fmt.Errorf("certificate: %w", err)
 		}
-		if s.Certificate.Certificate != nil {
-			return nil, errors.New("decode signed object: a certificate must not carry a certificate")
+		if len(c.Certificates) > 0 {
+			return nil, errors.New("decode signed object: a certificate must not carry certificates")
 		}
 	}
 	return &s, nil

@@ -99,15 +99,15 @@ func CertificatePath(keyPath string) string {
 	return strings.TrimSuffix(keyPath, ".key") + ".cert"
 }
 
-// WriteCertificate writes a certificate envelope to path. A certificate is
-// public (it travels in every record): mode 0644.
-func WriteCertificate(path string, cert *Signed) error {
-	b, err := EncodeSigned(cert)
+// WriteCertificates writes certificate envelopes to path, one JSON object
+// a line. Certificates are public (they travel in every record): 0644.
+func WriteCertificates(path string, certs []*Signed) error {
+	data, err := EncodeCertificates(certs)
 	if err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return fmt.Errorf("write certificate %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -117,65 +117,130 @@ func WriteCertificate(path string, cert *Signed) error {
 	return nil
 }
 
-// ReadCertificate reads a certificate envelope from path and decodes it.
-func ReadCertificate(path string) (*Signed, *Certificate, error) {
-	b, err := readLimited(path, 1<<20)
-	if err != nil {
-		return nil, nil, fmt.Errorf("certificate %s: %w", path, err)
+// EncodeCertificates is the file form of certs: one envelope a line.
+func EncodeCertificates(certs []*Signed) ([]byte, error) {
+	var b bytes.Buffer
+	for _, c := range certs {
+		line, err := EncodeSigned(c)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(line)
 	}
-	return DecodeCertificate(b)
+	return b.Bytes(), nil
 }
 
-// DecodeCertificate decodes a certificate envelope (not its trust).
-func DecodeCertificate(b []byte) (*Signed, *Certificate, error) {
-	s, err := DecodeSigned(b)
+// ReadCertificates reads the certificates at path.
+func ReadCertificates(path string) ([]*Signed, error) {
+	b, err := readLimited(path, 1<<20)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("certificate %s: %w", path, err)
 	}
-	c, err := ParseCertificate(s)
-	if err != nil {
-		return nil, nil, err
+	return DecodeCertificates(b)
+}
+
+// DecodeCertificates decodes one certificate envelope a line (not their
+// trust), at most MaxCertificates.
+func DecodeCertificates(b []byte) ([]*Signed, error) {
+	var out []*Signed
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		s, err := DecodeSigned(line)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ParseCertificate(s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
-	return s, c, nil
+	if len(out) > MaxCertificates {
+		return nil, fmt.Errorf("%d certificates, more than %d", len(out), MaxCertificates)
+	}
+	return out, nil
+}
+
+// MergeCertificates is a with every certificate of b added, b's replacing
+// a's where the same root issued both: one certificate per identity.
+func MergeCertificates(a, b []*Signed) []*Signed {
+	out := append([]*Signed(nil), a...)
+	for _, c := range b {
+		replaced := false
+		for i, o := range out {
+			if bytes.Equal(o.Key, c.Key) {
+				out[i], replaced = c, true
+				break
+			}
+		}
+		if !replaced {
+			out = append(out, c)
+		}
+	}
+	if len(out) > MaxCertificates {
+		out = out[len(out)-MaxCertificates:]
+	}
+	return out
 }
 
 // Signer signs this host's objects with its key and attaches its
-// certificate. A push-only host holds one and no identity.
+// certificates. A push-only host holds one and no identity.
 type Signer struct {
-	key  ed25519.PrivateKey
-	cert *Signed
+	key   ed25519.PrivateKey
+	certs []*Signed
 }
 
 // ErrNotCertified is matched when a signing key has no certificate for the
 // host that would use it.
 var ErrNotCertified = errors.New("signing key not certified")
 
-// NewSigner pairs key with cert, checking that cert names key and host:
-// a record signed with a certificate for another name is never trusted.
-func NewSigner(key ed25519.PrivateKey, cert *Signed, host string) (*Signer, error) {
-	if cert == nil {
-		return nil, ErrNotCertified
+// NewSigner pairs key with those of certs that name key and host (a record
+// signed under a certificate for another name is never trusted). It fails
+// when none does. Who issued them cannot be checked without an identity.
+func NewSigner(key ed25519.PrivateKey, certs []*Signed, host string) (*Signer, error) {
+	s := &Signer{key: key}
+	problem := ErrNotCertified
+	for _, cert := range certs {
+		c, err := ParseCertificate(cert)
+		switch {
+		case err != nil:
+			problem = err
+		case !bytes.Equal(c.Key, key.Public().(ed25519.PublicKey)):
+			problem = fmt.Errorf("%w: its certificate is for another key", ErrNotCertified)
+		case c.Host != host:
+			problem = fmt.Errorf("%w for host %q: its certificate is for host %q", ErrNotCertified, host, c.Host)
+		default:
+			s.certs = append(s.certs, cert)
+		}
 	}
-	c, err := ParseCertificate(cert)
-	if err != nil {
-		return nil, err
+	if len(s.certs) == 0 {
+		return nil, problem
 	}
-	if !bytes.Equal(c.Key, key.Public().(ed25519.PublicKey)) {
-		return nil, fmt.Errorf("%w: its certificate is for another key", ErrNotCertified)
-	}
-	if c.Host != host {
-		return nil, fmt.Errorf("%w for host %q: its certificate is for host %q", ErrNotCertified, host, c.Host)
-	}
-	return &Signer{key: key, cert: cert}, nil
+	return s, nil
 }
 
 // Public is the signer's public key.
 func (s *Signer) Public() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
 
+// Certificates are the certificates the signer attaches.
+func (s *Signer) Certificates() []*Signed { return s.certs }
+
+// IssuedBy reports whether one of the signer's certificates was issued by
+// root.
+func (s *Signer) IssuedBy(root ed25519.PublicKey) bool {
+	for _, c := range s.certs {
+		if root.Equal(ed25519.PublicKey(c.Key)) {
+			return true
+		}
+	}
+	return false
+}
+
 // Sign returns the encoded envelope of typ around payload, with the
-// certificate attached.
+// certificates attached.
 func (s *Signer) Sign(typ string, payload []byte) ([]byte, error) {
 	env := Sign(s.key, typ, payload)
-	env.Certificate = s.cert
+	env.Certificates = s.certs
 	return EncodeSigned(env)
 }

@@ -112,7 +112,7 @@ func newTrustFixture(t *testing.T, host string) trustFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSigner(key, cert, host)
+	s, err := NewSigner(key, []*Signed{cert}, host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,9 +137,14 @@ func TestVerifySigned(t *testing.T) {
 		{"intact", func(*Signed) {}, nil},
 		{"payload changed", func(s *Signed) { s.Payload[0] ^= 1 }, ErrBadSignature},
 		{"type changed", func(s *Signed) { s.Type = "argo-backup index" }, ErrBadSignature},
-		{"no certificate", func(s *Signed) { s.Certificate = nil }, ErrNoCertificate},
-		{"certificate of another root", func(s *Signed) { s.Certificate = foreign }, ErrUnknownSigner},
-		{"certificate altered", func(s *Signed) { c := *s.Certificate; c.Payload = []byte(strings.Replace(string(c.Payload), "laptop", "lapto2", 1)); s.Certificate = &c }, ErrBadCertificate},
+		{"no certificate", func(s *Signed) { s.Certificates = nil }, ErrNoCertificate},
+		{"certificate of another root", func(s *Signed) { s.Certificates = []*Signed{foreign} }, ErrUnknownSigner},
+		{"another root's certificate first", func(s *Signed) { s.Certificates = append([]*Signed{foreign}, s.Certificates...) }, nil},
+		{"certificate altered", func(s *Signed) {
+			c := *s.Certificates[0]
+			c.Payload = []byte(strings.Replace(string(c.Payload), "laptop", "lapto2", 1))
+			s.Certificates = []*Signed{&c}
+		}, ErrBadCertificate},
 		{"signed by another key", func(s *Signed) {
 			_, k, _ := ed25519.GenerateKey(rand.Reader)
 			o := Sign(k, s.Type, s.Payload)
@@ -166,11 +171,11 @@ func TestVerifySigned(t *testing.T) {
 
 func TestNewSignerRefusesOtherHostOrKey(t *testing.T) {
 	f := newTrustFixture(t, "laptop")
-	if _, err := NewSigner(f.key, f.signer.cert, "desktop"); !errors.Is(err, ErrNotCertified) {
+	if _, err := NewSigner(f.key, f.signer.certs, "desktop"); !errors.Is(err, ErrNotCertified) {
 		t.Errorf("certificate for laptop used as desktop: %v", err)
 	}
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
-	if _, err := NewSigner(other, f.signer.cert, "laptop"); !errors.Is(err, ErrNotCertified) {
+	if _, err := NewSigner(other, f.signer.certs, "laptop"); !errors.Is(err, ErrNotCertified) {
 		t.Errorf("certificate of another key accepted: %v", err)
 	}
 	if _, err := NewSigner(f.key, nil, "laptop"); !errors.Is(err, ErrNotCertified) {

@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -142,6 +143,9 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 		}
 		all = append(all, e)
 	}
+	if wrongIdentity(all) {
+		return nil, fmt.Errorf("no record of host %s decrypts: %w", host, crypto.ErrWrongIdentity)
+	}
 	applyRevocations(all)
 	applyEndorsements(all)
 	l := &Listing{}
@@ -153,6 +157,18 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 	sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Snapshot < l.Entries[j].Snapshot })
 	l.MissingBy, l.Missing = missing(l.Entries)
 	return l, nil
+}
+
+// wrongIdentity reports whether every record is encrypted to other
+// recipients: the identity is the wrong one, which is worth one clear
+// error rather than a list of records it cannot read.
+func wrongIdentity(all []*Entry) bool {
+	for _, e := range all {
+		if !e.wrongIdentity {
+			return false
+		}
+	}
+	return len(all) > 0
 }
 
 // open reads, decrypts and classifies one record object. Only a cancelled
@@ -173,6 +189,7 @@ func (c *Catalog) open(ctx context.Context, e *Entry, o remote.Entry, roots []ed
 	plain, err := crypto.Decrypt(c.Identities, sealed)
 	if err != nil {
 		e.distrust(ReasonUndecryptable, nil)
+		e.wrongIdentity = errors.Is(err, crypto.ErrWrongIdentity)
 		return nil
 	}
 	classify(e, plain, roots, host, subvol)

@@ -31,7 +31,7 @@ func certifiedSigner(t *testing.T, root crypto.TrustRoot, key ed25519.PrivateKey
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := crypto.NewSigner(key, cert, c.Host)
+	s, err := crypto.NewSigner(key, []*crypto.Signed{cert}, c.Host)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,13 @@ type Entry struct {
 	hash     string
 	cert     *crypto.Certificate // set when the signature checked out
 	revoked  bool                // signed by a revoked key, before its revocation
+	// wrongIdentity: the record is encrypted, intact, to other recipients.
+	wrongIdentity bool
 }
+
+// Certificate is the certificate of the key that signed the record, when
+// the signature checked out; nil otherwise.
+func (e *Entry) Certificate() *crypto.Certificate { return e.cert }
 
 // Unsigned reports whether the record is intact but unsigned and nobody
 // endorsed it: what --trust-unsigned may restore.

@@ -127,7 +127,7 @@ func (g *globals) writeCertificate(root crypto.TrustRoot, c crypto.Certificate, 
 	if err != nil {
 		return err
 	}
-	if err := crypto.WriteCertificate(out, signed); err != nil {
+	if err := crypto.WriteCertificates(out, []*crypto.Signed{signed}); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "certificate for host %s written to %s: copy it beside that host's signing key, named like it with .cert for .key\n", c.Host, out)
@@ -143,12 +143,13 @@ func (g *globals) storeCertificate(ctx context.Context, cfg *Config, root crypto
 		return err
 	}
 	name := remote.CertificateName(c.Host)
-	c.Revokes = append(c.Revokes, previousRevocations(ctx, st, name, root.Public(), c.Key)...)
+	previous := storedCertificates(ctx, st, name)
+	c.Revokes = append(c.Revokes, carriedRevocations(previous, root.Public(), c.Key)...)
 	signed, err := crypto.Certify(root, c)
 	if err != nil {
 		return err
 	}
-	data, err := crypto.EncodeSigned(signed)
+	data, err := crypto.EncodeCertificates(crypto.MergeCertificates(sameKey(previous, c.Key), []*crypto.Signed{signed}))
 	if err != nil {
 		return err
 	}
@@ -159,21 +160,41 @@ func (g *globals) storeCertificate(ctx context.Context, cfg *Config, root crypto
 	return nil
 }
 
-// previousRevocations are the revocations of the trusted certificate
-// stored at name, so that certifying a new key never drops one.
-func previousRevocations(ctx context.Context, st *remote.Store, name string, root ed25519.PublicKey, key []byte) []crypto.Revocation {
+// storedCertificates are the certificates at name, or none.
+func storedCertificates(ctx context.Context, st *remote.Store, name string) []*crypto.Signed {
 	data, err := st.ReadAll(ctx, name)
 	if err != nil || len(data) > 1<<20 {
 		return nil
 	}
-	s, c, err := crypto.DecodeCertificate(data)
-	if err != nil || !root.Equal(ed25519.PublicKey(s.Key)) || s.Check() != nil {
-		return nil
-	}
+	certs, _ := crypto.DecodeCertificates(data)
+	return certs
+}
+
+// carriedRevocations are the revocations of root's earlier certificate
+// among previous, so that certifying a new key never drops one.
+func carriedRevocations(previous []*crypto.Signed, root ed25519.PublicKey, key []byte) []crypto.Revocation {
 	var out []crypto.Revocation
-	for _, r := range c.Revokes {
-		if !ed25519.PublicKey(r.Key).Equal(ed25519.PublicKey(key)) {
-			out = append(out, r)
+	for _, s := range previous {
+		c, err := crypto.ParseCertificate(s)
+		if err != nil || !root.Equal(ed25519.PublicKey(s.Key)) || s.Check() != nil {
+			continue
+		}
+		for _, r := range c.Revokes {
+			if !ed25519.PublicKey(r.Key).Equal(ed25519.PublicKey(key)) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// sameKey keeps the certificates (of other identities) for key: those of
+// a replaced key are dropped.
+func sameKey(certs []*crypto.Signed, key []byte) []*crypto.Signed {
+	var out []*crypto.Signed
+	for _, s := range certs {
+		if c, err := crypto.ParseCertificate(s); err == nil && ed25519.PublicKey(c.Key).Equal(ed25519.PublicKey(key)) {
+			out = append(out, s)
 		}
 	}
 	return out

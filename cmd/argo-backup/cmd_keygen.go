@@ -58,7 +58,10 @@ command that certifies it on a machine that has the identity.`,
 			}
 			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
-			if err := g.keygenSigningKey(filepath.Join(filepath.Dir(path), "signing.key"), keygenHost(cfg, host), path); err != nil {
+			key := filepath.Join(filepath.Dir(path), "signing.key")
+			if _, err := os.Stat(key); err == nil {
+				fmt.Fprintf(g.stdout, "signing key %s exists: kept (push certifies it anew with the identity the config names)\n", key)
+			} else if err := g.keygenSigningKey(key, keygenHost(cfg, host), path); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "Put the recipient under recipients: in the config, and keep a copy of the identity file off this machine.\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -46,13 +47,13 @@ func makeSigningKey(keyPath, host, identityPath string) (pub ed25519.PublicKey, 
 	if err != nil {
 		return pub, false, err
 	}
-	return pub, true, crypto.WriteCertificate(crypto.CertificatePath(keyPath), cert)
+	return pub, true, crypto.WriteCertificates(crypto.CertificatePath(keyPath), []*crypto.Signed{cert})
 }
 
-// signer loads this host's signing key and its certificate. A missing
-// certificate is looked for on the remote (where certify puts it), and,
-// when the identity is on this machine, made here. Every failure is a
-// config error naming the fix.
+// signer loads this host's signing key and its certificates: those beside
+// it, those certify left on the remote (one per identity that certified
+// it), and, when the identity is on this machine, one made here. Every
+// failure is a config error naming the fix.
 func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	path := a.cfg.SigningKey
 	key, err := crypto.LoadSigningKey(path)
@@ -64,29 +65,33 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	certPath := crypto.CertificatePath(path)
-	cert, _, _ := crypto.ReadCertificate(certPath)
-	s, err := crypto.NewSigner(key, cert, a.cfg.Host)
-	if err == nil {
-		return s, nil
-	}
-	if cert = a.fetchCertificate(ctx, pub); cert == nil {
-		cert = a.selfCertify(pub)
-	}
-	if s, err2 := crypto.NewSigner(key, cert, a.cfg.Host); err2 == nil {
-		if werr := crypto.WriteCertificate(certPath, cert); werr != nil {
-			a.log.Warn("could not keep the certificate beside the signing key", "error", werr)
+	local, _ := crypto.ReadCertificates(certPath)
+	certs := crypto.MergeCertificates(local, a.fetchCertificates(ctx, pub))
+	if root, ok := a.localRoot(); ok {
+		if s, err := crypto.NewSigner(key, certs, a.cfg.Host); err != nil || !s.IssuedBy(root.Public()) {
+			if c, err := crypto.Certify(root, crypto.Certificate{Host: a.cfg.Host, Key: pub, Issued: time.Now()}); err == nil {
+				a.log.Debug("certified this host's signing key with the identity", "host", a.cfg.Host, "identity", a.cfg.Identity)
+				certs = crypto.MergeCertificates(certs, []*crypto.Signed{c})
+			}
 		}
-		return s, nil
 	}
-	return nil, configErrorf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
-		path, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
+	s, err := crypto.NewSigner(key, certs, a.cfg.Host)
+	if err != nil {
+		return nil, configErrorf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
+			path, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
+	}
+	if !sameCertificates(local, s.Certificates()) {
+		if err := crypto.WriteCertificates(certPath, s.Certificates()); err != nil {
+			a.log.Warn("could not keep the certificates beside the signing key", "error", err)
+		}
+	}
+	return s, nil
 }
 
-// fetchCertificate reads the certificate certify stored on the remote for
-// this host, if it names pub. Its root cannot be checked here (no
-// identity): a forged one only makes this host's records untrusted,
-// which verify then reports.
-func (a *app) fetchCertificate(ctx context.Context, pub ed25519.PublicKey) *crypto.Signed {
+// fetchCertificates reads the certificates certify stored on the remote for
+// this host that name pub. Who issued them cannot be checked here (no
+// identity): a forged one is simply never used by a verifier.
+func (a *app) fetchCertificates(ctx context.Context, pub ed25519.PublicKey) []*crypto.Signed {
 	st, err := a.store(ctx)
 	if err != nil {
 		return nil
@@ -95,28 +100,35 @@ func (a *app) fetchCertificate(ctx context.Context, pub ed25519.PublicKey) *cryp
 	if err != nil || len(data) > 1<<20 {
 		return nil
 	}
-	cert, c, err := crypto.DecodeCertificate(data)
-	if err != nil || c.Host != a.cfg.Host || !pub.Equal(ed25519.PublicKey(c.Key)) {
-		return nil
-	}
-	return cert
-}
-
-// selfCertify certifies pub for this host when the identity is here: a
-// one-machine user holds both, and needs no extra step.
-func (a *app) selfCertify(pub ed25519.PublicKey) *crypto.Signed {
-	ids, err := crypto.LoadIdentities(a.cfg.Identity)
+	certs, err := crypto.DecodeCertificates(data)
 	if err != nil {
 		return nil
+	}
+	var out []*crypto.Signed
+	for _, s := range certs {
+		if c, err := crypto.ParseCertificate(s); err == nil && c.Host == a.cfg.Host && pub.Equal(ed25519.PublicKey(c.Key)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// localRoot is the trust root of the identity on this machine, if any: a
+// one-machine user holds both, and needs no certify step.
+func (a *app) localRoot() (crypto.TrustRoot, bool) {
+	ids, err := crypto.LoadIdentities(a.cfg.Identity)
+	if err != nil {
+		return crypto.TrustRoot{}, false
 	}
 	roots := crypto.TrustRoots(ids)
 	if len(roots) == 0 {
-		return nil
+		return crypto.TrustRoot{}, false
 	}
-	cert, err := crypto.Certify(roots[0], crypto.Certificate{Host: a.cfg.Host, Key: pub, Issued: time.Now()})
-	if err != nil {
-		return nil
-	}
-	a.log.Info("certified this host's signing key with the identity", "host", a.cfg.Host, "identity", a.cfg.Identity)
-	return cert
+	return roots[0], true
+}
+
+func sameCertificates(a, b []*crypto.Signed) bool {
+	ea, errA := crypto.EncodeCertificates(a)
+	eb, errB := crypto.EncodeCertificates(b)
+	return errA == nil && errB == nil && bytes.Equal(ea, eb)
 }

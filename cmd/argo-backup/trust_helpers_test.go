@@ -135,7 +135,7 @@ func certified(t *testing.T, root crypto.TrustRoot, key ed25519.PrivateKey, c cr
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := crypto.NewSigner(key, cert, c.Host)
+	s, err := crypto.NewSigner(key, []*crypto.Signed{cert}, c.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +149,11 @@ func stolenSigner(t *testing.T, keyPath, host string) *crypto.Signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _, err := crypto.ReadCertificate(crypto.CertificatePath(keyPath))
+	certs, err := crypto.ReadCertificates(crypto.CertificatePath(keyPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := crypto.NewSigner(key, cert, host)
+	s, err := crypto.NewSigner(key, certs, host)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,4 +151,33 @@ func TestTrustSSHIdentity(t *testing.T) {
 	target := btrfstest.NewFS(t, 1<<30, "")
 	m.runWith(fresh, 0, "restore", "--to", target, "home")
 	m.requireIdentical(filepath.Join(m.fs, "snapshots", snapshot), filepath.Join(target, snapshot))
+}
+
+// doctor --identity proves a copy of the identity (the paper line here)
+// verifies and decrypts the newest backup, and warns when a cloned machine
+// got certified with the key of another host.
+func TestTrustDoctorIdentity(t *testing.T) {
+	m := newMachine(t)
+	m.grow(0)
+	m.run(0, "push")
+	newest := m.newestSnapshotDir()
+	paper := filepath.Join(m.dir, "paper.txt")
+	for _, line := range strings.Split(readFile(t, m.identity), "\n") {
+		if strings.HasPrefix(line, "AGE-SECRET-KEY-1") {
+			must(t, os.WriteFile(paper, []byte(line+"\n"), 0o600))
+		}
+	}
+	stdout, _ := m.run(0, "doctor", "--identity", paper)
+	requireSays(t, "doctor", stdout, "OK    identity "+paper+" verifies and decrypts "+newest, "OK    signing key")
+
+	key, err := crypto.LoadSigningKey(filepath.Join(m.dir, "signing.key"))
+	must(t, err)
+	m.run(0, "certify", "--host", "clone", crypto.FormatPublicKey(key.Public().(ed25519.PublicKey)))
+	stdout, _ = m.run(0, "doctor", "--identity", paper)
+	requireSays(t, "doctor", stdout, "WARN  hosts clone, testhost are certified for one signing key")
+
+	other := filepath.Join(m.dir, "other.txt")
+	m.runWith("", 0, "keygen", "-o", other)
+	stdout, _ = m.run(1, "doctor", "--identity", other)
+	requireSays(t, "doctor with another identity", stdout, "FAIL", other)
 }
