@@ -17,7 +17,7 @@ const SignedVersion = 1
 const signedDomain = "argo-backup signed v1\n"
 
 // maxSigned bounds an envelope (a record of a huge backup is a few MiB).
-const maxSigned = 64 << 20
+const maxSigned = 256 << 20
 
 // Signed is the envelope around any object a restore trusts: a record, a
 // certificate, later a file index. The signature covers the domain, the

@@ -17,7 +17,7 @@ import (
 
 // MaxRecordObject bounds what is read of one record object: a record of a
 // backup of many TiB is a few MiB; anything larger is refused unread.
-const MaxRecordObject = 64 << 20
+const MaxRecordObject = 256 << 20
 
 // Catalog reads the records on a remote and decides which to trust.
 // Records are encrypted: reading them needs an identity, whose derived
