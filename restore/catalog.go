@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 
 	"filippo.io/age"
 
@@ -25,6 +26,7 @@ const MaxRecordObject = 256 << 20
 type Catalog struct {
 	Store      *remote.Store
 	Identities []age.Identity
+	opened     *openedCache // records already read, by object version
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }
@@ -137,8 +139,8 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 		if !ok || h != host || !remote.IsRecord(file) {
 			continue
 		}
-		e := &Entry{Object: o.Name, Snapshot: snapshot}
-		if err := c.open(ctx, e, o, roots, host, sv); err != nil {
+		e, err := c.cachedOpen(ctx, o, snapshot, roots, host, sv)
+		if err != nil {
 			return nil, err
 		}
 		all = append(all, e)
@@ -157,6 +159,37 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 	sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Snapshot < l.Entries[j].Snapshot })
 	l.MissingBy, l.Missing = missing(l.Entries)
 	return l, nil
+}
+
+// openedCache keeps what reading a record object found, so that listing
+// every subvolume of a host (which judges each against all the host's
+// records) reads each object once. Keyed by the object's name, size and
+// modification time: a changed object is read again.
+type openedCache struct {
+	mu sync.Mutex
+	m  map[string]Entry
+}
+
+func (c *Catalog) cachedOpen(ctx context.Context, o remote.Entry, snapshot string, roots []ed25519.PublicKey, host, subvol string) (*Entry, error) {
+	if c.opened == nil {
+		c.opened = &openedCache{m: map[string]Entry{}}
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%d", o.Name, o.Size, o.ModTime.UnixNano())
+	c.opened.mu.Lock()
+	cached, ok := c.opened.m[key]
+	c.opened.mu.Unlock()
+	if ok {
+		e := cached
+		return &e, nil
+	}
+	e := &Entry{Object: o.Name, Snapshot: snapshot}
+	if err := c.open(ctx, e, o, roots, host, subvol); err != nil {
+		return nil, err
+	}
+	c.opened.mu.Lock()
+	c.opened.m[key] = *e
+	c.opened.mu.Unlock()
+	return e, nil
 }
 
 // wrongIdentity reports whether every record is encrypted to other
