@@ -41,7 +41,7 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 30s ./manifest/
 	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./btrfs/
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./cmd/argo-backup/
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./internal/config/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeSigned -fuzztime 30s ./crypto/
 	$(GO) test -run '^$$' -fuzz FuzzClassify -fuzztime 30s ./restore/
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 
@@ -24,7 +25,7 @@ const MaxRecordObject = 256 << 20
 // Records are encrypted: reading them needs an identity, whose derived
 // trust root also checks the signatures.
 type Catalog struct {
-	Store      *remote.Store
+	Store      Store
 	Identities []age.Identity
 	opened     *openedCache // records already read, by object version
 }
@@ -56,20 +57,16 @@ func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error)
 	return sortedNames(seen), nil
 }
 
-// Hosts lists the hosts that have records on the remote.
+// Hosts lists the hosts that have a folder on the remote. It lists the top
+// level only: a remote holds every part of every backup, and listing is
+// recursive, so reading records to find hosts would walk all of it. The
+// escrow folder (keys) is not a host.
 func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
-	entries, err := c.Store.List(ctx, "")
+	dirs, err := c.Store.Dirs(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("list remote: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		h, _, _, file, ok := remote.ParsePath(e.Name)
-		if ok && remote.IsRecord(file) {
-			seen[h] = true
-		}
-	}
-	return sortedNames(seen), nil
+	return slices.DeleteFunc(dirs, func(d string) bool { return remote.CheckName("host", d) != nil }), nil
 }
 
 func sortedNames(set map[string]bool) []string {

@@ -38,7 +38,7 @@ func (r *Restorer) usable(ctx context.Context, host, subvol string, t Target) ([
 	}
 	if len(records) == 0 {
 		if len(l.Entries) > 0 {
-			return nil, &InputError{fmt.Errorf("%w of %s from host %s on the remote (%d untrusted, named above): see 'argo-backup list'", ErrNoTrusted, subvol, host, len(l.Entries))}
+			return nil, inputErrorf("%w of %s from host %s on the remote (%d untrusted, named above): see 'argo-backup list'", ErrNoTrusted, subvol, host, len(l.Entries))
 		}
 		return nil, inputErrorf("no backups of %s from host %s on the remote: check the name with 'argo-backup list' (or --host)", subvol, host)
 	}

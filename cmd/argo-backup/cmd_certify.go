@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 )
 
@@ -38,7 +40,7 @@ host's previous certificate on the remote are carried over.`,
   argo-backup certify --host laptop ed25519:NEW... --revoke ed25519:OLD... --revoke-from 2026-11-20`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("certify takes one argument, the signing public key (ed25519:...), got %d", len(args))
+				return errs.Userf("certify takes one argument, the signing public key (ed25519:...), got %d", len(args))
 			}
 			return nil
 		},
@@ -60,27 +62,27 @@ func (g *globals) certify(ctx context.Context, f certifyFlags, keyText string) e
 	if err != nil {
 		return err
 	}
-	cfg, cfgErr := LoadConfig(g.configPath)
+	cfg, cfgErr := config.Load(g.configPath)
 	identity := f.identity
 	if identity == "" {
 		if cfgErr != nil {
-			return usageErrorf("certify needs the identity: pass --identity FILE (the config %s cannot be read: %v)", g.configPath, cfgErr)
+			return errs.Userf("certify needs the identity: pass --identity FILE (the config %s cannot be read: %v)", g.configPath, cfgErr)
 		}
 		identity = cfg.Identity
 	}
 	ids, err := crypto.LoadIdentities(identity)
 	if err != nil {
-		return &ConfigError{err}
+		return errs.User(err)
 	}
 	roots := crypto.TrustRoots(ids)
 	if len(roots) == 0 {
-		return configErrorf("identity %s holds no key that can certify (age X25519, ssh-ed25519 or ssh-rsa)", identity)
+		return errs.Userf("identity %s holds no key that can certify (age X25519, ssh-ed25519 or ssh-rsa)", identity)
 	}
 	if f.out != "" {
 		return g.writeCertificate(roots[0], cert, f.out)
 	}
 	if cfgErr != nil {
-		return usageErrorf("certify stores the certificate on the remote, and the config %s cannot be read (%v): fix it, or pass -o FILE", g.configPath, cfgErr)
+		return errs.Userf("certify stores the certificate on the remote, and the config %s cannot be read (%v): fix it, or pass -o FILE", g.configPath, cfgErr)
 	}
 	return g.storeCertificate(ctx, cfg, roots[0], cert)
 }
@@ -88,27 +90,27 @@ func (g *globals) certify(ctx context.Context, f certifyFlags, keyText string) e
 // certificate builds the certificate the flags ask for (not yet signed).
 func (f certifyFlags) certificate(keyText string) (crypto.Certificate, error) {
 	c := crypto.Certificate{Host: f.host, Issued: time.Now()}
-	if err := validName("host", f.host); err != nil {
-		return c, usageErrorf("certify: --host: %v", err)
+	if err := config.ValidName("host", f.host); err != nil {
+		return c, errs.Userf("certify: --host: %v", err)
 	}
 	key, err := crypto.ParsePublicKey(keyText)
 	if err != nil {
-		return c, usageErrorf("certify: %v", err)
+		return c, errs.Userf("certify: %v", err)
 	}
 	c.Key = key
 	from := time.Now()
 	if f.revokeFrom != "" {
 		if from, err = parseDay(f.revokeFrom); err != nil {
-			return c, usageErrorf("certify: --revoke-from %q: use YYYY-MM-DD or RFC 3339", f.revokeFrom)
+			return c, errs.Userf("certify: --revoke-from %q: use YYYY-MM-DD or RFC 3339", f.revokeFrom)
 		}
 	}
 	for _, r := range f.revoke {
 		old, err := crypto.ParsePublicKey(r)
 		if err != nil {
-			return c, usageErrorf("certify: --revoke: %v", err)
+			return c, errs.Userf("certify: --revoke: %v", err)
 		}
 		if old.Equal(key) {
-			return c, usageErrorf("certify: --revoke names the key being certified")
+			return c, errs.Userf("certify: --revoke names the key being certified")
 		}
 		c.Revokes = append(c.Revokes, crypto.Revocation{Key: old, From: from})
 	}
@@ -136,7 +138,7 @@ func (g *globals) writeCertificate(root crypto.TrustRoot, c crypto.Certificate, 
 
 // storeCertificate puts the certificate where the host's push finds it,
 // carrying over the revocations of the certificate it replaces.
-func (g *globals) storeCertificate(ctx context.Context, cfg *Config, root crypto.TrustRoot, c crypto.Certificate) error {
+func (g *globals) storeCertificate(ctx context.Context, cfg *config.Config, root crypto.TrustRoot, c crypto.Certificate) error {
 	a := &app{globals: g, cfg: cfg, log: g.logger()}
 	st, err := a.repository(ctx, true)
 	if err != nil {

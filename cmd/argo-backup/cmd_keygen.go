@@ -8,11 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
-
-// DefaultIdentityPath is where keygen writes when neither -o nor a config
-// says otherwise.
-const DefaultIdentityPath = "/etc/argo-backup/identity.txt"
 
 func newKeygenCommand(g *globals) *cobra.Command {
 	var out, host string
@@ -38,13 +36,13 @@ command that certifies it on a machine that has the identity.`,
   argo-backup keygen --signing-only   # a push-only host: its signing key only`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, _ := LoadConfig(g.configPath)
+			cfg, _ := config.Load(g.configPath)
 			if signingOnly {
 				return g.keygenSigningOnly(cfg, out, host)
 			}
 			path := out
 			if path == "" {
-				path = DefaultIdentityPath
+				path = config.DefaultIdentityPath
 				if cfg != nil {
 					path = cfg.Identity
 				}
@@ -54,7 +52,7 @@ command that certifies it on a machine that has the identity.`,
 			}
 			recipient, err := crypto.WriteIdentity(path)
 			if err != nil {
-				return usageErrorf("keygen: %v", err)
+				return errs.Userf("keygen: %v", err)
 			}
 			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
@@ -76,7 +74,7 @@ command that certifies it on a machine that has the identity.`,
 }
 
 // keygenHost is the host a new signing key is certified for.
-func keygenHost(cfg *Config, flag string) string {
+func keygenHost(cfg *config.Config, flag string) string {
 	switch {
 	case flag != "":
 		return flag
@@ -88,8 +86,8 @@ func keygenHost(cfg *Config, flag string) string {
 }
 
 // keygenSigningOnly writes only a signing key: -o, else the config's.
-func (g *globals) keygenSigningOnly(cfg *Config, out, host string) error {
-	path, identity := out, DefaultIdentityPath
+func (g *globals) keygenSigningOnly(cfg *config.Config, out, host string) error {
+	path, identity := out, config.DefaultIdentityPath
 	if cfg != nil {
 		identity = cfg.Identity
 		if path == "" {
@@ -97,19 +95,19 @@ func (g *globals) keygenSigningOnly(cfg *Config, out, host string) error {
 		}
 	}
 	if path == "" {
-		path = defaultSigningKey(identity)
+		path = config.DefaultSigningKey(identity)
 	}
 	return g.keygenSigningKey(path, keygenHost(cfg, host), identity)
 }
 
 // keygenSigningKey makes the signing key and says what to do next.
 func (g *globals) keygenSigningKey(path, host, identity string) error {
-	if err := validName("host", host); err != nil {
-		return usageErrorf("keygen: %v: pass --host NAME", err)
+	if err := config.ValidName("host", host); err != nil {
+		return errs.Userf("keygen: %v: pass --host NAME", err)
 	}
 	pub, certified, err := makeSigningKey(path, host, identity)
 	if err != nil {
-		return usageErrorf("keygen: %v", err)
+		return errs.Userf("keygen: %v", err)
 	}
 	fmt.Fprintf(g.stdout, "signing key written to %s (mode 0600): %s\n", path, crypto.FormatPublicKey(pub))
 	if certified {

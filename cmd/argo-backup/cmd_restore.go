@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -66,20 +68,20 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		return err
 	}
 	if f.to == "" {
-		return usageErrorf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
 	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 		if err != nil {
-			return usageErrorf("--snapshot %q: %v", f.snapshot, err)
+			return errs.Userf("--snapshot %q: %v", f.snapshot, err)
 		}
 		names = []string{subvol}
 	}
 	if f.snapshot != "" && len(names) > 1 {
-		return usageErrorf("--snapshot names one backup: give at most one SUBVOL with it")
+		return errs.Userf("--snapshot names one backup: give at most one SUBVOL with it")
 	}
 	if f.writable != "" && len(names) != 1 {
-		return usageErrorf("--writable needs exactly one SUBVOL to restore")
+		return errs.Userf("--writable needs exactly one SUBVOL to restore")
 	}
 	if err := requireRoot("restore"); err != nil {
 		return err
@@ -126,16 +128,16 @@ func (a *app) remoteSubvolumes(ctx context.Context, cat *restore.Catalog, host s
 		return names, nil
 	}
 	hosts, _ := cat.Hosts(ctx)
-	return nil, usageErrorf("no backups of host %q on the remote (hosts there: %s): pass --host", host, strings.Join(quoteAll(hosts), ", "))
+	return nil, errs.Userf("no backups of host %q on the remote (hosts there: %s): pass --host", host, quoted(hosts))
 }
 
 // target parses --snapshot and --at.
 func (f restoreFlags) target() (restore.Target, error) {
 	if f.snapshot != "" && f.at != "" {
-		return restore.Target{}, usageErrorf("give --snapshot or --at, not both")
+		return restore.Target{}, errs.Userf("give --snapshot or --at, not both")
 	}
 	if f.unsigned && f.snapshot == "" {
-		return restore.Target{}, usageErrorf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
+		return restore.Target{}, errs.Userf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
 	}
 	t := restore.Target{Snapshot: f.snapshot, TrustUnsigned: f.unsigned}
 	if f.at != "" {
@@ -162,7 +164,19 @@ func parseTime(s string) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
 		return t.AddDate(0, 0, 1).Add(-time.Nanosecond), nil // the whole day
 	}
-	return time.Time{}, usageErrorf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+	return time.Time{}, errs.Userf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+}
+
+// quoted lists names for a message: "a", "b", or none.
+func quoted(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // howOld says how old a backup is, in the largest unit that fits.

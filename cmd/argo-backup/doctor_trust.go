@@ -39,7 +39,7 @@ func (d *doctor) checkSigningKey() {
 // It reads the certificates certify left on the remote and, with
 // --identity, those carried by each host's records.
 func (d *doctor) checkCertificates(ctx context.Context) {
-	st, err := d.a.store(ctx)
+	st, err := d.a.store(ctx, false)
 	if err != nil {
 		return
 	}

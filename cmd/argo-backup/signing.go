@@ -7,20 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 )
-
-// defaultSigningKey is signing.key beside the identity file.
-func defaultSigningKey(identity string) string {
-	if identity == "" {
-		identity = DefaultIdentityPath
-	}
-	return filepath.Join(filepath.Dir(identity), "signing.key")
-}
 
 // certifyCommand is the one command that certifies key for host, run
 // where the identity is.
@@ -58,10 +50,10 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	path := a.cfg.SigningKey
 	key, err := crypto.LoadSigningKey(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, configErrorf("signing key %s does not exist: make it with 'argo-backup keygen --signing-only' (or set signing_key to this host's key)", path)
+		return nil, errs.Userf("signing key %s does not exist: make it with 'argo-backup keygen --signing-only' (or set signing_key to this host's key)", path)
 	}
 	if err != nil {
-		return nil, &ConfigError{err}
+		return nil, errs.User(err)
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	certPath := crypto.CertificatePath(path)
@@ -77,7 +69,7 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	}
 	s, err := crypto.NewSigner(key, certs, a.cfg.Host)
 	if err != nil {
-		return nil, configErrorf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
+		return nil, errs.Userf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
 			path, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
 	}
 	if !sameCertificates(local, s.Certificates()) {
@@ -92,7 +84,7 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 // this host that name pub. Who issued them cannot be checked here (no
 // identity): a forged one is simply never used by a verifier.
 func (a *app) fetchCertificates(ctx context.Context, pub ed25519.PublicKey) []*crypto.Signed {
-	st, err := a.store(ctx)
+	st, err := a.store(ctx, false)
 	if err != nil {
 		return nil
 	}
