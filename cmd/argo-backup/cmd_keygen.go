@@ -14,7 +14,7 @@ import (
 
 func newKeygenCommand(g *globals) *cobra.Command {
 	var out, host string
-	var escrow, signingOnly bool
+	var escrow, signingOnly, noSigningKey bool
 	cmd := &cobra.Command{
 		Use:   "keygen [-o FILE]",
 		Short: "Create an age identity (the key that reads your backups) and this host's signing key",
@@ -56,11 +56,10 @@ command that certifies it on a machine that has the identity.`,
 			}
 			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
-			key := filepath.Join(filepath.Dir(path), "signing.key")
-			if _, err := os.Stat(key); err == nil {
-				fmt.Fprintf(g.stdout, "signing key %s exists: kept (push certifies it anew with the identity the config names)\n", key)
-			} else if err := g.keygenSigningKey(key, keygenHost(cfg, host), path); err != nil {
-				return err
+			if !noSigningKey { // a recovery identity certifies keys and signs nothing
+				if err := g.keygenBesideIdentity(path, keygenHost(cfg, host)); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(g.stdout, "Put the recipient under recipients: in the config, and keep a copy of the identity file off this machine.\n")
 			return nil
@@ -69,8 +68,20 @@ command that certifies it on a machine that has the identity.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the identity to FILE, e.g. -o /etc/argo-backup/identity.txt")
 	cmd.Flags().StringVar(&host, "host", "", "certify the signing key for this host name, e.g. --host laptop (default: the config's host, else the hostname)")
 	cmd.Flags().BoolVar(&signingOnly, "signing-only", false, "write only this host's signing key (a push-only host, or an identity made before signing existed)")
+	cmd.Flags().BoolVar(&noSigningKey, "no-signing-key", false, "write only the identity, e.g. a recovery key kept offline (then certify each host's key with it)")
 	cmd.Flags().BoolVar(&escrow, "escrow", false, "store the identity (made first if missing) on the remote, protected by a passphrase asked twice, as keys/<host>.identity.age")
 	return cmd
+}
+
+// keygenBesideIdentity makes signing.key beside the new identity at path,
+// certified with it, unless one is there already.
+func (g *globals) keygenBesideIdentity(path, host string) error {
+	key := filepath.Join(filepath.Dir(path), "signing.key")
+	if _, err := os.Stat(key); err == nil {
+		fmt.Fprintf(g.stdout, "signing key %s exists: kept (push certifies it anew with the identity the config names)\n", key)
+		return nil
+	}
+	return g.keygenSigningKey(key, host, path)
 }
 
 // keygenHost is the host a new signing key is certified for.

@@ -49,6 +49,14 @@ func makeSigningKey(keyPath, host, identityPath string) (pub ed25519.PublicKey, 
 func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	path := a.cfg.SigningKey
 	key, err := crypto.LoadSigningKey(path)
+	if _, ok := a.localRoot(); ok && errors.Is(err, os.ErrNotExist) {
+		// A machine that holds the identity (upgraded from before signing
+		// existed) makes its key on the first push: nothing to do by hand.
+		if _, werr := crypto.WriteSigningKey(path); werr == nil {
+			a.log.Info("made this host's signing key", "path", path)
+			key, err = crypto.LoadSigningKey(path)
+		}
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, errs.Userf("signing key %s does not exist: make it with 'argo-backup keygen --signing-only' (or set signing_key to this host's key)", path)
 	}

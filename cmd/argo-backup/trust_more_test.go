@@ -15,7 +15,7 @@ import (
 )
 
 // Backups pushed before signing existed are endorsed by the host's first
-// signed push (its expected list names their record hashes), so the chain
+// signed push (made by the upgraded binary, which makes its key itself) (its expected list names their record hashes), so the chain
 // goes on without a new full. Until then they are listed as unsigned and
 // restored only with --trust-unsigned --snapshot NAME.
 func TestTrustFirstFormatEndorsed(t *testing.T) {
@@ -37,6 +37,9 @@ func TestTrustFirstFormatEndorsed(t *testing.T) {
 	requireSays(t, "restore --trust-unsigned", stdout, "restored "+first)
 	m.requireIdentical(filepath.Join(m.fs, "snapshots", first), filepath.Join(target, first))
 
+	// The upgrade: a host with its identity and no signing key yet.
+	must(t, os.Remove(filepath.Join(m.dir, "signing.key")))
+	must(t, os.Remove(filepath.Join(m.dir, "signing.cert")))
 	m.grow(1)
 	m.run(0, "push")
 	second := m.newestSnapshotDir()
