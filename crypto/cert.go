@@ -103,30 +103,42 @@ func VerifySigned(s *Signed, typ string, roots []ed25519.PublicKey) (*Verified, 
 	if len(s.Certificates) == 0 {
 		return nil, ErrNoCertificate
 	}
-	var certEnv *Signed
+	// Every certificate that claims one of roots is tried: one made up
+	// by someone else (naming the root, with a bad signature) must not
+	// hide a genuine one.
+	var cert *Certificate
+	err := ErrUnknownSigner
 	for _, c := range s.Certificates {
-		if containsKey(roots, c.Key) {
-			certEnv = c
+		if !containsKey(roots, c.Key) {
+			continue
+		}
+		if cert, err = checkCertificate(c, s.Key); err == nil {
 			break
 		}
 	}
-	if certEnv == nil {
-		return nil, ErrUnknownSigner
-	}
-	if err := certEnv.Check(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
-	}
-	cert, err := ParseCertificate(certEnv)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
-	}
-	if !bytes.Equal(cert.Key, s.Key) {
-		return nil, fmt.Errorf("%w: it certifies another key than the one that signed", ErrBadCertificate)
+		return nil, err
 	}
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
 	return &Verified{Payload: s.Payload, Cert: cert}, nil
+}
+
+// checkCertificate checks a certificate's own signature and that it
+// certifies key.
+func checkCertificate(c *Signed, key []byte) (*Certificate, error) {
+	if err := c.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
+	}
+	cert, err := ParseCertificate(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
+	}
+	if !bytes.Equal(cert.Key, key) {
+		return nil, fmt.Errorf("%w: it certifies another key than the one that signed", ErrBadCertificate)
+	}
+	return cert, nil
 }
 
 func containsKey(keys []ed25519.PublicKey, k []byte) bool {

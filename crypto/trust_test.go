@@ -140,6 +140,11 @@ func TestVerifySigned(t *testing.T) {
 		{"no certificate", func(s *Signed) { s.Certificates = nil }, ErrNoCertificate},
 		{"certificate of another root", func(s *Signed) { s.Certificates = []*Signed{foreign} }, ErrUnknownSigner},
 		{"another root's certificate first", func(s *Signed) { s.Certificates = append([]*Signed{foreign}, s.Certificates...) }, nil},
+		{"a made-up certificate naming the root first", func(s *Signed) {
+			fake := *s.Certificates[0]
+			fake.Signature = make([]byte, 64)
+			s.Certificates = append([]*Signed{&fake}, s.Certificates...)
+		}, nil},
 		{"certificate altered", func(s *Signed) {
 			c := *s.Certificates[0]
 			c.Payload = []byte(strings.Replace(string(c.Payload), "laptop", "lapto2", 1))

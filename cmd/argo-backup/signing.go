@@ -66,7 +66,9 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	pub := key.Public().(ed25519.PublicKey)
 	certPath := crypto.CertificatePath(path)
 	local, _ := crypto.ReadCertificates(certPath)
-	certs := crypto.MergeCertificates(local, a.fetchCertificates(ctx, pub))
+	// Local certificates last: they win over the remote's for the same
+	// identity, and are never the ones dropped beyond the limit.
+	certs := crypto.MergeCertificates(a.fetchCertificates(ctx, pub), local)
 	if root, ok := a.localRoot(); ok {
 		if s, err := crypto.NewSigner(key, certs, a.cfg.Host); err != nil || !s.IssuedBy(root.Public()) {
 			if c, err := crypto.Certify(root, crypto.Certificate{Host: a.cfg.Host, Key: pub, Issued: time.Now()}); err == nil {
