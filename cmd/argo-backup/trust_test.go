@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -113,6 +114,20 @@ func TestTrustAttacks(t *testing.T) {
 		requireSays(t, "list", listed, "MISSING "+older+": expected by "+newest)
 		verified, _ := m.runWith(fresh, 3, "verify", "--quick", "home")
 		requireSays(t, "verify --quick", verified, "missing: "+newest+" expected "+older)
+	})
+
+	t.Run("recovery from an escrow of the identity", func(t *testing.T) {
+		fork := m.forkRemote("escrow")
+		sealed, err := crypto.EscrowSeal(readFile(t, m.identity), "correct horse battery staple")
+		must(t, err)
+		must(t, os.MkdirAll(filepath.Join(fork, "keys"), 0o755))
+		must(t, os.WriteFile(filepath.Join(fork, remote.EscrowName("testhost")), sealed, 0o644))
+		passphraseFile(t, "correct horse battery staple", 0o600)
+		listed, _ := m.runWith(m.freshConfig("escrow", fork, filepath.Join(m.dir, "no-identity.txt")), 0, "list", "--escrow", "home")
+		requireSays(t, "list --escrow", listed, older+" ", newest+" ", "signed")
+		if strings.Contains(listed, "UNTRUSTED") {
+			t.Errorf("genuine backups untrusted with the escrow:\n%s", listed)
+		}
 	})
 
 	t.Run("recovery from the bare secret key line", func(t *testing.T) {
