@@ -90,6 +90,13 @@ func TestTrustAttacks(t *testing.T) {
 		})
 	}
 
+	t.Run("verify in restore mode refuses too", func(t *testing.T) {
+		fork := m.forkRemote("verify-restore")
+		forged := attacker{t: t, m: m, remoteDir: fork}.plant(later)
+		verified, _ := m.runWith(m.freshConfig("verify-restore", fork, m.identity), 3, "verify", "--all", "home")
+		requireSays(t, "verify --all", verified, "UNTRUSTED "+forged, "unsigned", "ok "+older, "ok "+newest)
+	})
+
 	t.Run("injected subvolume", func(t *testing.T) {
 		fork := m.forkRemote("injected")
 		forged := attacker{t: t, m: m, remoteDir: fork, subvol: "evil"}.plant(later)
