@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"sort"
 	"sync"
@@ -125,22 +126,20 @@ func (c *Catalog) Records(ctx context.Context, host, subvol string) ([]*manifest
 // subvolume are read. Only a failure to list the remote (or a cancelled
 // ctx) is an error: a bad record is an untrusted entry.
 func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, error) {
-	objects, err := c.Store.List(ctx, host)
+	refs, err := c.recordRefs(ctx, host)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", host, err)
+		return nil, err
 	}
 	roots := c.roots()
 	var all []*Entry
-	for _, o := range objects {
-		h, sv, snapshot, file, ok := remote.ParsePath(o.Name)
-		if !ok || h != host || !remote.IsRecord(file) {
-			continue
-		}
-		e, err := c.cachedOpen(ctx, o, snapshot, roots, host, sv)
+	for _, ref := range refs {
+		e, err := c.cachedOpen(ctx, ref, roots, host)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, e)
+		if e != nil {
+			all = append(all, e)
+		}
 	}
 	if wrongIdentity(all) {
 		return nil, fmt.Errorf("no record of host %s decrypts: %w", host, crypto.ErrWrongIdentity)
@@ -149,7 +148,7 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 	applyEndorsements(all)
 	l := &Listing{}
 	for _, e := range all {
-		if _, sv, _, _, _ := remote.ParsePath(e.Object); sv == subvol {
+		if e.subvol == subvol {
 			l.Entries = append(l.Entries, e)
 		}
 	}
@@ -158,33 +157,62 @@ func (c *Catalog) List(ctx context.Context, host, subvol string) (*Listing, erro
 	return l, nil
 }
 
+// recordRef is where a record of host may be: one per snapshot folder.
+type recordRef struct{ subvol, snapshot string }
+
+// recordRefs lists the snapshot folders of every subvolume of host, one
+// folder level at a time: listing recursively would walk every part.
+func (c *Catalog) recordRefs(ctx context.Context, host string) ([]recordRef, error) {
+	subvols, err := c.Store.Dirs(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", host, err)
+	}
+	var refs []recordRef
+	for _, sv := range subvols {
+		if remote.CheckName("subvolume", sv) != nil {
+			continue // locks/
+		}
+		snaps, err := c.Store.Dirs(ctx, path.Join(host, sv))
+		if err != nil {
+			return nil, fmt.Errorf("list %s/%s: %w", host, sv, err)
+		}
+		for _, snap := range snaps {
+			refs = append(refs, recordRef{sv, snap})
+		}
+	}
+	return refs, nil
+}
+
 // openedCache keeps what reading a record object found, so that listing
 // every subvolume of a host (which judges each against all the host's
-// records) reads each object once. Keyed by the object's name, size and
-// modification time: a changed object is read again.
+// records) reads each object once per command. A record is written once
+// under its name; a folder without one is read again next time.
 type openedCache struct {
 	mu sync.Mutex
 	m  map[string]Entry
 }
 
-func (c *Catalog) cachedOpen(ctx context.Context, o remote.Entry, snapshot string, roots []ed25519.PublicKey, host, subvol string) (*Entry, error) {
+// cachedOpen reads and classifies the record of ref, or returns nil when
+// its folder holds none (an unfinished push).
+func (c *Catalog) cachedOpen(ctx context.Context, ref recordRef, roots []ed25519.PublicKey, host string) (*Entry, error) {
 	if c.opened == nil {
 		c.opened = &openedCache{m: map[string]Entry{}}
 	}
-	key := fmt.Sprintf("%s\x00%d\x00%d", o.Name, o.Size, o.ModTime.UnixNano())
+	name := remote.RecordName(host, ref.subvol, ref.snapshot)
 	c.opened.mu.Lock()
-	cached, ok := c.opened.m[key]
+	cached, ok := c.opened.m[name]
 	c.opened.mu.Unlock()
 	if ok {
 		e := cached
 		return &e, nil
 	}
-	e := &Entry{Object: o.Name, Snapshot: snapshot}
-	if err := c.open(ctx, e, o, roots, host, subvol); err != nil {
+	e := &Entry{Object: name, Snapshot: ref.snapshot, subvol: ref.subvol}
+	found, err := c.open(ctx, e, roots, host)
+	if err != nil || !found {
 		return nil, err
 	}
 	c.opened.mu.Lock()
-	c.opened.m[key] = *e
+	c.opened.m[name] = *e
 	c.opened.mu.Unlock()
 	return e, nil
 }
@@ -201,30 +229,34 @@ func wrongIdentity(all []*Entry) bool {
 	return len(all) > 0
 }
 
-// open reads, decrypts and classifies one record object. Only a cancelled
-// ctx is returned as an error.
-func (c *Catalog) open(ctx context.Context, e *Entry, o remote.Entry, roots []ed25519.PublicKey, host, subvol string) error {
-	if o.Size > MaxRecordObject {
-		e.distrust(ReasonTooLarge, fmt.Errorf("%d bytes", o.Size))
-		return nil
-	}
-	sealed, err := c.readLimited(ctx, o.Name)
+// open reads, decrypts and classifies one record object; found is false
+// when there is none. Only a cancelled ctx is returned as an error.
+func (c *Catalog) open(ctx context.Context, e *Entry, roots []ed25519.PublicKey, host string) (found bool, err error) {
+	sealed, err := c.readLimited(ctx, e.Object)
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return false, ctx.Err()
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, remote.ErrNotFound):
+		return false, nil
+	case errors.Is(err, errTooLarge):
+		e.distrust(ReasonTooLarge, nil)
+		return true, nil
+	case err != nil:
 		e.distrust(ReasonUnreadable, err)
-		return nil
+		return true, nil
 	}
 	plain, err := crypto.Decrypt(c.Identities, sealed)
 	if err != nil {
 		e.distrust(ReasonUndecryptable, nil)
 		e.wrongIdentity = errors.Is(err, crypto.ErrWrongIdentity)
-		return nil
+		return true, nil
 	}
-	classify(e, plain, roots, host, subvol)
-	return nil
+	classify(e, plain, roots, host, e.subvol)
+	return true, nil
 }
+
+var errTooLarge = errors.New(ReasonTooLarge)
 
 func (c *Catalog) readLimited(ctx context.Context, name string) ([]byte, error) {
 	r, err := c.Store.Open(ctx, name)
@@ -237,7 +269,7 @@ func (c *Catalog) readLimited(ctx context.Context, name string) ([]byte, error) 
 		return nil, err
 	}
 	if len(b) > MaxRecordObject {
-		return nil, fmt.Errorf("%s: %s", name, ReasonTooLarge)
+		return nil, fmt.Errorf("%s: %w", name, errTooLarge)
 	}
 	return b, nil
 }

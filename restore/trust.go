@@ -27,6 +27,7 @@ const (
 type Entry struct {
 	Object   string           // the record's object name
 	Snapshot string           // the snapshot it is stored under
+	subvol   string           // the subvolume it is stored under
 	Record   *manifest.Record // nil when it could not be read or decoded
 	Trusted  bool
 	How      string // trusted: "signed" or "endorsed by SNAPSHOT"
