@@ -47,11 +47,36 @@ func makeSigningKey(keyPath, host, identityPath string) (pub ed25519.PublicKey, 
 // it), and, when the identity is on this machine, one made here. Every
 // failure is a config error naming the fix.
 func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
+	key, err := a.signingKey()
+	if err != nil {
+		return nil, err
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	certPath := crypto.CertificatePath(a.cfg.SigningKey)
+	local, _ := crypto.ReadCertificates(certPath)
+	// Local certificates last: they win over the remote's for the same
+	// identity, and are never the ones dropped beyond the limit.
+	certs := a.selfCertified(key, crypto.MergeCertificates(a.fetchCertificates(ctx, pub), local))
+	s, err := crypto.NewSigner(key, certs, a.cfg.Host)
+	if err != nil {
+		return nil, errs.Userf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
+			a.cfg.SigningKey, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
+	}
+	if !sameCertificates(local, s.Certificates()) {
+		if err := crypto.WriteCertificates(certPath, s.Certificates()); err != nil {
+			a.log.Warn("could not keep the certificates beside the signing key", "error", err)
+		}
+	}
+	return s, nil
+}
+
+// signingKey loads the signing key. A machine that holds the identity
+// (upgraded from before signing existed) makes a missing one: nothing to
+// do by hand. Elsewhere a missing key is a config error.
+func (a *app) signingKey() (ed25519.PrivateKey, error) {
 	path := a.cfg.SigningKey
 	key, err := crypto.LoadSigningKey(path)
 	if _, ok := a.localRoot(); ok && errors.Is(err, os.ErrNotExist) {
-		// A machine that holds the identity (upgraded from before signing
-		// existed) makes its key on the first push: nothing to do by hand.
 		if _, werr := crypto.WriteSigningKey(path); werr == nil {
 			a.log.Info("made this host's signing key", "path", path)
 			key, err = crypto.LoadSigningKey(path)
@@ -63,31 +88,27 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	if err != nil {
 		return nil, errs.User(err)
 	}
+	return key, nil
+}
+
+// selfCertified adds a certificate made with the identity on this machine,
+// if there is one and certs hold none of it that fits: a one-machine user
+// holds both, and needs no certify step.
+func (a *app) selfCertified(key ed25519.PrivateKey, certs []*crypto.Signed) []*crypto.Signed {
+	root, ok := a.localRoot()
+	if !ok {
+		return certs
+	}
+	if s, err := crypto.NewSigner(key, certs, a.cfg.Host); err == nil && s.IssuedBy(root.Public()) {
+		return certs
+	}
 	pub := key.Public().(ed25519.PublicKey)
-	certPath := crypto.CertificatePath(path)
-	local, _ := crypto.ReadCertificates(certPath)
-	// Local certificates last: they win over the remote's for the same
-	// identity, and are never the ones dropped beyond the limit.
-	certs := crypto.MergeCertificates(a.fetchCertificates(ctx, pub), local)
-	if root, ok := a.localRoot(); ok {
-		if s, err := crypto.NewSigner(key, certs, a.cfg.Host); err != nil || !s.IssuedBy(root.Public()) {
-			if c, err := crypto.Certify(root, crypto.Certificate{Host: a.cfg.Host, Key: pub, Issued: time.Now()}); err == nil {
-				a.log.Debug("certified this host's signing key with the identity", "host", a.cfg.Host, "identity", a.cfg.Identity)
-				certs = crypto.MergeCertificates(certs, []*crypto.Signed{c})
-			}
-		}
-	}
-	s, err := crypto.NewSigner(key, certs, a.cfg.Host)
+	c, err := crypto.Certify(root, crypto.Certificate{Host: a.cfg.Host, Key: pub, Issued: time.Now()})
 	if err != nil {
-		return nil, errs.Userf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
-			path, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
+		return certs
 	}
-	if !sameCertificates(local, s.Certificates()) {
-		if err := crypto.WriteCertificates(certPath, s.Certificates()); err != nil {
-			a.log.Warn("could not keep the certificates beside the signing key", "error", err)
-		}
-	}
-	return s, nil
+	a.log.Debug("certified this host's signing key with the identity", "host", a.cfg.Host, "identity", a.cfg.Identity)
+	return crypto.MergeCertificates(certs, []*crypto.Signed{c})
 }
 
 // fetchCertificates reads the certificates certify stored on the remote for
