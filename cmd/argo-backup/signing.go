@@ -59,8 +59,12 @@ func (a *app) signer(ctx context.Context) (*crypto.Signer, error) {
 	certs := a.selfCertified(key, crypto.MergeCertificates(a.fetchCertificates(ctx, pub), local))
 	s, err := crypto.NewSigner(key, certs, a.cfg.Host)
 	if err != nil {
-		return nil, errs.Userf("signing key %s is not certified for host %s (%v): on a machine holding the identity run: %s",
-			a.cfg.SigningKey, a.cfg.Host, err, certifyCommand(a.cfg.Host, pub))
+		why := ""
+		if !errors.Is(err, crypto.ErrNotCertified) || err.Error() != crypto.ErrNotCertified.Error() {
+			why = fmt.Sprintf(" (%v)", err)
+		}
+		return nil, errs.Userf("signing key %s is not certified for host %s%s: on a machine holding the identity run: %s",
+			a.cfg.SigningKey, a.cfg.Host, why, certifyCommand(a.cfg.Host, pub))
 	}
 	if !sameCertificates(local, s.Certificates()) {
 		if err := crypto.WriteCertificates(certPath, s.Certificates()); err != nil {

@@ -184,3 +184,19 @@ func TestTrustDoctorIdentity(t *testing.T) {
 	stdout, _ = m.run(1, "doctor", "--identity", other)
 	requireSays(t, "doctor with another identity", stdout, "FAIL", other)
 }
+
+func TestHowOld(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		10 * time.Second:    "under a minute",
+		time.Minute:         "1 minute",
+		59 * time.Minute:    "59 minutes",
+		time.Hour:           "1 hour",
+		47 * time.Hour:      "47 hours",
+		48 * time.Hour:      "2 days",
+		30 * 24 * time.Hour: "30 days",
+	} {
+		if got := howOld(d); got != want {
+			t.Errorf("howOld(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
