@@ -83,8 +83,8 @@ func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 	m := newStation(t, "@every 1s")
 	d := m.startDaemon()
 	m.eventually("the first backup", func() bool { return len(m.records()) >= 1 })
-	// Written while the daemon is stopped: a snapshot taken during the
-	// write would hold half a temporary file instead of big.bin.
+	// Written while the daemon is stopped, so that no snapshot catches the
+	// file half-written and every later backup holds all of it.
 	m.stop(d)
 	big := randomBytes(t, 192<<20) // big enough to stop in the middle
 	m.write("big.bin", big)
