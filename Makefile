@@ -40,7 +40,8 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 30s ./manifest/
-	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./btrfs/
+	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./sendstream/
+	$(GO) test -run '^$$' -fuzz FuzzPathRules -fuzztime 30s ./sendstream/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./cmd/argo-backup/
 
 clean:
