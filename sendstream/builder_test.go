@@ -57,5 +57,5 @@ func (b *builder) subvol(name string) *builder {
 func (b *builder) end() []byte { return b.cmd(21).buf }
 
 func str(typ uint16, s string) attr { return attr{typ, []byte(s)} }
-func u64(typ uint16, v uint64) attr  { return attr{typ, binary.LittleEndian.AppendUint64(nil, v)} }
-func le32(v uint32) []byte           { return binary.LittleEndian.AppendUint32(nil, v) }
+func u64(typ uint16, v uint64) attr { return attr{typ, binary.LittleEndian.AppendUint64(nil, v)} }
+func le32(v uint32) []byte          { return binary.LittleEndian.AppendUint32(nil, v) }

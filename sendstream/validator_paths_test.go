@@ -10,8 +10,8 @@ import (
 func TestPathRules(t *testing.T) {
 	const (
 		mkfile, mkdir, mknod, mkfifo, symlink, rename, link, unlink = 3, 4, 5, 6, 8, 9, 10, 11
-		write, clone, truncate, chmod                                = 15, 16, 17, 18
-		path, pathTo, pathLink, data, clonePath, offset, size, mode   = 15, 16, 17, 19, 22, 18, 4, 5
+		write, clone, truncate, chmod                               = 15, 16, 17, 18
+		path, pathTo, pathLink, data, clonePath, offset, size, mode = 15, 16, 17, 19, 22, 18, 4, 5
 	)
 	tests := []struct {
 		name  string

@@ -1,0 +1,104 @@
+package sendstream
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func (a *Applier) xattr(c *Command) error {
+	if err := c.need(attrPath, attrXattrName); err != nil {
+		return err
+	}
+	if a.skipped[c.Path] {
+		return nil
+	}
+	return a.inParent(c.Path, func(dirfd int, name string) error {
+		var err error
+		if c.Type == CmdSetXattr {
+			err = unix.Lsetxattr(procPath(dirfd, name), c.XattrName, c.XattrData, 0)
+		} else {
+			err = unix.Lremovexattr(procPath(dirfd, name), c.XattrName)
+		}
+		if refusedXattr(err, a.isRoot) {
+			a.report.skipXattr(c.XattrName)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("xattr %s: %w", c.XattrName, err)
+		}
+		return nil
+	})
+}
+
+// refusedXattr tells the errors that mean "this target or this user cannot
+// keep that attribute" (reported) from real failures.
+func refusedXattr(err error, isRoot bool) bool {
+	return errors.Is(err, unix.EOPNOTSUPP) || (!isRoot && errors.Is(err, unix.EPERM))
+}
+
+// chmod sets permission bits. It opens the path without following it and
+// refuses symlinks, whose modes Linux does not keep (btrfs never sends
+// them); everything else is changed through its /proc descriptor.
+func (a *Applier) chmod(c *Command) error {
+	if err := c.need(attrPath, attrMode); err != nil {
+		return err
+	}
+	if a.skipped[c.Path] {
+		return nil
+	}
+	fd, err := a.openBeneath(c.Path, unix.O_PATH)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		return errors.New("chmod of a symlink")
+	}
+	return unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), uint32(c.Mode)&0o7777)
+}
+
+// chown sets owners; as a normal user it cannot, and reports it.
+func (a *Applier) chown(c *Command) error {
+	if err := c.need(attrPath, attrUID, attrGID); err != nil {
+		return err
+	}
+	if a.skipped[c.Path] {
+		return nil
+	}
+	return a.inParent(c.Path, func(dirfd int, name string) error {
+		err := unix.Fchownat(dirfd, name, int(c.UID), int(c.GID), unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.EPERM && !a.isRoot {
+			a.report.OwnersLeft++
+			return nil
+		}
+		return err
+	})
+}
+
+// utimes sets access and modification times, of a symlink itself too.
+// The sender emits it after every change to a path and to its directory,
+// so applying it in order reproduces mtimes.
+func (a *Applier) utimes(c *Command) error {
+	if err := c.need(attrPath, attrAtime, attrMtime); err != nil {
+		return err
+	}
+	if a.skipped[c.Path] {
+		return nil
+	}
+	ts := []unix.Timespec{timespec(c.Atime), timespec(c.Mtime)}
+	return a.inParent(c.Path, func(dirfd int, name string) error {
+		return unix.UtimesNanoAt(dirfd, name, ts, unix.AT_SYMLINK_NOFOLLOW)
+	})
+}
+
+// timespec converts without UnixNano, which overflows past 2262.
+func timespec(t time.Time) unix.Timespec {
+	return unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+}
