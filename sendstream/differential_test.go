@@ -51,6 +51,9 @@ func (o *oracle) chain(name string, streams [][]byte) {
 		appliers[fs] = a
 	}
 	for i, s := range streams {
+		if d := os.Getenv("ARGO_DUMP_STREAMS"); d != "" {
+			os.WriteFile(filepath.Join(d, fmt.Sprintf("%s.%d", name, i)), s, 0o644)
+		}
 		if err := btrfs.Receive(context.Background(), o.recv, bytes.NewReader(s)); err != nil {
 			t.Fatalf("%s stream %d: btrfs receive: %v", name, i, err)
 		}
