@@ -42,6 +42,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 30s ./manifest/
 	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./sendstream/
 	$(GO) test -run '^$$' -fuzz FuzzPathRules -fuzztime 30s ./sendstream/
+	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 30s -parallel 1 ./sendstream/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./cmd/argo-backup/
 
 clean:

@@ -40,7 +40,7 @@ func (a *Applier) openRegular(path string, flags int) (*os.File, error) {
 		return nil, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, fmt.Errorf("not a regular file (mode %#o): data goes only into regular files", st.Mode)
+		return nil, fmt.Errorf("is a %s, not a regular file: data goes only into regular files", typeName(st.Mode&unix.S_IFMT))
 	}
 	rw, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), flags|unix.O_CLOEXEC, 0)
 	if err != nil {

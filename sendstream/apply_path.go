@@ -34,6 +34,8 @@ func describeResolve(err error) error {
 	switch err {
 	case unix.ELOOP:
 		return fmt.Errorf("path goes through a symlink, which a restore never follows: %w", err)
+	case unix.ENOTDIR:
+		return fmt.Errorf("a parent is not a directory (a symlink there is never followed): %w", err)
 	case unix.EXDEV:
 		return fmt.Errorf("path leaves the target directory or crosses a mount: %w", err)
 	}

@@ -218,6 +218,8 @@ func typeName(t uint32) string {
 		return "block device"
 	case typeChar:
 		return "character device"
+	case typeDir:
+		return "directory"
 	}
 	return fmt.Sprintf("file of type %#o", t)
 }
