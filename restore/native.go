@@ -156,12 +156,11 @@ func (r *Restorer) applyOne(ctx context.Context, a *sendstream.Applier, rec *man
 	pw.CloseWithError(err)
 	res := <-applied
 	switch {
-	case err != nil && (res.err == nil || errors.Is(res.err, err)):
-		return err // the download failed or was cancelled; the applier only saw that
-	case res.err != nil:
+	case res.err != nil && (err == nil || errors.Is(err, res.err)):
+		// the applier stopped first; the writer only saw the pipe close
 		return fmt.Errorf("applying %s: %w", rec.Snapshot, res.err)
 	case err != nil:
-		return err
+		return err // the download failed or was cancelled
 	case res.info.UUID != rec.UUID:
 		return fmt.Errorf("snapshot %s: the stream is of subvolume %s, the record says %s", rec.Snapshot, res.info.UUID, rec.UUID)
 	}
