@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -76,7 +78,11 @@ func (a *Applier) Close() error {
 }
 
 // Report returns what was applied and what could not be.
-func (a *Applier) Report() Report { return a.report }
+func (a *Applier) Report() Report {
+	r := a.report
+	r.DevicesSkipped = slices.Sorted(maps.Keys(a.skipped))
+	return r
+}
 
 // Apply applies one stream: the chain's full stream first, then each
 // incremental in order. On error the tree is left as far as it got; the

@@ -42,7 +42,11 @@ func (a *Applier) openRegular(path string, flags int) (*os.File, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, fmt.Errorf("is a %s, not a regular file: data goes only into regular files", typeName(st.Mode&unix.S_IFMT))
 	}
-	rw, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), flags|unix.O_CLOEXEC, 0)
+	var rw int
+	err = a.withWritable(fd, func() (err error) {
+		rw, err = unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), flags|unix.O_CLOEXEC, 0)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

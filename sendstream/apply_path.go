@@ -67,7 +67,7 @@ func (a *Applier) inParent(path string, fn func(dirfd int, name string) error) e
 		return err
 	}
 	defer unix.Close(dirfd)
-	return fn(dirfd, name)
+	return a.withWritable(dirfd, func() error { return fn(dirfd, name) })
 }
 
 // procPath names the entry name of the open directory dirfd through
