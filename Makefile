@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./sendstream/
 	$(GO) test -run '^$$' -fuzz FuzzPathRules -fuzztime 30s ./sendstream/
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 30s -parallel 1 ./sendstream/
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./cmd/argo-backup/
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./internal/config/
 
 clean:
 	rm -rf bin

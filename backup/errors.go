@@ -1,15 +1,7 @@
 package backup
 
-import "fmt"
+import "github.com/argo-backup/argo-backup/internal/errs"
 
-// InputError is a mistake in what the user asked for (a path that is not a
-// btrfs subvolume, say). The CLI exits with status 2 for these.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string    { return e.Err.Error() }
-func (e *InputError) Unwrap() error    { return e.Err }
-func (e *InputError) InputError() bool { return true }
-
-func inputErrorf(format string, args ...any) error {
-	return &InputError{fmt.Errorf(format, args...)}
-}
+// inputErrorf reports a mistake in what the user asked for (a path that is
+// not a btrfs subvolume, say): an errs.UserError, exit status 2.
+func inputErrorf(format string, args ...any) error { return errs.Userf(format, args...) }

@@ -13,6 +13,10 @@ import (
 // --identity (or the identity config key) at the right file.
 var ErrWrongIdentity = errors.New("no identity matches this backup's recipients: wrong identity file?")
 
+// ErrWrongPassphrase is matched (with errors.Is) when an escrowed identity
+// does not open with the passphrase given.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
+
 // wrongIdentityError reports ErrWrongIdentity while keeping age's own error
 // reachable with errors.As, for callers that want the stanza types.
 type wrongIdentityError struct {

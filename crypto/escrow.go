@@ -58,7 +58,7 @@ func EscrowOpen(data []byte, passphrase string) (identities []age.Identity, secr
 	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(data)), id)
 	var noMatch *age.NoIdentityMatchError
 	if errors.As(err, &noMatch) {
-		return nil, "", errors.New("escrowed identity: wrong passphrase")
+		return nil, "", fmt.Errorf("escrowed identity: %w", ErrWrongPassphrase)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("escrowed identity: not an escrow file, or damaged: %w", err)

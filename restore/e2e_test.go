@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -109,7 +110,7 @@ func TestRestoreReusesReceivedStages(t *testing.T) {
 	w.restore(incr2.Snapshot)
 	w.requireSameTree(incr2.Snapshot)
 	_, err = w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr2.Snapshot}, w.target, restore.Options{})
-	var input *restore.InputError
+	var input *errs.UserError
 	if !errors.As(err, &input) || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("restoring over an existing snapshot: %v, want an input error saying it already exists", err)
 	}

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -83,8 +84,7 @@ func TestNativeRestoreBadTargets(t *testing.T) {
 		dir := mountTmpfs(t, "size=64m")
 		must(t, os.Mkdir(filepath.Join(dir, full.Snapshot), 0o755))
 		err := restoreTo(dir)
-		var in *restore.InputError
-		if !errors.As(err, &in) || !strings.Contains(err.Error(), "already exists") {
+		if !errs.IsUser(err) || !strings.Contains(err.Error(), "already exists") {
 			t.Fatalf("error %v, want an input error saying it already exists", err)
 		}
 	})

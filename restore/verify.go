@@ -45,7 +45,7 @@ func (o VerifyOptions) Mode() string {
 // Verify checks the backups of host/subvol that o selects and reports on
 // each. Damage is in the report, not in the error: the error is for what
 // stopped the verification itself (an unreachable remote, no loop device,
-// a cancelled ctx) and for a target that does not exist (*InputError).
+// a cancelled ctx) and for a target that does not exist (errs.UserError).
 func (v *Verifier) Verify(ctx context.Context, host, subvol string, o VerifyOptions) (*Report, error) {
 	start := time.Now()
 	inv, err := v.inventory(ctx, host, subvol)

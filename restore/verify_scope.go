@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -67,7 +68,7 @@ func (inv *inventory) targets(host, subvol string, o VerifyOptions) ([]*manifest
 	}
 	t, err := manifest.Select(inv.records, o.Snapshot, timeZero)
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, errs.User(err)
 	}
 	return []*manifest.Record{t}, nil
 }

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -30,7 +31,7 @@ func TestVerifyIntactChain(t *testing.T) {
 		requireOK(t, c.mustVerify(o), c.full, c.incr1, c.incr2)
 	}
 	_, err := c.verify(restore.VerifyOptions{Quick: true, Snapshot: "home.20990101T000000Z"})
-	var input *restore.InputError
+	var input *errs.UserError
 	if !errors.As(err, &input) {
 		t.Errorf("verify of a backup that does not exist: got %v, want an input error", err)
 	}

@@ -22,11 +22,9 @@ func run(t testing.TB, name string, args ...string) {
 func newExt4(t testing.TB, size int64) string {
 	t.Helper()
 	btrfstest.RequireRoot(t)
+	btrfstest.RequireTools(t, "e2fsprogs (mkfs.ext4)", "mkfs.ext4")
 	dir := t.TempDir()
 	img, mnt := filepath.Join(dir, "ext4.img"), filepath.Join(dir, "mnt")
-	if err := os.Truncate(img, 0); err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
 	f, err := os.Create(img)
 	if err != nil {
 		t.Fatal(err)

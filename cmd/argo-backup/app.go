@@ -11,7 +11,8 @@ import (
 
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/crypto"
-	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -20,12 +21,12 @@ import (
 // values from the config, and nothing else.
 type app struct {
 	*globals
-	cfg *Config
+	cfg *config.Config
 	log *slog.Logger
 }
 
 func (g *globals) load() (*app, error) {
-	cfg, err := LoadConfig(g.configPath)
+	cfg, err := config.Load(g.configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +37,7 @@ func (g *globals) load() (*app, error) {
 
 func requireRoot(what string) error {
 	if os.Geteuid() != 0 {
-		return usageErrorf("%s needs root (btrfs snapshots, send and receive need CAP_SYS_ADMIN): run it with sudo", what)
+		return errs.Userf("%s needs root (btrfs snapshots, send and receive need CAP_SYS_ADMIN): run it with sudo", what)
 	}
 	return nil
 }
@@ -45,19 +46,19 @@ func requireRoot(what string) error {
 // that a restore-only config on a live USB can leave them out.
 func (a *app) recipients() ([]age.Recipient, error) {
 	if len(a.cfg.Recipients) == 0 && a.cfg.RecipientsFile == "" {
-		return nil, configErrorf("no recipients: set recipients (the age1... line printed by 'argo-backup keygen') or recipients_file")
+		return nil, errs.Userf("no recipients: set recipients (the age1... line printed by 'argo-backup keygen') or recipients_file")
 	}
 	lines := append([]string(nil), a.cfg.Recipients...)
 	if a.cfg.RecipientsFile != "" {
 		more, err := crypto.ReadRecipientsFile(a.cfg.RecipientsFile)
 		if err != nil {
-			return nil, configErrorf("recipients_file: %w", err)
+			return nil, errs.Userf("recipients_file: %w", err)
 		}
 		lines = append(lines, more...)
 	}
 	rs, err := crypto.ParseRecipients(lines)
 	if err != nil {
-		return nil, configErrorf("recipients: %w", err)
+		return nil, errs.Userf("recipients: %w", err)
 	}
 	return rs, nil
 }
@@ -70,18 +71,23 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 	}
 	ids, err := crypto.LoadIdentities(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, configErrorf("identity file %s does not exist: reading backups needs the identity made by 'argo-backup keygen' (set identity or pass --identity FILE)", path)
+		return nil, errs.Userf("identity file %s does not exist: reading backups needs the identity made by 'argo-backup keygen' (set identity or pass --identity FILE)", path)
 	}
 	if err != nil {
-		return nil, &ConfigError{err}
+		return nil, errs.User(err)
 	}
 	return ids, nil
 }
 
-func (a *app) store(ctx context.Context) (*remote.Store, error) {
-	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig})
+// store opens the remote. Only writers (create) may make a local remote
+// directory: for the others a missing one is a mistyped path (exit 2).
+func (a *app) store(ctx context.Context, create bool) (*remote.Store, error) {
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, MustExist: !create})
+	if errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // it names the path
+	}
 	if err != nil {
-		return nil, &ConfigError{fmt.Errorf("remote %s: %w", a.cfg.Remote, err)}
+		return nil, errs.User(fmt.Errorf("remote %s: %w", a.cfg.Remote, err))
 	}
 	return s, nil
 }
@@ -97,39 +103,21 @@ func (a *app) hostOr(flag string) string {
 // repository opens the remote and checks its format marker; create makes
 // the marker on an empty remote (only writers do that).
 func (a *app) repository(ctx context.Context, create bool) (*remote.Store, error) {
-	st, err := a.store(ctx)
+	st, err := a.store(ctx, create)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.EnsureFormat(ctx, create); err != nil {
-		return nil, err // it names the remote
+	if err := st.EnsureFormat(ctx, create); errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // a mistyped remote path: it names the remote
+	} else if err != nil {
+		return nil, err
 	}
 	return st, nil
 }
 
 func (a *app) state() backup.State { return backup.State{Dir: a.cfg.StateDir} }
 
-func (a *app) subvolume(name string) (backup.Subvolume, error) {
-	sv, err := a.cfg.Subvolume(name)
-	if err != nil {
-		return backup.Subvolume{}, err
-	}
-	var snapper string
-	if sv.SnapperConfig != "" {
-		if snapper, err = snapperDir(sv.SnapperConfig); err != nil {
-			return backup.Subvolume{}, err
-		}
-	}
-	return backup.Subvolume{
-		SnapperDir:  snapper,
-		Name:        sv.Name,
-		Path:        sv.Path,
-		SnapshotDir: sv.SnapshotDir,
-		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain},
-		KeepLocal:   sv.KeepLocal,
-		Retention:   sv.Retention,
-	}, nil
-}
+func (a *app) subvolume(name string) (backup.Subvolume, error) { return a.cfg.Backup(name) }
 
 // subvolumes resolves the names given on the command line, or all.
 func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
@@ -139,7 +127,7 @@ func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
 		}
 	}
 	if len(names) == 0 {
-		return nil, configErrorf("no subvolumes in the config: add one under subvolumes (see docs/configuration.md)")
+		return nil, errs.Userf("no subvolumes in the config: add one under subvolumes (see docs/configuration.md)")
 	}
 	var out []backup.Subvolume
 	for _, n := range names {
@@ -151,6 +139,10 @@ func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
 	}
 	return out, nil
 }
+
+// pushTestHook, when a test sets it, changes every Pusher a command builds
+// (kill_test.go stops pushes at a checkpoint with it). nil outside tests.
+var pushTestHook func(*backup.Pusher)
 
 func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	rs, err := a.recipients()
@@ -179,6 +171,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
 		p.Progress = bar
+	}
+	if pushTestHook != nil {
+		pushTestHook(p)
 	}
 	return p, nil
 }

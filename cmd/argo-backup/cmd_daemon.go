@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -121,7 +122,7 @@ func (a *app) daemonTasks() ([]backup.Task, error) {
 func parseSchedule(what, spec string) (backup.Schedule, error) {
 	s, err := backup.ParseSchedule(spec)
 	if err != nil {
-		return s, configErrorf("%s: %w", what, err)
+		return s, errs.Userf("%s: %w", what, err)
 	}
 	return s, nil
 }

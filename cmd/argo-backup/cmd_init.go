@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
 type initFlags struct {
@@ -84,7 +86,7 @@ PATH/.snapshots/argo-backup.`,
 				return writeStarterConfig(g, f)
 			}
 			if !isTerminal(cmd.InOrStdin()) {
-				return usageErrorf("init asks questions, and its input is not a terminal: run it on a terminal, or pass --non-interactive with flags")
+				return errs.Userf("init asks questions, and its input is not a terminal: run it on a terminal, or pass --non-interactive with flags")
 			}
 			return runWizard(cmd.Context(), g, f, bufio.NewReader(cmd.InOrStdin()), mountedProposals())
 		},
@@ -94,7 +96,7 @@ PATH/.snapshots/argo-backup.`,
 	fl.StringVar(&f.rcloneConfig, "rclone-config", "", "rclone.conf holding the remote, e.g. --rclone-config /root/.config/rclone/rclone.conf (default: rclone's)")
 	fl.StringVar(&f.remote, "remote", "", "rclone remote path, e.g. --remote gdrive:argo-backup (default: a directory under state_dir)")
 	fl.StringArrayVar(&f.recipients, "recipient", nil, "age recipient, e.g. --recipient age1... (repeatable)")
-	fl.StringVar(&f.identity, "identity", DefaultIdentityPath, "identity file for restore and verify")
+	fl.StringVar(&f.identity, "identity", config.DefaultIdentityPath, "identity file for restore and verify")
 	fl.StringVar(&f.stateDir, "state-dir", "/var/lib/argo-backup", "state directory")
 	fl.StringArrayVar(&f.subvolumes, "subvolume", nil, "subvolume to back up as NAME=PATH, e.g. --subvolume home=/home (repeatable)")
 	return cmd
@@ -120,7 +122,7 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	for _, s := range f.subvolumes {
 		name, path, ok := strings.Cut(s, "=")
 		if !ok || name == "" || !filepath.IsAbs(path) {
-			return usageErrorf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
+			return errs.Userf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
 		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, filepath.Join(path, ".snapshots", "argo-backup")})
 	}
@@ -134,7 +136,7 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	}
 	for _, r := range f.recipients {
 		if _, err := crypto.ParseRecipients([]string{r}); err != nil {
-			return usageErrorf("--recipient: %v", err)
+			return errs.Userf("--recipient: %v", err)
 		}
 	}
 	var b strings.Builder
@@ -146,7 +148,7 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	}
 	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return usageErrorf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
+		return errs.Userf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}
 	if err != nil {
 		return fmt.Errorf("init: %w", err)

@@ -6,11 +6,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
-
-// DefaultIdentityPath is where keygen writes when neither -o nor a config
-// says otherwise.
-const DefaultIdentityPath = "/etc/argo-backup/identity.txt"
 
 func newKeygenCommand(g *globals) *cobra.Command {
 	var out string
@@ -29,8 +27,8 @@ a USB stick in a drawer), or you cannot restore after a disk failure.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := out
 			if path == "" {
-				path = DefaultIdentityPath
-				if cfg, err := LoadConfig(g.configPath); err == nil {
+				path = config.DefaultIdentityPath
+				if cfg, err := config.Load(g.configPath); err == nil {
 					path = cfg.Identity
 				}
 			}
@@ -39,7 +37,7 @@ a USB stick in a drawer), or you cannot restore after a disk failure.`,
 			}
 			recipient, err := crypto.WriteIdentity(path)
 			if err != nil {
-				return usageErrorf("keygen: %v", err)
+				return errs.Userf("keygen: %v", err)
 			}
 			fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 			fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)

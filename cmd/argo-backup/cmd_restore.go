@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -72,27 +74,27 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		return err
 	}
 	if f.to == "" {
-		return usageErrorf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
 	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 		if err != nil {
-			return usageErrorf("--snapshot %q: %v", f.snapshot, err)
+			return errs.Userf("--snapshot %q: %v", f.snapshot, err)
 		}
 		names = []string{subvol}
 	}
 	if f.snapshot != "" && len(names) > 1 {
-		return usageErrorf("--snapshot names one backup: give at most one SUBVOL with it")
+		return errs.Userf("--snapshot names one backup: give at most one SUBVOL with it")
 	}
 	if f.writable != "" && len(names) != 1 {
-		return usageErrorf("--writable needs exactly one SUBVOL to restore")
+		return errs.Userf("--writable needs exactly one SUBVOL to restore")
 	}
 	native, err := restore.NativeTarget(f.to, f.native)
 	if err != nil {
 		return err
 	}
 	if f.writable != "" && native {
-		return usageErrorf("--writable makes a btrfs snapshot; a native restore (--native or a non-btrfs --to) is already a writable directory: leave --writable out")
+		return errs.Userf("--writable makes a btrfs snapshot; a native restore (--native or a non-btrfs --to) is already a writable directory: leave --writable out")
 	}
 	if !native {
 		if err := requireRoot("restore onto btrfs (or add --native)"); err != nil {
@@ -143,13 +145,13 @@ func (a *app) remoteSubvolumes(ctx context.Context, cat *restore.Catalog, host s
 		return names, nil
 	}
 	hosts, _ := cat.Hosts(ctx)
-	return nil, usageErrorf("no backups of host %q on the remote (hosts there: %s): pass --host", host, strings.Join(quoteAll(hosts), ", "))
+	return nil, errs.Userf("no backups of host %q on the remote (hosts there: %s): pass --host", host, quoted(hosts))
 }
 
 // target parses --snapshot and --at.
 func (f restoreFlags) target() (restore.Target, error) {
 	if f.snapshot != "" && f.at != "" {
-		return restore.Target{}, usageErrorf("give --snapshot or --at, not both")
+		return restore.Target{}, errs.Userf("give --snapshot or --at, not both")
 	}
 	t := restore.Target{Snapshot: f.snapshot}
 	if f.at != "" {
@@ -176,5 +178,17 @@ func parseTime(s string) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
 		return t.AddDate(0, 0, 1).Add(-time.Nanosecond), nil // the whole day
 	}
-	return time.Time{}, usageErrorf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+	return time.Time{}, errs.Userf("--at %q is not a time: write it like 2026-11-20, 2026-11-20 18:00 or 2026-11-20T18:00:00Z", s)
+}
+
+// quoted lists names for a message: "a", "b", or none.
+func quoted(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }

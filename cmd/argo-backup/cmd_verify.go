@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -37,20 +38,24 @@ func init() {
 				a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
 				return nil
 			}
-			return a.verifyLogged(ctx)
+			names := a.backedUp()
+			if len(names) == 0 {
+				return nil // nothing to check yet: backedUp said so
+			}
+			return a.verifyLogged(ctx, names)
 		}
 	}
 }
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context) error {
+func (a *app) verifyLogged(ctx context.Context, names []string) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
-	err := quiet.verify(ctx, nil, verifyFlags{})
+	err := quiet.verify(ctx, names, verifyFlags{})
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
 			a.log.Info("verify", "report", line)
@@ -72,13 +77,15 @@ also compares each received tree with the local snapshot while it exists.
 decompressed and hash-checked, the send stream is parsed, and every backup's
 parent must exist. --native needs no root and no loop device either: the
 chain is applied by argo-backup itself into a scratch directory (--scratch,
-else the temporary directory) and checked, with --deep compared too. Exit status 3 means damage was found; the report names
-the snapshot and the object. Needs the identity.`,
+else the temporary directory) and checked, with --deep compared too. Exit
+status 3 means damage was found; the report names the snapshot and the
+object. Needs the identity, or --escrow and its passphrase.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
   argo-backup verify --native --deep      # a real restore, without root or btrfs
-  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp`,
+  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp
+  argo-backup verify --quick --escrow     # with the identity escrowed on the remote`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -103,23 +110,23 @@ the snapshot and the object. Needs the identity.`,
 func (f verifyFlags) check(names []string) ([]string, error) {
 	switch {
 	case f.snapshot != "" && f.all:
-		return nil, usageErrorf("give --snapshot or --all, not both")
+		return nil, errs.Userf("give --snapshot or --all, not both")
 	case f.quick && f.deep:
-		return nil, usageErrorf("--deep compares a restored tree, which --quick does not make: drop one of them")
+		return nil, errs.Userf("--deep compares a restored tree, which --quick does not make: drop one of them")
 	case f.quick && f.native:
-		return nil, usageErrorf("--quick restores nothing and --native restores into a directory: drop one of them")
+		return nil, errs.Userf("--quick restores nothing and --native restores into a directory: drop one of them")
 	case f.quick && f.scratch != "":
-		return nil, usageErrorf("--quick makes no test image, so --scratch has no use: drop one of them")
+		return nil, errs.Userf("--quick makes no test image, so --scratch has no use: drop one of them")
 	}
 	if f.snapshot == "" {
 		return names, nil
 	}
 	subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 	if err != nil {
-		return nil, usageErrorf("--snapshot %q: %v", f.snapshot, err)
+		return nil, errs.Userf("--snapshot %q: %v", f.snapshot, err)
 	}
 	if len(names) > 1 || (len(names) == 1 && names[0] != subvol) {
-		return nil, usageErrorf("--snapshot %s is a backup of %s: give no other SUBVOL with it", f.snapshot, subvol)
+		return nil, errs.Userf("--snapshot %s is a backup of %s: give no other SUBVOL with it", f.snapshot, subvol)
 	}
 	return []string{subvol}, nil
 }
@@ -134,8 +141,8 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
-	if f.identity == "" && a.cfg.Identity == "" {
-		return configErrorf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
+	if f.identity == "" && a.cfg.Identity == "" && !a.escrow {
+		return errs.Userf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
@@ -189,12 +196,12 @@ func (a *app) verifyOptions(host, subvol string, f verifyFlags) restore.VerifyOp
 func (a *app) scratchDir(flag string) (string, error) {
 	if flag != "" {
 		if fi, err := os.Stat(flag); err != nil || !fi.IsDir() {
-			return "", usageErrorf("--scratch %s is not a directory: give an existing directory with room for the test image", flag)
+			return "", errs.Userf("--scratch %s is not a directory: give an existing directory with room for the test image", flag)
 		}
 		return flag, nil
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
-		return "", configErrorf("state_dir %s: %v: fix state_dir or pass --scratch DIR", a.cfg.StateDir, err)
+		return "", errs.Userf("state_dir %s: %v: fix state_dir or pass --scratch DIR", a.cfg.StateDir, err)
 	}
 	return a.cfg.StateDir, nil
 }
@@ -239,7 +246,7 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		fmt.Fprintf(a.stdout, "all %d backups verified in %s\n", checked, time.Duration(seconds*float64(time.Second)).Round(time.Second/10))
 	}
 	if damaged > 0 {
-		return &DamageError{fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked)}
+		return errs.Damage(fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked))
 	}
 	return nil
 }

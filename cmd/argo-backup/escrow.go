@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -23,7 +23,7 @@ import (
 // --host picks whose escrowed identity is used, as it picks whose backups.
 func addEscrowFlags(g *globals, root *cobra.Command) {
 	for _, c := range root.Commands() {
-		if c.Name() != "restore" && c.Name() != "list" {
+		if c.Name() != "restore" && c.Name() != "list" && c.Name() != "verify" {
 			continue
 		}
 		c.Flags().BoolVar(&g.escrow, "escrow", false,
@@ -53,7 +53,7 @@ func (g *globals) escrowIdentity(ctx context.Context, path string) error {
 	name := remote.EscrowName(a.cfg.Host)
 	switch _, err := st.Stat(ctx, name); {
 	case err == nil:
-		return usageErrorf("an identity of host %q is already escrowed on %s (%s): delete that object first to replace it, once no backup needs the old identity",
+		return errs.Userf("an identity of host %q is already escrowed on %s (%s): delete that object first to replace it, once no backup needs the old identity",
 			a.cfg.Host, st, name)
 	case !errors.Is(err, remote.ErrNotFound):
 		return fmt.Errorf("keygen --escrow: %w", err)
@@ -65,13 +65,13 @@ func (g *globals) escrowIdentity(ctx context.Context, path string) error {
 	if !identityPresent(path) {
 		recipient, err := crypto.WriteIdentity(path)
 		if err != nil {
-			return usageErrorf("keygen: %v", err)
+			return errs.Userf("keygen: %v", err)
 		}
 		fmt.Fprintf(g.stdout, "identity written to %s (mode 0600)\n", path)
 		fmt.Fprintf(g.stdout, "recipient: %s\n", recipient)
 	}
 	if _, err := crypto.LoadIdentities(path); err != nil { // the permission rule, and a parse check
-		return &ConfigError{err}
+		return errs.User(err)
 	}
 	text, err := os.ReadFile(path)
 	if err != nil {
@@ -79,7 +79,7 @@ func (g *globals) escrowIdentity(ctx context.Context, path string) error {
 	}
 	sealed, err := crypto.EscrowSeal(string(text), pass)
 	if err != nil {
-		return &ConfigError{fmt.Errorf("keygen --escrow: %w", err)}
+		return errs.User(fmt.Errorf("keygen --escrow: %w", err))
 	}
 	if err := st.Put(ctx, name, sealed); err != nil {
 		return fmt.Errorf("keygen --escrow: %w", err)
@@ -93,7 +93,7 @@ func (g *globals) escrowIdentity(ctx context.Context, path string) error {
 // named by --host (or the config's host), decrypted into memory only.
 func (a *app) escrowCatalog(ctx context.Context, identityFlag string) (*restore.Catalog, error) {
 	if identityFlag != "" {
-		return nil, usageErrorf("give --identity FILE or --escrow, not both")
+		return nil, errs.Userf("give --identity FILE or --escrow, not both")
 	}
 	host := a.hostOr(a.escrowHost)
 	st, err := a.repository(ctx, false)
@@ -103,7 +103,7 @@ func (a *app) escrowCatalog(ctx context.Context, identityFlag string) (*restore.
 	name := remote.EscrowName(host)
 	sealed, err := st.ReadAll(ctx, name)
 	if errors.Is(err, remote.ErrNotFound) {
-		return nil, usageErrorf("no escrowed identity of host %q on %s (%s is made by 'argo-backup keygen --escrow'): use --identity FILE", host, st, name)
+		return nil, errs.Userf("no escrowed identity of host %q on %s (%s is made by 'argo-backup keygen --escrow'): use --identity FILE", host, st, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read escrowed identity: %w", err)
@@ -115,10 +115,10 @@ func (a *app) escrowCatalog(ctx context.Context, identityFlag string) (*restore.
 	ids, _, err := crypto.EscrowOpen(sealed, pass)
 	if err != nil {
 		hint := ""
-		if strings.Contains(err.Error(), "wrong passphrase") {
+		if errors.Is(err, crypto.ErrWrongPassphrase) {
 			hint = ": give the passphrase chosen at 'argo-backup keygen --escrow'"
 		}
-		return nil, usageErrorf("%s on %s: %v%s", name, st, err, hint)
+		return nil, errs.Userf("%s on %s: %v%s", name, st, err, hint)
 	}
 	a.log.Info("using the escrowed identity", "host", host, "object", name)
 	return &restore.Catalog{Store: st, Identities: ids}, nil

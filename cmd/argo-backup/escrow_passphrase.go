@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"golang.org/x/term"
 )
 
@@ -37,10 +38,10 @@ func (g *globals) readPassphrase(prompt string, confirm bool) (string, error) {
 		return "", err
 	}
 	if pass == "" {
-		return "", usageErrorf("the passphrase is empty: an escrowed identity needs a passphrase")
+		return "", errs.Userf("the passphrase is empty: an escrowed identity needs a passphrase")
 	}
 	if confirm && len([]rune(pass)) < minPassphrase {
-		return "", usageErrorf("the passphrase is shorter than %d characters: the escrowed identity is on the remote for anyone with the account to guess at, choose a longer one", minPassphrase)
+		return "", errs.Userf("the passphrase is shorter than %d characters: the escrowed identity is on the remote for anyone with the account to guess at, choose a longer one", minPassphrase)
 	}
 	return pass, nil
 }
@@ -50,14 +51,14 @@ func (g *globals) readPassphrase(prompt string, confirm bool) (string, error) {
 func passphraseFromFile(file string) (string, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
-		return "", usageErrorf("%s: %v", PassphraseFileEnv, err)
+		return "", errs.Userf("%s: %v", PassphraseFileEnv, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return "", usageErrorf("passphrase file %s is readable by group or others (mode %04o): run chmod 600 %s", file, perm, file)
+		return "", errs.Userf("passphrase file %s is readable by group or others (mode %04o): run chmod 600 %s", file, perm, file)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return "", usageErrorf("%s: %v", PassphraseFileEnv, err)
+		return "", errs.Userf("%s: %v", PassphraseFileEnv, err)
 	}
 	line, _, _ := bytes.Cut(data, []byte("\n"))
 	return string(bytes.TrimSuffix(line, []byte("\r"))), nil
@@ -67,7 +68,7 @@ func passphraseFromFile(file string) (string, error) {
 func (g *globals) askPassphrase(prompt string, confirm bool) (string, error) {
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return "", usageErrorf("no terminal to ask for the passphrase on: run this in a terminal, or put the passphrase in a file (mode 0600) and set %s to its path", PassphraseFileEnv)
+		return "", errs.Userf("no terminal to ask for the passphrase on: run this in a terminal, or put the passphrase in a file (mode 0600) and set %s to its path", PassphraseFileEnv)
 	}
 	read := func(prompt string) (string, error) {
 		fmt.Fprintf(g.stderr, "%s: ", prompt)
@@ -87,7 +88,7 @@ func (g *globals) askPassphrase(prompt string, confirm bool) (string, error) {
 		return "", err
 	}
 	if again != pass {
-		return "", usageErrorf("the two passphrases differ: run the command again")
+		return "", errs.Userf("the two passphrases differ: run the command again")
 	}
 	return pass, nil
 }

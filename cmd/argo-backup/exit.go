@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
 // Exit statuses. Scripts rely on them; docs/cli.md lists them.
@@ -19,35 +20,14 @@ const (
 	exitInterrupted = 130 // stopped by SIGINT/SIGTERM
 )
 
-// UsageError is a mistake on the command line or in the input: exit 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usageErrorf(format string, args ...any) error {
-	return &UsageError{fmt.Errorf(format, args...)}
-}
-
-// DamageError reports that verification found damage: exit 3.
-type DamageError struct{ Err error }
-
-func (e *DamageError) Error() string { return e.Err.Error() }
-func (e *DamageError) Unwrap() error { return e.Err }
-
 // exitCode maps an error to the process exit status.
 func exitCode(ctx context.Context, err error) int {
-	var usage *UsageError
-	var config *ConfigError
-	var damage *DamageError
-	var input interface{ InputError() bool }
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &usage), errors.As(err, &config), errors.As(err, &input),
-		errors.Is(err, crypto.ErrWrongIdentity):
+	case errs.IsUser(err), errors.Is(err, crypto.ErrWrongIdentity):
 		return exitUsage
-	case errors.As(err, &damage):
+	case errs.IsDamage(err):
 		return exitDamaged
 	case ctx.Err() != nil:
 		return exitInterrupted

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
 // mountedProposals proposes the btrfs subvolumes mounted here.
@@ -54,7 +55,7 @@ func (w wizard) askUntil(question, def string, valid func(string) error) (string
 		}
 		fmt.Fprintf(w.out, "  %v\n", err)
 	}
-	return "", usageErrorf("init: %v; nothing was written", err)
+	return "", errs.Userf("init: %v; nothing was written", err)
 }
 
 func absolutePath(p string) error {
@@ -81,7 +82,7 @@ func (w wizard) yes(question string) bool {
 // runWizard is init's interactive set-up.
 func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, proposals []proposal) error {
 	if _, err := os.Stat(g.configPath); err == nil {
-		return usageErrorf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
+		return errs.Userf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}
 	w := wizard{in: in, out: g.stdout}
 	fmt.Fprintf(w.out, "argo-backup set-up: the config goes to %s.\n\n", g.configPath)
@@ -143,11 +144,11 @@ func (w wizard) identity(f *initFlags) (string, error) {
 			return rs[0], nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", usageErrorf("identity %s: %v", f.identity, err)
+		return "", errs.Userf("identity %s: %v", f.identity, err)
 	}
 	recipient, err := crypto.WriteIdentity(f.identity)
 	if err != nil {
-		return "", usageErrorf("identity: %v", err)
+		return "", errs.Userf("identity: %v", err)
 	}
 	fmt.Fprintf(w.out, `Created %s (mode 0600); its recipient is %s
 Pushing needs only the recipient. Restoring needs the identity: if this disk

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/argo-backup/argo-backup/internal/config"
 )
 
 // The wizard, answered as a new user would (Enter for the proposals, no
@@ -28,11 +30,11 @@ func TestInitWizard(t *testing.T) {
 		filepath.Join(dir, "identity.txt"), // identity file
 		filepath.Join(dir, "remote"),       // remote
 	}, "\n") + "\n"
-	f := initFlags{identity: DefaultIdentityPath, stateDir: filepath.Join(dir, "state")}
+	f := initFlags{identity: config.DefaultIdentityPath, stateDir: filepath.Join(dir, "state")}
 	if err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), proposals); err != nil {
 		t.Fatalf("wizard: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"Keep a copy elsewhere", "reachable and writable", "All set"} {
+	for _, want := range []string{"Keep a copy elsewhere", "the first push creates it", "All set"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the wizard did not say %q:\n%s", want, out.String())
 		}
@@ -41,7 +43,7 @@ func TestInitWizard(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("identity: %v, mode %v", err, fi.Mode())
 	}
-	cfg, err := LoadConfig(g.configPath)
+	cfg, err := config.Load(g.configPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestInitWizardRefusesRelativePaths(t *testing.T) {
 	var out bytes.Buffer
 	g := &globals{configPath: filepath.Join(dir, "config.yaml"), stdout: &out, stderr: &out}
 	answers := "n\nn\nn\n"
-	f := initFlags{identity: DefaultIdentityPath, stateDir: filepath.Join(dir, "state"), subvolumes: []string{"home=/home"}}
+	f := initFlags{identity: config.DefaultIdentityPath, stateDir: filepath.Join(dir, "state"), subvolumes: []string{"home=/home"}}
 	err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), nil)
 	if err == nil || !strings.Contains(err.Error(), "absolute path") {
 		t.Fatalf("wizard with a relative identity path: %v, want a refusal", err)

@@ -10,13 +10,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 )
 
 // Commands that need root say so, with the fix, when run by someone else:
 // the CLI itself runs as user nobody here.
 func TestNotRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a command as another user")
+		btrfstest.Unmet(t, "needs root to run a command as another user")
 	}
 	dir := t.TempDir()
 	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
@@ -25,7 +27,7 @@ func TestNotRoot(t *testing.T) {
 	bin := filepath.Join(dir, "argo-backup")
 	copyFile(t, os.Args[0], bin, 0o755)
 	config := filepath.Join(dir, "config.yaml")
-	writeFile(t, config, "recipients: [\""+recipient+"\"]\nstate_dir: "+dir+"/state\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
+	writeFile(t, config, "recipients: [\""+testRecipient+"\"]\nstate_dir: "+dir+"/state\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
 	os.Chmod(config, 0o644)
 
 	// restore onto a directory that is not on btrfs is native and needs no root
@@ -63,3 +65,6 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// testRecipient is a valid age recipient whose identity nobody has.
+const testRecipient = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"

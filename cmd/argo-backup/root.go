@@ -6,8 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
+	"github.com/argo-backup/argo-backup/internal/config"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -23,7 +24,7 @@ type globals struct {
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
-	escrow     bool   // restore/list --escrow: use the identity escrowed on the remote
+	escrow     bool   // restore/list/verify --escrow: use the identity escrowed on the remote
 	escrowHost string // whose escrowed identity: --host, or the config's host
 }
 
@@ -35,9 +36,6 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
-		err = &UsageError{fmt.Errorf("%v: see 'argo-backup --help' for the commands", err)}
-	}
 	if err != nil {
 		if ctx.Err() != nil {
 			report(stderr, context.Cause(ctx))
@@ -56,14 +54,16 @@ func newRootCommand(g *globals) *cobra.Command {
 compresses (zstd) and encrypts (age) the stream and stores it on any rclone
 remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		Version:       version,
+		Args:          unknownCommand,
+		RunE:          func(c *cobra.Command, _ []string) error { return c.Help() },
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &UsageError{fmt.Errorf("%w: see '%s --help'", err, c.CommandPath())}
+		return errs.User(fmt.Errorf("%w: see '%s --help'", err, c.CommandPath()))
 	})
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.configPath, "config", "c", DefaultConfigPath, "config file (YAML), e.g. --config /etc/argo-backup/config.yaml")
+	pf.StringVarP(&g.configPath, "config", "c", config.DefaultPath, "config file (YAML), e.g. --config /etc/argo-backup/config.yaml")
 	pf.StringVar(&g.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise for the daemon)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars, only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "more log lines")
@@ -113,7 +113,7 @@ func (g *globals) interactive() bool {
 // exactArgs and friends turn cobra's argument errors into usage errors.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+		return errs.Userf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
 	}
 	return nil
 }
@@ -121,8 +121,17 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > n {
-			return usageErrorf("%s takes at most %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return errs.Userf("%s takes at most %d argument(s), got %d", cmd.CommandPath(), n, len(args))
 		}
 		return nil
 	}
+}
+
+// unknownCommand refuses a first word that names no command. Cobra's own
+// check only returns text; this one returns a user error (exit 2).
+func unknownCommand(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return errs.Userf("unknown command %q: see 'argo-backup --help' for the commands", args[0])
+	}
+	return nil
 }

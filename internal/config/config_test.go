@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 const recipient = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"
 
 func TestParseConfigDefaults(t *testing.T) {
-	cfg, err := ParseConfig([]byte(`
+	cfg, err := Parse([]byte(`
 host: desk
 recipients: ["` + recipient + `"]
 subvolumes:
@@ -43,7 +43,7 @@ subvolumes:
 }
 
 func TestParseConfigValues(t *testing.T) {
-	cfg, err := ParseConfig([]byte(`
+	cfg, err := Parse([]byte(`
 host: desk
 recipients: ["` + recipient + `"]
 part_size: 128MiB
@@ -69,7 +69,7 @@ func TestParseConfigEnvironment(t *testing.T) {
 	t.Setenv("ARGO_BACKUP_PART_SIZE", "16MiB")
 	t.Setenv("ARGO_BACKUP_HOST", "from-env")
 	t.Setenv("ARGO_BACKUP_VERIFY_SCHEDULE", "@monthly")
-	cfg, err := ParseConfig([]byte(`recipients: ["` + recipient + `"]` + "\nhost: from-file\n"))
+	cfg, err := Parse([]byte(`recipients: ["` + recipient + `"]` + "\nhost: from-file\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"a: [unclosed\n", "not valid YAML"},
 	}
 	for _, c := range cases {
-		_, err := ParseConfig([]byte(c.yaml))
+		_, err := Parse([]byte(c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one saying %q", c.yaml, err, c.want)
 		}
@@ -113,12 +113,12 @@ func TestParseConfigErrors(t *testing.T) {
 
 // FuzzParseConfig: no input makes the parser panic, and whatever it accepts
 // is a config the rest of the program can rely on.
-func FuzzParseConfig(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add([]byte("host: desk\nrecipients: [\"" + recipient + "\"]\n"))
 	f.Add([]byte("subvolumes:\n  - {name: home, path: /home, snapshot_dir: /s, full_every: 30d}\n"))
 	f.Add([]byte("part_size: 1GiB\nretention: {last: 1}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := ParseConfig(data)
+		cfg, err := Parse(data)
 		if err != nil {
 			return
 		}

@@ -1,10 +1,12 @@
-package main
+package config
 
 import (
 	"bufio"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
 // snapperConfigDir is where snapper keeps its configs.
@@ -19,7 +21,7 @@ func snapperDir(config string) (string, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", configErrorf("snapper_config %q: %v: name a config listed by 'snapper list-configs'", config, err)
+		return "", errs.Userf("snapper_config %q: %v: name a config listed by 'snapper list-configs'", config, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -30,5 +32,5 @@ func snapperDir(config string) (string, error) {
 			return filepath.Join(subvol, ".snapshots"), nil
 		}
 	}
-	return "", configErrorf("snapper_config %q: %s has no SUBVOLUME= line", config, path)
+	return "", errs.Userf("snapper_config %q: %s has no SUBVOLUME= line", config, path)
 }

@@ -1,0 +1,30 @@
+package config
+
+import (
+	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/manifest"
+)
+
+// Backup returns the subvolume called name as the backup package takes it,
+// with its snapper config (if any) resolved to the directory it manages.
+func (c *Config) Backup(name string) (backup.Subvolume, error) {
+	sv, err := c.Subvolume(name)
+	if err != nil {
+		return backup.Subvolume{}, err
+	}
+	var snapper string
+	if sv.SnapperConfig != "" {
+		if snapper, err = snapperDir(sv.SnapperConfig); err != nil {
+			return backup.Subvolume{}, err
+		}
+	}
+	return backup.Subvolume{
+		SnapperDir:  snapper,
+		Name:        sv.Name,
+		Path:        sv.Path,
+		SnapshotDir: sv.SnapshotDir,
+		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain},
+		KeepLocal:   sv.KeepLocal,
+		Retention:   sv.Retention,
+	}, nil
+}
