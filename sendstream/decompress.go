@@ -58,7 +58,7 @@ func (d *decoder) zlib(data, out []byte) error {
 	}
 	defer zr.Close()
 	_, err = io.ReadFull(zr, out)
-	return readFull(nil, nil, "zlib", err)
+	return shortIsZeros("zlib", err)
 }
 
 func (d *decoder) zstdDecode(data, out []byte) error {
@@ -78,12 +78,12 @@ func (d *decoder) zstdDecode(data, out []byte) error {
 		// next frame's bad magic. btrfs-progs stops after the first frame.
 		return nil
 	}
-	return readFull(bytes.NewReader(out[:n]), out[:n], "zstd", err)
+	return shortIsZeros("zstd", err)
 }
 
-// readFull judges the error of filling a buffer: compressed data that ends
-// early leaves zeros, as btrfs-progs' calloc'ed buffer does.
-func readFull(_ io.Reader, _ []byte, what string, err error) error {
+// shortIsZeros judges the error of filling a buffer: compressed data that
+// ends early leaves zeros, as btrfs-progs' calloc'ed buffer does.
+func shortIsZeros(what string, err error) error {
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil
 	}

@@ -109,18 +109,40 @@ func TestDifferentialTricky(t *testing.T) {
 	for _, v := range []struct {
 		name, compress string
 		proto2         bool
+		encoding       uint32 // of the stream's encoded writes
 	}{
-		{"zstd-v2", "zstd", true},
-		{"zlib-v2", "zlib", true},
-		{"lzo-v2", "lzo", true},
-		{"zstd-v1", "zstd", false},
+		{"zstd-v2", "zstd", true, sendstream.CompressZstd},
+		{"zlib-v2", "zlib", true, sendstream.CompressZlib},
+		{"lzo-v2", "lzo", true, sendstream.CompressLzo4K},
+		{"zstd-v1", "zstd", false, 0},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			run(t, "mount", "-o", "remount,compress="+v.compress, src)
 			live := btrfstest.Subvolume(t, src, v.name)
 			streams := sendChain(t, src, live, trickySteps, v.proto2)
+			if n := encodedWrites(t, streams, v.encoding); v.proto2 && n == 0 {
+				t.Fatalf("no encoded writes with compression %d in the streams: the test does not test decompression", v.encoding)
+			}
 			o.t = t
 			o.chain(v.name, streams)
 		})
 	}
+}
+
+// encodedWrites counts the ENCODED_WRITE commands with compression c.
+func encodedWrites(t *testing.T, streams [][]byte, c uint32) int {
+	n := 0
+	for _, s := range streams {
+		rd := sendstream.NewReader(bytes.NewReader(s))
+		for {
+			cmd, err := rd.Next()
+			if err != nil {
+				break
+			}
+			if cmd.Type == sendstream.CmdEncodedWrite && cmd.Compression == c {
+				n++
+			}
+		}
+	}
+	return n
 }
