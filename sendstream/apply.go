@@ -37,6 +37,7 @@ type Applier struct {
 	data      *os.File // the file data commands last went to, and its path
 	dataPath  string
 	skipped   map[string]bool // device nodes a non-root user cannot make
+	rootTimes []unix.Timespec // the root's last UTIMES
 	dec       decoder
 	report    Report
 }
@@ -120,6 +121,9 @@ func (a *Applier) applyStream(ctx context.Context, rd *Reader) (*StreamInfo, err
 	}
 	info, err := rd.Finish()
 	if err != nil {
+		return nil, err
+	}
+	if err := a.restoreRootTimes(); err != nil {
 		return nil, err
 	}
 	a.stages++

@@ -93,6 +93,9 @@ func (a *Applier) utimes(c *Command) error {
 		return nil
 	}
 	ts := []unix.Timespec{timespec(c.Atime), timespec(c.Mtime)}
+	if c.Path == "" {
+		a.rootTimes = ts
+	}
 	return a.inParent(c.Path, func(dirfd int, name string) error {
 		return unix.UtimesNanoAt(dirfd, name, ts, unix.AT_SYMLINK_NOFOLLOW)
 	})
@@ -101,4 +104,18 @@ func (a *Applier) utimes(c *Command) error {
 // timespec converts without UnixNano, which overflows past 2262.
 func timespec(t time.Time) unix.Timespec {
 	return unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+}
+
+// restoreRootTimes sets the root's times again at the end of a stream. A
+// full stream sets them first, before the renames into the root that
+// follow move its mtime (btrfs receive keeps that moved mtime); the
+// snapshot's is the one the stream carried.
+func (a *Applier) restoreRootTimes() error {
+	if a.rootTimes == nil {
+		return nil
+	}
+	if err := unix.UtimesNanoAt(a.root, ".", a.rootTimes, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("setting the root's times: %w", err)
+	}
+	return nil
 }

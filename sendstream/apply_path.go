@@ -42,31 +42,27 @@ func describeResolve(err error) error {
 	return err
 }
 
-// parent opens the directory that holds path and returns it with path's
-// last component. The root itself is (root, ".").
-func (a *Applier) parent(path string) (dirfd int, name string, err error) {
-	if path == "" {
-		fd, err := unix.Dup(a.root)
-		return fd, ".", err
-	}
+// inParent runs fn with the directory that holds path, opened beneath the
+// root, and path's last component. The root itself is (root, "."), and
+// names directly in the root (the sender's temporary names are) use the
+// root's descriptor without opening anything.
+func (a *Applier) inParent(path string, fn func(dirfd int, name string) error) error {
 	dir, name := "", path
 	if i := strings.LastIndexByte(path, '/'); i >= 0 {
 		dir, name = path[:i], path[i+1:]
 	}
-	fd, err := a.openBeneath(dir, unix.O_PATH|unix.O_DIRECTORY)
-	if err != nil {
-		return -1, "", fmt.Errorf("opening the directory: %w", err)
+	dirfd := a.root
+	switch {
+	case path == "":
+		name = "."
+	case dir != "":
+		fd, err := a.openBeneath(dir, unix.O_PATH|unix.O_DIRECTORY)
+		if err != nil {
+			return fmt.Errorf("opening the directory: %w", err)
+		}
+		defer unix.Close(fd)
+		dirfd = fd
 	}
-	return fd, name, nil
-}
-
-// inParent runs fn with path's directory and last component.
-func (a *Applier) inParent(path string, fn func(dirfd int, name string) error) error {
-	dirfd, name, err := a.parent(path)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(dirfd)
 	return a.withWritable(dirfd, func() error { return fn(dirfd, name) })
 }
 

@@ -48,8 +48,11 @@ func (r *Reader) Next() (*Command, error) {
 		_, err := r.v.Write(hdr[:]) // reports the length, with its position
 		return nil, err
 	}
+	if cap(r.buf) < cmdHeaderLen+n {
+		r.buf = make([]byte, 0, cmdHeaderLen+n)
+	}
 	r.buf = append(r.buf[:0], hdr[:]...)
-	r.buf = append(r.buf, make([]byte, n)...)
+	r.buf = r.buf[:cmdHeaderLen+n]
 	if _, err := io.ReadFull(r.r, r.buf[cmdHeaderLen:]); err != nil {
 		return nil, r.short(err)
 	}
