@@ -10,7 +10,7 @@ import (
 // clone copies a range from a file of this stream's subvolume (as it is
 // now) or of the parent (as it was before this stream: the copy put aside).
 func (a *Applier) clone(c *Command) error {
-	if err := c.need(attrPath, attrFileOffset, attrCloneLen, attrCloneUUID, attrClonePath, attrCloneOffset); err != nil {
+	if err := c.need(AttrPath, AttrFileOffset, AttrCloneLen, AttrCloneUUID, AttrClonePath, AttrCloneOffset); err != nil {
 		return err
 	}
 	if err := span(c.FileOffset, c.CloneLen); err != nil {

@@ -69,7 +69,7 @@ func span(off, n uint64) error {
 }
 
 func (a *Applier) write(c *Command) error {
-	if err := c.need(attrPath, attrFileOffset, attrData); err != nil {
+	if err := c.need(AttrPath, AttrFileOffset, AttrData); err != nil {
 		return err
 	}
 	return a.writeAt(c.Path, c.Data, c.FileOffset)
@@ -93,7 +93,7 @@ func (a *Applier) writeAt(path string, b []byte, off uint64) error {
 // encodedWrite decompresses a compressed extent and writes the part of it
 // the file uses.
 func (a *Applier) encodedWrite(c *Command) error {
-	if err := c.need(attrPath, attrFileOffset, attrData, attrUnencodedFileLen, attrUnencodedLen, attrUnencodedOffset); err != nil {
+	if err := c.need(AttrPath, AttrFileOffset, AttrData, AttrUnencodedFileLen, AttrUnencodedLen, AttrUnencodedOffset); err != nil {
 		return err
 	}
 	if c.Encryption != 0 {
@@ -110,7 +110,7 @@ func (a *Applier) encodedWrite(c *Command) error {
 }
 
 func (a *Applier) truncate(c *Command) error {
-	if err := c.need(attrPath, attrSize); err != nil {
+	if err := c.need(AttrPath, AttrSize); err != nil {
 		return err
 	}
 	if err := span(c.Size, 0); err != nil {
@@ -129,7 +129,7 @@ const fallocModes = unix.FALLOC_FL_KEEP_SIZE | unix.FALLOC_FL_PUNCH_HOLE | unix.
 // fallocate preallocates or punches holes. Where the target cannot, a
 // punched hole becomes zeros and a preallocation only the size it implies.
 func (a *Applier) fallocate(c *Command) error {
-	if err := c.need(attrPath, attrFallocateMode, attrFileOffset, attrSize); err != nil {
+	if err := c.need(AttrPath, AttrFallocateMode, AttrFileOffset, AttrSize); err != nil {
 		return err
 	}
 	if c.FallocateMode&^fallocModes != 0 {

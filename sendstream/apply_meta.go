@@ -9,7 +9,7 @@ import (
 )
 
 func (a *Applier) xattr(c *Command) error {
-	if err := c.need(attrPath, attrXattrName); err != nil {
+	if err := c.need(AttrPath, AttrXattrName); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {
@@ -43,7 +43,7 @@ func refusedXattr(err error, isRoot bool) bool {
 // refuses symlinks, whose modes Linux does not keep (btrfs never sends
 // them); everything else is changed through its /proc descriptor.
 func (a *Applier) chmod(c *Command) error {
-	if err := c.need(attrPath, attrMode); err != nil {
+	if err := c.need(AttrPath, AttrMode); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {
@@ -66,7 +66,7 @@ func (a *Applier) chmod(c *Command) error {
 
 // chown sets owners; as a normal user it cannot, and reports it.
 func (a *Applier) chown(c *Command) error {
-	if err := c.need(attrPath, attrUID, attrGID); err != nil {
+	if err := c.need(AttrPath, AttrUID, AttrGID); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {
@@ -86,7 +86,7 @@ func (a *Applier) chown(c *Command) error {
 // The sender emits it after every change to a path and to its directory,
 // so applying it in order reproduces mtimes.
 func (a *Applier) utimes(c *Command) error {
-	if err := c.need(attrPath, attrAtime, attrMtime); err != nil {
+	if err := c.need(AttrPath, AttrAtime, AttrMtime); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {

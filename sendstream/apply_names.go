@@ -11,7 +11,7 @@ import (
 // (files 0600, directories 0700, nodes without permissions): CHMOD, CHOWN
 // and UTIMES follow in the stream.
 func (a *Applier) create(c *Command) error {
-	if err := c.need(attrPath); err != nil {
+	if err := c.need(AttrPath); err != nil {
 		return err
 	}
 	return a.inParent(c.Path, func(dirfd int, name string) error {
@@ -29,7 +29,7 @@ func (a *Applier) create(c *Command) error {
 		case CmdMksock:
 			return unix.Mknodat(dirfd, name, unix.S_IFSOCK|0o600, 0)
 		case CmdSymlink:
-			if err := c.need(attrPathLink); err != nil {
+			if err := c.need(AttrPathLink); err != nil {
 				return err
 			}
 			return unix.Symlinkat(c.PathLink, dirfd, name)
@@ -41,7 +41,7 @@ func (a *Applier) create(c *Command) error {
 // mknod makes a device node, fifo or socket; a normal user cannot make
 // device nodes, which is reported and the node left out.
 func (a *Applier) mknod(c *Command, dirfd int, name string) error {
-	if err := c.need(attrMode, attrRdev); err != nil {
+	if err := c.need(AttrMode, AttrRdev); err != nil {
 		return err
 	}
 	typ := uint32(c.Mode) & typeMask
@@ -59,7 +59,7 @@ func (a *Applier) mknod(c *Command, dirfd int, name string) error {
 }
 
 func (a *Applier) rename(c *Command) error {
-	if err := c.need(attrPath, attrPathTo); err != nil {
+	if err := c.need(AttrPath, AttrPathTo); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {
@@ -88,7 +88,7 @@ func (a *Applier) moveSkipped(from, to string) {
 }
 
 func (a *Applier) link(c *Command) error {
-	if err := c.need(attrPath, attrPathLink); err != nil {
+	if err := c.need(AttrPath, AttrPathLink); err != nil {
 		return err
 	}
 	if a.skipped[c.PathLink] {
@@ -103,7 +103,7 @@ func (a *Applier) link(c *Command) error {
 }
 
 func (a *Applier) remove(c *Command) error {
-	if err := c.need(attrPath); err != nil {
+	if err := c.need(AttrPath); err != nil {
 		return err
 	}
 	if a.skipped[c.Path] {

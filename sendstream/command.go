@@ -40,7 +40,7 @@ type Command struct {
 }
 
 // Has reports whether the command carried attribute attr.
-func (c *Command) Has(attr int) bool { return attr <= attrMax && c.has&(1<<attr) != 0 }
+func (c *Command) Has(attr int) bool { return attr >= 0 && attr <= AttrMax && c.has&(1<<attr) != 0 }
 
 // need returns an error naming the first of attrs the command lacks.
 func (c *Command) need(attrs ...int) error {
@@ -55,38 +55,38 @@ func (c *Command) need(attrs ...int) error {
 // decodeAttr stores one attribute's value; values of the wrong width are
 // an error, so a damaged stream is never applied with guessed numbers.
 func (c *Command) decodeAttr(attr uint16, val []byte) error {
-	if attr <= attrMax {
+	if attr <= AttrMax {
 		c.has |= 1 << attr
 	}
 	var err error
 	switch attr {
-	case attrUUID:
+	case AttrUUID:
 		err = fixed(c.UUID[:], val)
-	case attrCloneUUID:
+	case AttrCloneUUID:
 		err = fixed(c.CloneUUID[:], val)
-	case attrPath:
+	case AttrPath:
 		c.Path = string(val)
-	case attrPathTo:
+	case AttrPathTo:
 		c.PathTo = string(val)
-	case attrPathLink:
+	case AttrPathLink:
 		c.PathLink = string(val)
-	case attrClonePath:
+	case AttrClonePath:
 		c.ClonePath = string(val)
-	case attrXattrName:
+	case AttrXattrName:
 		c.XattrName = string(val)
-	case attrXattrData:
+	case AttrXattrData:
 		c.XattrData = val
-	case attrData:
+	case AttrData:
 		c.Data = val
-	case attrVeritySalt:
+	case AttrVeritySalt:
 		c.VeritySalt = val
-	case attrVeritySig:
+	case AttrVeritySig:
 		c.VeritySig = val
-	case attrCtime, attrMtime, attrAtime, attrOtime:
+	case AttrCtime, AttrMtime, AttrAtime, AttrOtime:
 		err = c.decodeTime(attr, val)
-	case attrFallocateMode, attrCompression, attrEncryption, attrVerityBlockSize:
+	case AttrFallocateMode, AttrCompression, AttrEncryption, AttrVerityBlockSize:
 		err = c.decodeU32(attr, val)
-	case attrVerityAlgorithm:
+	case AttrVerityAlgorithm:
 		if len(val) != 1 {
 			return fmt.Errorf("attribute %d has %d bytes, want 1", attr, len(val))
 		}
@@ -100,35 +100,35 @@ func (c *Command) decodeAttr(attr uint16, val []byte) error {
 func (c *Command) decodeU64(attr uint16, val []byte) error {
 	var dst *uint64
 	switch attr {
-	case attrCTransID:
+	case AttrCTransID:
 		dst = &c.CTransID
-	case attrCloneCTransID:
+	case AttrCloneCTransID:
 		dst = &c.CloneCTransID
-	case attrIno:
+	case AttrIno:
 		dst = &c.Ino
-	case attrSize:
+	case AttrSize:
 		dst = &c.Size
-	case attrMode:
+	case AttrMode:
 		dst = &c.Mode
-	case attrUID:
+	case AttrUID:
 		dst = &c.UID
-	case attrGID:
+	case AttrGID:
 		dst = &c.GID
-	case attrRdev:
+	case AttrRdev:
 		dst = &c.Rdev
-	case attrFileOffset:
+	case AttrFileOffset:
 		dst = &c.FileOffset
-	case attrCloneOffset:
+	case AttrCloneOffset:
 		dst = &c.CloneOffset
-	case attrCloneLen:
+	case AttrCloneLen:
 		dst = &c.CloneLen
-	case attrFileattr:
+	case AttrFileattr:
 		dst = &c.Fileattr
-	case attrUnencodedFileLen:
+	case AttrUnencodedFileLen:
 		dst = &c.UnencodedFileLen
-	case attrUnencodedLen:
+	case AttrUnencodedLen:
 		dst = &c.UnencodedLen
-	case attrUnencodedOffset:
+	case AttrUnencodedOffset:
 		dst = &c.UnencodedOffset
 	default:
 		return nil // unknown attributes are kept out, not refused, as btrfs-progs does
@@ -146,13 +146,13 @@ func (c *Command) decodeU32(attr uint16, val []byte) error {
 	}
 	v := binary.LittleEndian.Uint32(val)
 	switch attr {
-	case attrFallocateMode:
+	case AttrFallocateMode:
 		c.FallocateMode = v
-	case attrCompression:
+	case AttrCompression:
 		c.Compression = v
-	case attrEncryption:
+	case AttrEncryption:
 		c.Encryption = v
-	case attrVerityBlockSize:
+	case AttrVerityBlockSize:
 		c.VerityBlockSize = v
 	}
 	return nil
@@ -165,13 +165,13 @@ func (c *Command) decodeTime(attr uint16, val []byte) error {
 	}
 	t := time.Unix(int64(binary.LittleEndian.Uint64(val)), int64(binary.LittleEndian.Uint32(val[8:])))
 	switch attr {
-	case attrAtime:
+	case AttrAtime:
 		c.Atime = t
-	case attrMtime:
+	case AttrMtime:
 		c.Mtime = t
-	case attrCtime:
+	case AttrCtime:
 		c.Ctime = t
-	case attrOtime:
+	case AttrOtime:
 		c.Otime = t
 	}
 	return nil

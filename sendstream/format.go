@@ -57,44 +57,45 @@ func (c Cmd) String() string {
 	return fmt.Sprintf("command %d", uint16(c))
 }
 
-// Attribute types (TLV tags), as in btrfs-progs kernel-shared/send.h.
+// Attribute types (TLV tags), as in btrfs-progs kernel-shared/send.h;
+// Command.Has tells which a command carried.
 const (
-	attrUUID             = 1
-	attrCTransID         = 2
-	attrIno              = 3
-	attrSize             = 4
-	attrMode             = 5
-	attrUID              = 6
-	attrGID              = 7
-	attrRdev             = 8
-	attrCtime            = 9
-	attrMtime            = 10
-	attrAtime            = 11
-	attrOtime            = 12
-	attrXattrName        = 13
-	attrXattrData        = 14
-	attrPath             = 15
-	attrPathTo           = 16
-	attrPathLink         = 17
-	attrFileOffset       = 18
-	attrData             = 19
-	attrCloneUUID        = 20
-	attrCloneCTransID    = 21
-	attrClonePath        = 22
-	attrCloneOffset      = 23
-	attrCloneLen         = 24
-	attrFallocateMode    = 25 // v2
-	attrFileattr         = 26
-	attrUnencodedFileLen = 27
-	attrUnencodedLen     = 28
-	attrUnencodedOffset  = 29
-	attrCompression      = 30
-	attrEncryption       = 31
-	attrVerityAlgorithm  = 32 // v3
-	attrVerityBlockSize  = 33
-	attrVeritySalt       = 34
-	attrVeritySig        = 35
-	attrMax              = 35
+	AttrUUID             = 1
+	AttrCTransID         = 2
+	AttrIno              = 3
+	AttrSize             = 4
+	AttrMode             = 5
+	AttrUID              = 6
+	AttrGID              = 7
+	AttrRdev             = 8
+	AttrCtime            = 9
+	AttrMtime            = 10
+	AttrAtime            = 11
+	AttrOtime            = 12
+	AttrXattrName        = 13
+	AttrXattrData        = 14
+	AttrPath             = 15
+	AttrPathTo           = 16
+	AttrPathLink         = 17
+	AttrFileOffset       = 18
+	AttrData             = 19
+	AttrCloneUUID        = 20
+	AttrCloneCTransID    = 21
+	AttrClonePath        = 22
+	AttrCloneOffset      = 23
+	AttrCloneLen         = 24
+	AttrFallocateMode    = 25 // v2
+	AttrFileattr         = 26
+	AttrUnencodedFileLen = 27
+	AttrUnencodedLen     = 28
+	AttrUnencodedOffset  = 29
+	AttrCompression      = 30
+	AttrEncryption       = 31
+	AttrVerityAlgorithm  = 32 // v3
+	AttrVerityBlockSize  = 33
+	AttrVeritySalt       = 34
+	AttrVeritySig        = 35
+	AttrMax              = 35
 )
 
 // Compression values of ENCODED_WRITE (btrfs_encoded_io_compression).

@@ -62,7 +62,7 @@ func walkAttrs(payload []byte, version uint32, visit func(uint16, []byte) error)
 			return off, fmt.Errorf("attribute header cut short")
 		}
 		attr := binary.LittleEndian.Uint16(rest)
-		if attr == attrData && version >= 2 {
+		if attr == AttrData && version >= 2 {
 			return off, visit(attr, rest[2:])
 		}
 		if len(rest) < 4 {

@@ -60,13 +60,13 @@ func (r *pathRules) check(c *Command) error {
 // a path of the parent subvolume, which this stream's changes do not move.
 func (c *Command) names() []string {
 	var ps []string
-	if c.Has(attrPath) {
+	if c.Has(AttrPath) {
 		ps = append(ps, c.Path)
 	}
-	if c.Has(attrPathTo) {
+	if c.Has(AttrPathTo) {
 		ps = append(ps, c.PathTo)
 	}
-	if c.Has(attrPathLink) && c.Type != CmdSymlink {
+	if c.Has(AttrPathLink) && c.Type != CmdSymlink {
 		ps = append(ps, c.PathLink)
 	}
 	return ps
