@@ -15,6 +15,7 @@ func TestRestoreNativeCLI(t *testing.T) {
 	m.run(0, "push")
 	target := tmpfsDir(t)
 	stdout, _ := m.run(0, "restore", "--to", target, "home")
+	t.Log(stdout)
 	if !strings.Contains(stdout, "natively, as a plain directory") {
 		t.Errorf("restore output does not say it was native:\n%s", stdout)
 	}
