@@ -2,6 +2,7 @@ package restore_test
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
@@ -9,8 +10,9 @@ import (
 )
 
 // verify --native (no loop device) restores every backup of the chain into
-// the scratch directory, compares it with the local snapshot with --deep,
-// leaves the scratch directory empty, and finds a damaged part.
+// the scratch directory, each stream applied once, compares each with the
+// local snapshot with --deep, leaves the scratch directory empty, and finds
+// a damaged part.
 func TestVerifyNative(t *testing.T) {
 	spec := remotetest.Local(t)
 	w := newWorld(t, spec)
@@ -21,8 +23,14 @@ func TestVerifyNative(t *testing.T) {
 	c := &chain{world: w, dir: spec}
 	o := restore.VerifyOptions{All: true, Native: true, Deep: true, LocalSnapshots: w.snapDir}
 
+	progress := &cancelling{}
+	w.restorer.Progress = progress
 	rep := c.mustVerify(o)
+	w.restorer.Progress = nil
 	requireOK(t, rep, full, incr)
+	if want := []string{full.Snapshot, incr.Snapshot}; !slices.Equal(progress.started, want) {
+		t.Errorf("verify --native --all applied %q, want each stream once: %q", progress.started, want)
+	}
 	if rep.Mode != "native-deep" {
 		t.Errorf("mode %q, want native-deep", rep.Mode)
 	}
