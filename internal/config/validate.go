@@ -8,6 +8,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/manifest"
 )
 
 func (c *Config) validate() error {
@@ -26,13 +27,8 @@ func (c *Config) validate() error {
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
-	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
-		if spec == "" {
-			continue // "" turns the scheduled task off
-		}
-		if _, err := backup.ParseSchedule(spec); err != nil {
-			return fmt.Errorf("%s: %v", key, err)
-		}
+	if err := c.validateTasks(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, sv := range c.Subvolumes {
@@ -67,6 +63,12 @@ func (sv *Subvolume) validate(i int) error {
 		return fmt.Errorf("subvolume %s: parents %q: must be chain or tiered", sv.Name, sv.Parents)
 	}
 	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
+		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
+	}
+	if len(sv.Tiers) > 0 && sv.Parents != "tiered" {
+		return fmt.Errorf("subvolume %s: tiers apply to parents: tiered: set parents: tiered, or remove tiers", sv.Name)
+	}
+	if err := manifest.ValidateTiers(sv.Tiers); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
 	if sv.MaxChain < 0 || sv.KeepLocal < 0 || sv.FullEvery < 0 {
