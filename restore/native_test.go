@@ -98,8 +98,8 @@ func TestNativeRestoreBadTargets(t *testing.T) {
 	t.Run("out of space", func(t *testing.T) {
 		dir := mountTmpfs(t, "size=1m")
 		err := restoreTo(dir)
-		if err == nil || !strings.Contains(err.Error(), "ran out of space") || !errors.Is(err, os.ErrNotExist) && strings.Count(err.Error(), "\n") > 0 {
-			t.Fatalf("error %v, want one saying the target ran out of space", err)
+		if err == nil || !strings.Contains(err.Error(), "ran out of space") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("error %v, want one line saying the target ran out of space", err)
 		}
 		if got := topLevel(t, dir); len(got) > 0 {
 			t.Errorf("a restore that ran out of space left %q", got)
