@@ -82,7 +82,7 @@ func (o *oracle) chain(name string, streams [][]byte, snaps []string) {
 
 // sendChain takes a read-only snapshot of live after each step and returns
 // the full stream of the first and the incrementals of the others.
-func sendChain(t *testing.T, mnt, live string, steps []func(o fsops, prev string), proto2 bool) (streams [][]byte, snaps []string) {
+func sendChain(t *testing.T, live string, steps []func(o fsops, prev string), proto2 bool) (streams [][]byte, snaps []string) {
 	prev := ""
 	for i, step := range steps {
 		step(fsops{t: t, root: live}, prev)
@@ -124,7 +124,7 @@ func TestDifferentialTricky(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			run(t, "mount", "-o", "remount,compress="+v.compress, src)
 			live := btrfstest.Subvolume(t, src, v.name)
-			streams, snaps := sendChain(t, src, live, trickySteps, v.proto2)
+			streams, snaps := sendChain(t, live, trickySteps, v.proto2)
 			if n := encodedWrites(t, streams, v.encoding); v.proto2 && n == 0 {
 				t.Fatalf("no encoded writes with compression %d in the streams: the test does not test decompression", v.encoding)
 			}

@@ -76,7 +76,7 @@ func TestApplyAsNormalUser(t *testing.T) {
 		o.write("ro-dir/added", []byte("added later"))
 		o.chmod("ro-dir", 0o555)
 	})
-	streams, _ := sendChain(t, src, live, steps, true)
+	streams, _ := sendChain(t, live, steps, true)
 
 	dir := t.TempDir()
 	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {

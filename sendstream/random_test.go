@@ -39,7 +39,7 @@ func TestDifferentialRandom(t *testing.T) {
 			for i := range steps {
 				steps[i] = func(o fsops, prev string) { randomOps(o, prev, rng, 250) }
 			}
-			streams, snaps := sendChain(t, src, live, steps, proto2)
+			streams, snaps := sendChain(t, live, steps, proto2)
 			o.t = t
 			o.chain(name, streams, snaps)
 		})
