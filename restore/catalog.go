@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -55,7 +56,7 @@ func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error)
 			seen[subvol] = true
 		}
 	}
-	return sortedNames(seen), nil
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // Hosts lists the hosts that have a folder on the remote. It lists the top

@@ -90,7 +90,7 @@ func (g *globals) certify(ctx context.Context, f certifyFlags, keyText string) e
 // certificate builds the certificate the flags ask for (not yet signed).
 func (f certifyFlags) certificate(keyText string) (crypto.Certificate, error) {
 	c := crypto.Certificate{Host: f.host, Issued: time.Now()}
-	if err := config.ValidName("host", f.host); err != nil {
+	if err := remote.CheckName("host", f.host); err != nil {
 		return c, errs.Userf("certify: --host: %v", err)
 	}
 	key, err := crypto.ParsePublicKey(keyText)

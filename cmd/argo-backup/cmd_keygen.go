@@ -10,6 +10,7 @@ import (
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/internal/config"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 func newKeygenCommand(g *globals) *cobra.Command {
@@ -113,7 +114,7 @@ func (g *globals) keygenSigningOnly(cfg *config.Config, out, host string) error 
 
 // keygenSigningKey makes the signing key and says what to do next.
 func (g *globals) keygenSigningKey(path, host, identity string) error {
-	if err := config.ValidName("host", host); err != nil {
+	if err := remote.CheckName("host", host); err != nil {
 		return errs.Userf("keygen: %v: pass --host NAME", err)
 	}
 	pub, certified, err := makeSigningKey(path, host, identity)

@@ -25,6 +25,7 @@ type restoreFlags struct {
 	keepChain bool
 	writable  string
 	unsigned  bool
+	native    bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -36,11 +37,18 @@ func newRestoreCommand(g *globals) *cobra.Command {
 replays it with btrfs receive into DIR, oldest first, checking every part and
 every received UUID. The result is DIR/<snapshot>, read-only; --writable also
 makes a writable snapshot of it, ready to become @ or @home. With no SUBVOL,
-every subvolume of the host is restored. Needs the identity.`,
+every subvolume of the host is restored. Needs the identity.
+
+When DIR is not on btrfs (ext4, xfs, tmpfs, NFS...), or with --native, the
+streams are applied by argo-backup itself into DIR/<snapshot> as a plain
+directory tree (no subvolume, no received UUID): contents, holes, modes,
+owners (as root), xattrs, hardlinks, symlinks, devices (as root) and mtimes.
+It needs no root; what a normal user cannot restore is reported.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
-  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
+  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -58,6 +66,7 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
 
@@ -83,8 +92,17 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.writable != "" && len(names) != 1 {
 		return errs.Userf("--writable needs exactly one SUBVOL to restore")
 	}
-	if err := requireRoot("restore"); err != nil {
+	native, err := restore.NativeTarget(f.to, f.native)
+	if err != nil {
 		return err
+	}
+	if f.writable != "" && native {
+		return errs.Userf("--writable makes a btrfs snapshot; a native restore (--native or a non-btrfs --to) is already a writable directory: leave --writable out")
+	}
+	if !native {
+		if err := requireRoot("restore onto btrfs (or add --native)"); err != nil {
+			return err
+		}
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
@@ -102,7 +120,7 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		r.Progress = bar
 	}
 	for _, subvol := range names {
-		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable})
+		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
 		if all && errors.Is(err, restore.ErrNoTrusted) {
 			fmt.Fprintf(a.stderr, "warning: %s: skipped: %v\n", subvol, err)
 			continue
@@ -110,8 +128,15 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d) into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, filepath.Join(f.to, rec.Snapshot))
+		how := ""
+		if r.NativeReport != nil {
+			how = " natively, as a plain directory (no subvolume, no received UUID),"
+		}
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		if r.NativeReport != nil {
+			printNativeReport(a.stdout, subvol, r.NativeReport)
+		}
 		if f.writable != "" {
 			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
 		}
