@@ -71,15 +71,6 @@ func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
 	return slices.DeleteFunc(dirs, func(d string) bool { return remote.CheckName("host", d) != nil }), nil
 }
 
-func sortedNames(set map[string]bool) []string {
-	var names []string
-	for n := range set {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // Listing is what the remote holds of one subvolume, judged.
 type Listing struct {
 	Entries []*Entry // every record object, oldest first
