@@ -23,6 +23,8 @@ type restoreFlags struct {
 	identity  string
 	keepChain bool
 	writable  string
+	layout    bool
+	dryRun    bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -38,7 +40,9 @@ every subvolume of the host is restored. Needs the identity.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
-  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
+  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
+  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -55,6 +59,8 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	return cmd
 }
 
@@ -76,6 +82,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.snapshot != "" && len(names) > 1 {
 		return errs.Userf("--snapshot names one backup: give at most one SUBVOL with it")
+	}
+	if f.layout {
+		return a.restoreLayout(ctx, names, target, f)
+	}
+	if f.dryRun {
+		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
 	}
 	if f.writable != "" && len(names) != 1 {
 		return errs.Userf("--writable needs exactly one SUBVOL to restore")

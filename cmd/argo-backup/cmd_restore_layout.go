@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+// restoreLayout is restore --layout: the plan from the records, printed,
+// then (unless --dry-run) carried out.
+func (a *app) restoreLayout(ctx context.Context, names []string, target restore.Target, f restoreFlags) error {
+	if f.writable != "" || f.keepChain {
+		return errs.Userf("--layout names every subvolume itself and keeps what the next push needs: drop --writable and --keep-chain")
+	}
+	if !f.dryRun {
+		if err := requireRoot("restore"); err != nil {
+			return err
+		}
+	}
+	host := a.hostOr(f.host)
+	cat, err := a.catalog(ctx, f.identity)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
+			return err
+		}
+	}
+	r := &restore.Restorer{Catalog: *cat, Log: a.log}
+	var targets []*manifest.Record
+	for _, subvol := range names {
+		chain, err := r.Chain(ctx, host, subvol, target)
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", subvol, err)
+		}
+		targets = append(targets, chain[len(chain)-1])
+	}
+	plan, err := restore.PlanLayout(targets)
+	if err != nil {
+		return err
+	}
+	plan.Describe(a.stdout, f.to)
+	if f.dryRun {
+		return restore.CheckLayoutTarget(f.to, plan)
+	}
+	if bar := a.progress(); bar != nil {
+		r.Progress = bar
+	}
+	if err := r.RestoreLayout(ctx, host, plan, f.to); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "done: %s holds the layout; the old fstab mounts it once the filesystem has UUID %s\n", f.to, plan.FSUUID)
+	return nil
+}

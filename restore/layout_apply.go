@@ -1,0 +1,129 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/argo-backup/argo-backup/btrfs"
+)
+
+// topLevelID is the tree id of a btrfs filesystem's top level (subvolid=5).
+const topLevelID = 5
+
+// RestoreLayout carries out plan on dir, the top level of a new, empty
+// btrfs: each backup is received and a writable snapshot of it made under
+// its old name, then the empty subvolumes are created, then each received
+// subvolume is moved to where push will look for it as the next parent.
+func (r *Restorer) RestoreLayout(ctx context.Context, host string, plan *LayoutPlan, dir string) error {
+	if err := CheckLayoutTarget(dir, plan); err != nil {
+		return err
+	}
+	for _, rc := range plan.Receive {
+		if err := r.receiveLayout(ctx, host, rc, dir); err != nil {
+			return err
+		}
+	}
+	for _, e := range plan.Empty {
+		if err := createEmpty(ctx, filepath.Join(dir, e.Subvol), os.FileMode(e.Mode)); err != nil {
+			return err
+		}
+		r.log().Info("created empty subvolume", "subvol", e.Subvol, "mode", fmt.Sprintf("%o", e.Mode))
+	}
+	for _, rc := range plan.Receive {
+		if err := keep(dir, rc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Restorer) receiveLayout(ctx context.Context, host string, rc LayoutReceive, dir string) error {
+	rec := rc.Record
+	if _, err := r.Restore(ctx, host, rec.Subvolume, Target{Snapshot: rec.Snapshot}, dir, Options{}); err != nil {
+		return fmt.Errorf("restore %s: %w", rec.Subvolume, err)
+	}
+	dst := filepath.Join(dir, rc.Subvol)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("restore %s: %w", rc.Subvol, err)
+	}
+	if err := btrfs.WritableSnapshot(ctx, filepath.Join(dir, rec.Snapshot), dst); err != nil {
+		return fmt.Errorf("writable snapshot %s: %w", rc.Subvol, err)
+	}
+	r.log().Info("restored", "subvolume", rec.Subvolume, "snapshot", rec.Snapshot, "as", rc.Subvol)
+	return nil
+}
+
+func createEmpty(ctx context.Context, path string, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("empty subvolume %s: %w", path, err)
+	}
+	if err := btrfs.Create(ctx, path); err != nil {
+		return fmt.Errorf("empty subvolume %s: %w", path, err)
+	}
+	// Chmod, not the umask-bound mode of mkdir: snapper wants exactly 0750.
+	if err := os.Chmod(path, mode.Perm()|mode&(os.ModeSticky|os.ModeSetgid|os.ModeSetuid)); err != nil {
+		return fmt.Errorf("empty subvolume %s: %w", path, err)
+	}
+	return nil
+}
+
+// keep moves the received read-only subvolume into snapshot_dir's place;
+// btrfs renames a read-only subvolume like a directory, and its received
+// UUID goes with it.
+func keep(dir string, rc LayoutReceive) error {
+	src, dst := filepath.Join(dir, rc.Record.Snapshot), filepath.Join(dir, rc.Keep)
+	if src == dst {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("keep %s: %w", rc.Keep, err)
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return fmt.Errorf("keep %s as %s: %w", rc.Record.Snapshot, rc.Keep, err)
+	}
+	return nil
+}
+
+// CheckLayoutTarget refuses, before anything is changed, a dir that is not
+// the top level of a btrfs, that holds anything already, or that holds a
+// name the plan would make.
+func CheckLayoutTarget(dir string, plan *LayoutPlan) error {
+	if err := checkTarget(dir); err != nil {
+		return err
+	}
+	info, err := btrfs.Info(dir)
+	if errors.Is(err, btrfs.ErrNotSubvolume) || (err == nil && info.TreeID != topLevelID) {
+		return inputErrorf("restore --layout: %s is not the top level of its btrfs: mount the new filesystem with -o subvolid=5 and give that directory", dir)
+	}
+	if err != nil {
+		return fmt.Errorf("restore --layout: %w", err)
+	}
+	for _, name := range plan.names() {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return inputErrorf("restore --layout: %s already exists in %s: it is never overwritten; start from a new, empty filesystem", name, dir)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("restore --layout: %w", err)
+	}
+	if len(entries) > 0 {
+		return inputErrorf("restore --layout: %s is not empty (it holds %s): use a new, empty filesystem (mkfs.btrfs), or restore subvolumes one by one", dir, entries[0].Name())
+	}
+	return nil
+}
+
+// names is every path the plan makes, relative to the top level.
+func (p *LayoutPlan) names() []string {
+	var out []string
+	for _, rc := range p.Receive {
+		out = append(out, rc.Subvol, rc.Record.Snapshot, rc.Keep)
+	}
+	for _, e := range p.Empty {
+		out = append(out, e.Subvol)
+	}
+	return out
+}
