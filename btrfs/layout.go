@@ -39,7 +39,7 @@ func Locate(path string) (*Placement, error) {
 		return nil, err
 	}
 	p := &Placement{FSUUID: uuid, SubvolPath: strings.Trim(filepath.Join(holder.Root, rel), "/")}
-	p.Layout = append(mountLayout(mounts, holder), nested(path, p.SubvolPath)...)
+	p.Layout = append(mountLayout(mounts, holder), nested(path, p.SubvolPath, mounts)...)
 	return p, nil
 }
 
@@ -93,8 +93,13 @@ func subvolOption(opts string) string {
 
 // nested lists the subvolumes directly inside the one at path (snapper's
 // .snapshots): a send leaves them out, so without this a restore would not
-// know that snapper needs one there.
-func nested(path, subvolPath string) []manifest.LayoutEntry {
+// know that snapper needs one there. A mountpoint there (/home in @) shows
+// another subvolume's root and is not one of them.
+func nested(path, subvolPath string, mounts []*mountinfo.Info) []manifest.LayoutEntry {
+	mounted := map[string]bool{}
+	for _, m := range mounts {
+		mounted[filepath.Clean(m.Mountpoint)] = true
+	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		return nil
@@ -103,7 +108,7 @@ func nested(path, subvolPath string) []manifest.LayoutEntry {
 	for _, e := range entries {
 		p := filepath.Join(path, e.Name())
 		var st unix.Stat_t
-		if !e.IsDir() || unix.Lstat(p, &st) != nil || st.Ino != firstFreeObjectID {
+		if !e.IsDir() || mounted[p] || unix.Lstat(p, &st) != nil || st.Ino != firstFreeObjectID {
 			continue
 		}
 		out = append(out, manifest.LayoutEntry{Subvol: subvolPath + "/" + e.Name(), Mode: st.Mode & 0o7777})

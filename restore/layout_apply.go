@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/argo-backup/argo-backup/btrfs"
 )
 
@@ -16,7 +18,7 @@ const topLevelID = 5
 // RestoreLayout carries out plan on dir, the top level of a new, empty
 // btrfs: each backup is received and a writable snapshot of it made under
 // its old name, then the empty subvolumes are created, then each received
-// subvolume is moved to where push will look for it as the next parent.
+// subvolume is put where push will look for it as the next parent.
 func (r *Restorer) RestoreLayout(ctx context.Context, host string, plan *LayoutPlan, dir string) error {
 	if err := CheckLayoutTarget(dir, plan); err != nil {
 		return err
@@ -33,7 +35,7 @@ func (r *Restorer) RestoreLayout(ctx context.Context, host string, plan *LayoutP
 		r.log().Info("created empty subvolume", "subvol", e.Subvol, "mode", fmt.Sprintf("%o", e.Mode))
 	}
 	for _, rc := range plan.Receive {
-		if err := keep(dir, rc); err != nil {
+		if err := keep(ctx, dir, rc); err != nil {
 			return err
 		}
 	}
@@ -60,7 +62,7 @@ func createEmpty(ctx context.Context, path string, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("empty subvolume %s: %w", path, err)
 	}
-	if err := btrfs.Create(ctx, path); err != nil {
+	if err := keepingMtime(filepath.Dir(path), func() error { return btrfs.Create(ctx, path) }); err != nil {
 		return fmt.Errorf("empty subvolume %s: %w", path, err)
 	}
 	// Chmod, not the umask-bound mode of mkdir: snapper wants exactly 0750.
@@ -70,10 +72,11 @@ func createEmpty(ctx context.Context, path string, mode os.FileMode) error {
 	return nil
 }
 
-// keep moves the received read-only subvolume into snapshot_dir's place;
-// btrfs renames a read-only subvolume like a directory, and its received
-// UUID goes with it.
-func keep(dir string, rc LayoutReceive) error {
+// keep puts the received read-only subvolume in snapshot_dir's place. A
+// read-only subvolume cannot be renamed (EROFS), but a read-only snapshot
+// of it keeps its received UUID, which is what makes it the parent of the
+// next push; the received one is then deleted.
+func keep(ctx context.Context, dir string, rc LayoutReceive) error {
 	src, dst := filepath.Join(dir, rc.Record.Snapshot), filepath.Join(dir, rc.Keep)
 	if src == dst {
 		return nil
@@ -81,8 +84,14 @@ func keep(dir string, rc LayoutReceive) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return fmt.Errorf("keep %s: %w", rc.Keep, err)
 	}
-	if err := os.Rename(src, dst); err != nil {
+	if err := btrfs.Snapshot(ctx, src, dst); err != nil {
 		return fmt.Errorf("keep %s as %s: %w", rc.Record.Snapshot, rc.Keep, err)
+	}
+	if err := checkReceived(dst, rc.Record); err != nil {
+		return fmt.Errorf("keep %s: %w", rc.Keep, err)
+	}
+	if err := btrfs.Delete(ctx, src); err != nil {
+		return fmt.Errorf("keep %s: delete %s: %w", rc.Keep, src, err)
 	}
 	return nil
 }
@@ -126,4 +135,17 @@ func (p *LayoutPlan) names() []string {
 		out = append(out, e.Subvol)
 	}
 	return out
+}
+
+// keepingMtime runs create in dir and puts dir's times back: a restored
+// subvolume (@home for its .snapshots) stays as it was backed up.
+func keepingMtime(dir string, create func() error) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return err
+	}
+	if err := create(); err != nil {
+		return err
+	}
+	return unix.UtimesNanoAt(unix.AT_FDCWD, dir, []unix.Timespec{st.Atim, st.Mtim}, unix.AT_SYMLINK_NOFOLLOW)
 }
