@@ -37,7 +37,7 @@ func (p *Pusher) rebuildState(ctx context.Context, sv Subvolume) error {
 		return err
 	}
 	newChain := func(why string) {
-		p.log().Warn("state_dir has no record of this subvolume, but the remote holds its backups: "+
+		p.log().Warn("state_dir lacks records of this subvolume that the remote holds (state_dir lost, or restored from an older backup): "+
 			"they cannot be read back, so this backup starts a new full chain",
 			"subvolume", sv.Name, "remote_backups", stored, "why", why)
 	}
