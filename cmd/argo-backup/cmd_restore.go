@@ -17,14 +17,14 @@ import (
 
 type restoreFlags struct {
 	to        string
+	layout    bool // restore --layout (cmd_restore_layout.go)
+	dryRun    bool
 	snapshot  string
 	at        string
 	host      string
 	identity  string
 	keepChain bool
 	writable  string
-	layout    bool
-	dryRun    bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -38,11 +38,11 @@ every received UUID. The result is DIR/<snapshot>, read-only; --writable also
 makes a writable snapshot of it, ready to become @ or @home. With no SUBVOL,
 every subvolume of the host is restored. Needs the identity.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
+  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
+  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
-  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
-  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
-  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab`,
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -53,14 +53,14 @@ every subvolume of the host is restored. Needs the identity.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
 	fl.StringVar(&f.at, "at", "", "restore the newest backup taken at or before this time, e.g. --at 2026-11-20 or --at 2026-11-20T18:00:00Z")
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
-	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	return cmd
 }
 
@@ -73,6 +73,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
 	}
+	if f.layout {
+		return a.restoreLayout(ctx, names, target, f)
+	}
+	if f.dryRun {
+		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
+	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 		if err != nil {
@@ -82,12 +88,6 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.snapshot != "" && len(names) > 1 {
 		return errs.Userf("--snapshot names one backup: give at most one SUBVOL with it")
-	}
-	if f.layout {
-		return a.restoreLayout(ctx, names, target, f)
-	}
-	if f.dryRun {
-		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
 	}
 	if f.writable != "" && len(names) != 1 {
 		return errs.Userf("--writable needs exactly one SUBVOL to restore")

@@ -12,6 +12,9 @@ import (
 // restoreLayout is restore --layout: the plan from the records, printed,
 // then (unless --dry-run) carried out.
 func (a *app) restoreLayout(ctx context.Context, names []string, target restore.Target, f restoreFlags) error {
+	if f.snapshot != "" {
+		return errs.Userf("--layout restores every subvolume: choose the time with --at, not --snapshot")
+	}
 	if f.writable != "" || f.keepChain {
 		return errs.Userf("--layout names every subvolume itself and keeps what the next push needs: drop --writable and --keep-chain")
 	}
