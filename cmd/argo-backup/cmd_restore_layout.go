@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
@@ -56,6 +57,19 @@ func (a *app) restoreLayout(ctx context.Context, names []string, target restore.
 	if err := r.RestoreLayout(ctx, host, plan, f.to); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "done: %s holds the layout; the old fstab mounts it once the filesystem has UUID %s\n", f.to, plan.FSUUID)
+	fmt.Fprintln(a.stdout, layoutDone(f.to, plan.FSUUID))
 	return nil
+}
+
+// layoutDone says whether the old fstab's UUID= lines fit the new disk as
+// they are, or must be changed (the disk was not made with mkfs.btrfs -U).
+func layoutDone(dir, oldUUID string) string {
+	uuid, err := btrfs.FSUUID(dir)
+	switch {
+	case err == nil && uuid == oldUUID:
+		return fmt.Sprintf("done: %s holds the layout, on a filesystem with the old UUID %s: the old fstab's UUID= lines fit", dir, oldUUID)
+	case err == nil:
+		return fmt.Sprintf("done: %s holds the layout; its filesystem has UUID %s, the old fstab names %s: change those UUID= lines (docs/disaster-recovery.md step 7)", dir, uuid, oldUUID)
+	}
+	return fmt.Sprintf("done: %s holds the layout; the old fstab names filesystem UUID %s", dir, oldUUID)
 }

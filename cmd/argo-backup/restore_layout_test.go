@@ -61,7 +61,10 @@ func TestRestoreLayoutCLI(t *testing.T) {
 	}
 
 	fresh := btrfstest.NewFS(t, 1<<30, "")
-	m.run(0, "restore", "--layout", "--to", fresh)
+	out, _ = m.run(0, "restore", "--layout", "--to", fresh)
+	if want := "the old fstab names " + uuid + ": change those UUID= lines"; !strings.Contains(out, want) {
+		t.Errorf("restore --layout onto a disk with a new UUID does not say %q:\n%s", want, out)
+	}
 	if _, err := os.Stat(filepath.Join(fresh, "@home", "file.txt")); err != nil {
 		t.Errorf("@home not restored: %v", err)
 	}
