@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -29,7 +30,7 @@ func (r *Restorer) RestoreLayout(ctx context.Context, host string, plan *LayoutP
 		}
 	}
 	for _, e := range plan.Empty {
-		if err := createEmpty(ctx, filepath.Join(dir, e.Subvol), os.FileMode(e.Mode)); err != nil {
+		if err := createEmpty(ctx, dir, filepath.Join(dir, e.Subvol), os.FileMode(e.Mode)); err != nil {
 			return err
 		}
 		r.log().Info("created empty subvolume", "subvol", e.Subvol, "mode", fmt.Sprintf("%o", e.Mode))
@@ -48,7 +49,7 @@ func (r *Restorer) receiveLayout(ctx context.Context, host string, rc LayoutRece
 		return fmt.Errorf("restore %s: %w", rec.Subvolume, err)
 	}
 	dst := filepath.Join(dir, rc.Subvol)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := mkdirBeneath(dir, filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("restore %s: %w", rc.Subvol, err)
 	}
 	if err := btrfs.WritableSnapshot(ctx, filepath.Join(dir, rec.Snapshot), dst); err != nil {
@@ -58,8 +59,8 @@ func (r *Restorer) receiveLayout(ctx context.Context, host string, rc LayoutRece
 	return nil
 }
 
-func createEmpty(ctx context.Context, path string, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+func createEmpty(ctx context.Context, dir, path string, mode os.FileMode) error {
+	if err := mkdirBeneath(dir, filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("empty subvolume %s: %w", path, err)
 	}
 	if err := keepingMtime(filepath.Dir(path), func() error { return btrfs.Create(ctx, path) }); err != nil {
@@ -81,7 +82,7 @@ func keep(ctx context.Context, dir string, rc LayoutReceive) error {
 	if src == dst {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := mkdirBeneath(dir, filepath.Dir(dst), 0o700); err != nil {
 		return fmt.Errorf("keep %s: %w", rc.Keep, err)
 	}
 	if err := btrfs.Snapshot(ctx, src, dst); err != nil {
@@ -148,4 +149,31 @@ func keepingMtime(dir string, create func() error) error {
 		return err
 	}
 	return unix.UtimesNanoAt(unix.AT_FDCWD, dir, []unix.Timespec{st.Atim, st.Mtim}, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// mkdirBeneath makes sub (a directory below dir), refusing it if it would
+// resolve outside dir: the paths come from records, and the restored trees
+// they lead through hold the old machine's symlinks (an absolute one,
+// followed here, would point into the live system). The nearest existing
+// ancestor is checked first, so nothing is made outside.
+func mkdirBeneath(dir, sub string, mode os.FileMode) error {
+	top, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	existing := sub
+	for {
+		if _, err := os.Lstat(existing); err == nil || existing == dir || existing == filepath.Dir(existing) {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	real, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(top, real); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return inputErrorf("%s leads out of %s (through a symlink of the restored system): make it by hand", sub, dir)
+	}
+	return os.MkdirAll(sub, mode)
 }
