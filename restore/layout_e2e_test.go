@@ -162,7 +162,7 @@ func TestRestoreLayoutArgoOS(t *testing.T) {
 	p := lp.pusher(oldState)
 	svs := argoSubvolumes(old)
 	snap.take(lp.clock.Add(-time.Hour))
-	fulls := lp.pushAll(p, svs)
+	lp.pushAll(p, svs)
 	staleState := copyDir(t, oldState) // state_dir as a root backup taken now would hold it
 	mustWrite(t, old.path("var/log/messages"), []byte("booted\nworked\n"), 0o640)
 	mustWrite(t, old.path("home/letter.txt"), []byte("dear home, again"), 0o600)
@@ -251,7 +251,6 @@ func TestRestoreLayoutArgoOS(t *testing.T) {
 			requireChainRestores(t, r, rec, filepath.Join(sv.SnapshotDir, rec.Snapshot))
 		}
 	}
-	_ = fulls
 }
 
 // requireChainRestores restores rec's chain (made before and after the
