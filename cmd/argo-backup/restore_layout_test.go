@@ -70,7 +70,18 @@ func TestRestoreLayoutCLI(t *testing.T) {
 	}
 	kept, _ := filepath.Glob(filepath.Join(fresh, "snapshots", "home.*"))
 	if len(kept) != 1 {
-		t.Errorf("want the received backup kept in snapshots/ (snapshot_dir's place), found %v", kept)
+		t.Fatalf("want the received backup kept in snapshots/ (snapshot_dir's place), found %v", kept)
+	}
+
+	// The restored machine's first push, with its state_dir gone too, is an
+	// incremental on the kept backup.
+	must(t, os.RemoveAll(filepath.Join(m.dir, "state")))
+	must(t, os.WriteFile(filepath.Join(fresh, "@home", "after-restore.txt"), []byte("new"), 0o644))
+	restored := m.writeConfig("restored.yaml", filepath.Join(fresh, "@home"), "")
+	must(t, os.WriteFile(restored, []byte(strings.Replace(readFile(t, restored), m.fs+"/snapshots", fresh+"/snapshots", 1)), 0o600))
+	out, _ = m.runWith(restored, 0, "push")
+	if want := "(incremental on " + filepath.Base(kept[0]) + ")"; !strings.Contains(out, want) {
+		t.Errorf("the first push after restore --layout is not %s:\n%s", want, out)
 	}
 }
 
