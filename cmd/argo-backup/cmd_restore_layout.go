@@ -16,6 +16,9 @@ func (a *app) restoreLayout(ctx context.Context, names []string, target restore.
 	if f.snapshot != "" {
 		return errs.Userf("--layout restores every subvolume: choose the time with --at, not --snapshot")
 	}
+	if f.native {
+		return errs.Userf("--layout makes btrfs subvolumes for the old fstab; --native makes plain directories: drop --native")
+	}
 	if f.writable != "" || f.keepChain {
 		return errs.Userf("--layout names every subvolume itself and keeps what the next push needs: drop --writable and --keep-chain")
 	}

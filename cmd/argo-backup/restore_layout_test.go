@@ -45,6 +45,7 @@ func TestRestoreLayoutCLI(t *testing.T) {
 		{"name taken", "@home already exists in", []string{"--to", target}, func() { must(t, os.Mkdir(filepath.Join(target, "@home"), 0o755)) }},
 		{"dry run alone", "--dry-run goes with --layout", []string{"--dry-run", "--to", target}, nil},
 		{"writable with layout", "drop --writable", []string{"--writable", "@x", "--to", target}, nil},
+		{"native with layout", "drop --native", []string{"--native", "--to", target}, nil},
 		{"snapshot with layout", "not --snapshot", []string{"--snapshot", "home.20261101T000000Z", "--to", target}, nil},
 	} {
 		if c.setup != nil {
