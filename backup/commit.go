@@ -110,6 +110,7 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 	for _, part := range j.Parts {
 		rec.StoredBytes += part.StoredBytes
 	}
+	p.recordPlacement(sv, rec)
 	if j.Proto2 {
 		rec.SendFlags = []string{"--proto", "2", "--compressed-data"}
 	}
@@ -130,6 +131,9 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if rec.Committed.IsZero() {
 		rec.Committed = p.now()
 	}
+	if err := p.addExpected(rec); err != nil {
+		return err
+	}
 	data, err := manifest.EncodeRecord(rec)
 	if err != nil {
 		return fmt.Errorf("record of %s: %w", rec.Snapshot, err)
@@ -143,7 +147,11 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := lease.Confirm(ctx); err != nil {
 		return fmt.Errorf("not committed: %w", err)
 	}
-	sealed, err := crypto.Encrypt(p.Recipients, data)
+	object, err := p.signRecord(data)
+	if err != nil {
+		return err
+	}
+	sealed, err := crypto.Encrypt(p.Recipients, object)
 	if err != nil {
 		return fmt.Errorf("encrypt record: %w", err)
 	}

@@ -22,11 +22,14 @@ import (
 
 // Pusher backs up subvolumes of one host to one remote.
 type Pusher struct {
-	Host             string
-	ToolVersion      string // written into every record
-	Store            Store
-	Sealer           *crypto.Sealer
-	Recipients       []age.Recipient // records are encrypted to these
+	Host        string
+	ToolVersion string // written into every record
+	Store       Store
+	Sealer      *crypto.Sealer
+	Recipients  []age.Recipient // records are encrypted to these
+	// Signer signs every record (see sign.go). nil writes first-format,
+	// unsigned records, which a restore does not trust: only tests do.
+	Signer           *crypto.Signer
 	State            State
 	PartSize         int64
 	CompressionLevel int  // recorded; the Sealer does the compressing

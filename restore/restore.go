@@ -15,6 +15,7 @@ import (
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // Restorer replays backups from a remote into a directory on btrfs.
@@ -23,6 +24,14 @@ type Restorer struct {
 	Log      *slog.Logger
 	Progress Progress
 	Ahead    int // parts downloaded ahead of btrfs receive; 0: 2
+	// Notify receives what a user must know about the choice of backup:
+	// untrusted records skipped, backups missing. nil: logged as warnings.
+	Notify func(msg string)
+
+	// NativeReport is set by a Restore that applied the streams itself
+	// (see NativeTarget), nil after btrfs receive.
+	NativeReport *sendstream.Report
+
 	// TestHook, if set, is called at each Checkpoint (tests only).
 	TestHook func(ctx context.Context, at Checkpoint)
 }
@@ -32,12 +41,16 @@ type Restorer struct {
 type Target struct {
 	Snapshot string
 	At       time.Time
+	// TrustUnsigned also accepts unsigned records nobody endorsed
+	// (first-format backups); only with Snapshot, never for the newest.
+	TrustUnsigned bool
 }
 
 // Options are the choices of one restore.
 type Options struct {
 	KeepChain bool   // keep the intermediate received subvolumes
 	Writable  string // also make a writable snapshot of the result with this name
+	Native    bool   // apply the streams natively even onto btrfs (see NativeTarget)
 }
 
 func (r *Restorer) log() *slog.Logger { return fallback.Log(r.Log) }
@@ -51,6 +64,13 @@ func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 // the whole backup. If it is already there (a restore killed after that
 // rename), only what remains (the writable snapshot) is done.
 func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
+	r.NativeReport = nil
+	if native, err := NativeTarget(dir, o.Native); err != nil || native {
+		if err != nil {
+			return nil, err
+		}
+		return r.RestoreNative(ctx, host, subvol, t, dir, o)
+	}
 	if err := checkTarget(dir); err != nil {
 		return nil, err
 	}
@@ -111,12 +131,9 @@ func writable(ctx context.Context, dir, snapshot, name string) error {
 
 // Chain resolves the records to replay for target: full first.
 func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]*manifest.Record, error) {
-	records, err := r.Records(ctx, host, subvol)
+	records, err := r.usable(ctx, host, subvol, t)
 	if err != nil {
 		return nil, err
-	}
-	if len(records) == 0 {
-		return nil, inputErrorf("no backups of %s from host %s on the remote: check the name with 'argo-backup list' (or --host)", subvol, host)
 	}
 	target, err := manifest.Select(records, t.Snapshot, t.At)
 	if err != nil {

@@ -164,11 +164,16 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
+	signer, err := a.signer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := a.repository(ctx, true)
 	if err != nil {
 		return nil, err
 	}
 	p := &backup.Pusher{
+		Signer:           signer,
 		Host:             a.cfg.Host,
 		ToolVersion:      version,
 		Store:            st,

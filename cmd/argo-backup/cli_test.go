@@ -36,7 +36,7 @@ func newMachine(t *testing.T) *machine {
 		t.Fatal(err)
 	}
 	m.identity = filepath.Join(m.dir, "identity.txt")
-	m.run(0, "keygen", "-o", m.identity)
+	m.run(0, "keygen", "-o", m.identity, "--host", "testhost")
 	m.config = m.writeConfig("config.yaml", m.home, "")
 	return m
 }
@@ -129,7 +129,8 @@ func TestBadInput(t *testing.T) {
 		{"path not a subvolume", m.writeConfig("plain.yaml", plainDir, ""), []string{"push"}, "is not a btrfs subvolume"},
 		{"path not on btrfs", m.writeConfig("tmp.yaml", notBtrfs, ""), []string{"push"}, "is not on btrfs"},
 		{"unknown rclone remote", m.unknownRemoteConfig(), []string{"push"}, `unknown rclone remote "nosuch"`},
-		{"restore target not btrfs", m.config, []string{"restore", "--to", notBtrfs, "home"}, "is not on btrfs"},
+		{"restore target missing", m.config, []string{"restore", "--to", filepath.Join(notBtrfs, "nosuch"), "home"}, "does not exist"},
+		{"--writable of a native restore", m.config, []string{"restore", "--to", tmpfsDir(t), "--writable", "@home", "home"}, "already a writable directory"},
 		{"restore target exists", m.config, []string{"restore", "--to", clash, "home"}, "already exists"},
 		{"unknown snapshot", m.config, []string{"restore", "--to", target, "--snapshot", "home.19990101T000000Z"}, "home.19990101T000000Z"},
 		{"identity readable by others", m.config, []string{"list", "--identity", looseIdentity}, "readable by group or others"},

@@ -29,6 +29,7 @@ type finding struct {
 type doctor struct {
 	a        *app
 	findings []finding
+	identity string // --identity: prove this copy verifies and decrypts
 }
 
 func (d *doctor) ok(format string, args ...any) {
@@ -42,25 +43,34 @@ func (d *doctor) fail(fix, format string, args ...any) {
 }
 
 func newDoctorCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var identity string
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the set-up: tools, subvolumes, remote, keys",
 		Long: `doctor checks everything a backup depends on and prints one line per
 check: OK, WARN or FAIL with the fix. It writes one small probe object to
 the remote (and deletes it) to prove the remote is writable. It exits 1 if
-any check fails.`,
-		Example: `  sudo argo-backup doctor`,
-		Args:    noArgs,
+any check fails.
+
+With --identity FILE it also proves that this copy of the identity (the one
+in the drawer, say) checks the signatures of and decrypts the newest backup
+of every subvolume of this host, and warns when two hosts' certificates
+name one signing key (cloned machines must each make their own).`,
+		Example: `  sudo argo-backup doctor
+  argo-backup doctor --identity /media/usb/identity.txt`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
 				return err
 			}
-			d := &doctor{a: a}
+			d := &doctor{a: a, identity: identity}
 			d.run(cmd.Context())
 			return d.report()
 		},
 	}
+	cmd.Flags().StringVar(&identity, "identity", "", "prove this identity file verifies and decrypts the newest backups, e.g. --identity /media/usb/identity.txt")
+	return cmd
 }
 
 func (d *doctor) run(ctx context.Context) {
@@ -71,6 +81,9 @@ func (d *doctor) run(ctx context.Context) {
 	}
 	d.checkKeys()
 	d.checkSecretFiles()
+	if !d.restoreOnly() {
+		d.checkSigningKey() // only push signs
+	}
 	d.checkStateDir()
 	if d.restoreOnly() {
 		d.checkRepository(ctx)
@@ -78,6 +91,10 @@ func (d *doctor) run(ctx context.Context) {
 		d.checkRemote(ctx)
 	}
 	d.checkClock()
+	d.checkCertificates(ctx)
+	if d.identity != "" {
+		d.checkIdentityCopy(ctx)
+	}
 }
 
 func (d *doctor) report() error {

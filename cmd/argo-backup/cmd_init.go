@@ -166,5 +166,15 @@ func writeStarterConfig(g *globals, f initFlags) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	fmt.Fprintf(g.stdout, "config written to %s\n", g.configPath)
-	return nil
+	return g.initSigningKey(host, f.identity)
+}
+
+// initSigningKey makes this host's signing key beside the identity unless
+// it is there: every record is signed with it.
+func (g *globals) initSigningKey(host, identity string) error {
+	path := config.DefaultSigningKey(identity)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	return g.keygenSigningKey(path, host, identity)
 }

@@ -60,11 +60,14 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		return a.listFleet(ctx, f)
 	}
 	host := a.hostOr(f.host)
-	records, empty, err := a.listRecords(ctx, host, args, f)
+	records, trust, err := a.listRecords(ctx, host, args, f)
 	if err != nil {
 		return err
 	}
 	if f.json {
+		for _, line := range trust.lines {
+			fmt.Fprintf(a.stderr, "warning: %s\n", line)
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if records == nil {
@@ -72,23 +75,38 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		}
 		return enc.Encode(records)
 	}
-	printRecords(a.stdout, records, empty, time.Now())
+	if len(records) == 0 && f.local {
+		fmt.Fprintf(a.stdout, "no record copies of host %s in state_dir %s (list without --local reads the remote)\n", host, a.cfg.StateDir)
+		return nil
+	}
+	printRecords(a.stdout, records, trust.of, time.Now())
+	for _, line := range trust.lines {
+		fmt.Fprintln(a.stdout, line)
+	}
 	return nil
 }
 
-// listRecords returns the records to list and what to say if there are
-// none, which depends on where they came from.
-func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, string, error) {
+func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, listTrust, error) {
+	var none listTrust
 	if f.local {
 		recs, err := a.localRecords(host, args)
-		return recs, fmt.Sprintf("no record copies of host %s in state_dir %s (list without --local reads the remote)", host, a.cfg.StateDir), err
+		return recs, none, err
 	}
 	if f.identity == "" && !a.escrow && host == a.cfg.Host && !identityPresent(a.cfg.Identity) {
 		recs, err := a.stateInsteadOfRemote(host, args)
-		return recs, "", err
+		return recs, none, err
 	}
-	recs, err := a.remoteListRecords(ctx, host, args, f)
-	return recs, "no backups yet", err
+	cat, err := a.catalog(ctx, f.identity)
+	if err != nil {
+		return nil, none, err
+	}
+	subvols := args
+	if len(subvols) == 0 {
+		if subvols, err = cat.Subvolumes(ctx, host); err != nil {
+			return nil, none, err
+		}
+	}
+	return listRemote(ctx, cat, host, subvols)
 }
 
 // stateInsteadOfRemote lists this host's record copies when the identity
@@ -126,46 +144,39 @@ func (a *app) localRecords(host string, subvols []string) ([]*manifest.Record, e
 	return all, nil
 }
 
-func (a *app) remoteListRecords(ctx context.Context, host string, subvols []string, f listFlags) ([]*manifest.Record, error) {
-	cat, err := a.catalog(ctx, f.identity)
-	if err != nil {
-		return nil, err
-	}
-	if len(subvols) == 0 {
-		if subvols, err = cat.Subvolumes(ctx, host); err != nil {
-			return nil, err
-		}
-	}
-	var all []*manifest.Record
-	for _, sv := range subvols {
-		recs, err := cat.Records(ctx, host, sv)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, recs...)
-	}
-	return all, nil
-}
-
 func identityPresent(path string) bool {
 	_, err := statFile(path)
 	return !errors.Is(err, errNoFile)
 }
 
-func printRecords(w io.Writer, records []*manifest.Record, empty string, now time.Time) {
+// printRecords prints the table of records; trust, when not nil, adds the
+// TRUST column (records read from the remote).
+func printRecords(w io.Writer, records []*manifest.Record, trust map[string]string, now time.Time) {
 	if len(records) == 0 {
-		fmt.Fprintln(w, empty)
+		if trust != nil {
+			fmt.Fprintln(w, "no trusted backups")
+			return
+		}
+		fmt.Fprintln(w, "no backups yet")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SNAPSHOT\tTAKEN\tKIND\tPARENT\tDEPTH\tRAW\tSTORED")
+	header := "SNAPSHOT\tTAKEN\tKIND\tPARENT\tDEPTH\tRAW\tSTORED"
+	if trust != nil {
+		header += "\tTRUST"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range records {
 		kind, parent := "full", "-"
 		if !r.IsFull() {
 			kind, parent = "incremental", r.Parent
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Snapshot, humanize.RelTime(r.Created, now, "ago", "from now"),
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s\t%s", r.Snapshot, humanize.RelTime(r.Created, now, "ago", "from now"),
 			kind, parent, r.Depth, humanize.IBytes(uint64(r.PlainBytes)), humanize.IBytes(uint64(r.StoredBytes)))
+		if trust != nil {
+			line += "\t" + trust[r.Snapshot]
+		}
+		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 }

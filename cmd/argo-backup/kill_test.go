@@ -185,7 +185,7 @@ func (m *machine) remoteRecords() []*manifest.Record {
 		if err != nil {
 			m.t.Fatalf("record %s: %v", f, err)
 		}
-		r, err := manifest.DecodeRecord(plain)
+		r, err := manifest.DecodeRecord(recordPayload(m.t, plain))
 		if err != nil {
 			m.t.Fatalf("record %s: %v", f, err)
 		}

@@ -23,6 +23,9 @@ func (c *Config) validate() error {
 	if c.Identity != "" && !filepath.IsAbs(c.Identity) {
 		return fmt.Errorf("identity %q: must be an absolute path", c.Identity)
 	}
+	if !filepath.IsAbs(c.SigningKey) {
+		return fmt.Errorf("signing_key %q: must be an absolute path", c.SigningKey)
+	}
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
