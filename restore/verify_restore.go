@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/testpause"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -55,6 +56,7 @@ func (v *Verifier) receiveInto(ctx context.Context, sc *scope, o VerifyOptions, 
 			err = errors.Join(err, fmt.Errorf("%w: check 'losetup -a' and 'findmnt -t btrfs'", closeErr))
 		}
 	}()
+	testpause.At(ctx, testpause.VerifyMounted)
 	sc.reset()
 	for _, rec := range sc.order {
 		if sc.needsDamaged(rec) {

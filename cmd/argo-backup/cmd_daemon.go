@@ -56,6 +56,9 @@ func runDaemon(ctx context.Context, g *globals) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	d := &backup.Daemon{Load: g.daemonPlan, Reload: hup, Log: g.logger(), CatchUpDelay: daemonCatchUpDelay}
+	if a, err := g.load(); err == nil { // a bad config is Run's to report
+		sweepScratch(ctx, d.Log, a.cfg.StateDir)
+	}
 	return d.Run(ctx)
 }
 

@@ -72,6 +72,7 @@ func (d *doctor) run(ctx context.Context) {
 	}
 	d.checkKeys()
 	d.checkStateDir()
+	d.checkScratch()
 	d.checkRemote(ctx)
 	d.checkClock()
 }
@@ -195,6 +196,26 @@ func (d *doctor) checkStateDir() {
 		return
 	}
 	d.ok("state_dir %s: %s free", d.a.cfg.StateDir, humanize.IBytes(free))
+}
+
+// checkScratch lists what killed verifies left in state_dir (the daemon
+// removes those of dead processes at its start and before each verify).
+func (d *doctor) checkScratch() {
+	stale, err := btrfs.FindStale(d.a.cfg.StateDir)
+	if err != nil {
+		d.warn("", "state_dir %s: %v", d.a.cfg.StateDir, err)
+		return
+	}
+	for _, s := range stale {
+		fix := "the next verify or daemon start removes it"
+		if !s.Remove {
+			fix = "unmount (umount), detach (losetup -d) or delete it by hand if no verify is running"
+		}
+		d.warn(fix, "left by a killed verify: %s", s)
+	}
+	if len(stale) == 0 {
+		d.ok("state_dir %s: nothing left by killed verifies", d.a.cfg.StateDir)
+	}
 }
 
 func (d *doctor) checkRemote(ctx context.Context) {

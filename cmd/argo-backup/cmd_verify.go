@@ -151,6 +151,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 		if v.Scratch, err = a.scratchDir(f.scratch); err != nil {
 			return err
 		}
+		sweepScratch(ctx, a.log, v.Scratch)
 	}
 	var reports []*restore.Report
 	for _, subvol := range names {
