@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,19 +28,27 @@ var (
 var daemonCatchUpDelay func() time.Duration
 
 func newDaemonCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var check bool
+	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run the backups on their schedules until stopped",
 		Long: `daemon backs up each subvolume on its schedule, and runs verify and prune
 on theirs. A run missed while the machine was off starts within a minute of
 the daemon starting. SIGTERM or SIGINT stop it within seconds (a running
 backup is abandoned before its commit and the next run carries on); SIGHUP
-reloads the config, keeping the old one if the new one is bad. See
-docs/daemon.md for the OpenRC and systemd services.`,
+reloads the config, keeping the old one if the new one is bad. --check
+loads the config exactly as a start or a reload would (the service scripts
+run it first) and exits 0 if the daemon would accept it, non-zero with the
+one-line reason if not. See docs/daemon.md for the OpenRC and systemd
+services.`,
 		Example: `  argo-backup daemon
+  argo-backup daemon --check --config /etc/argo-backup/config.yaml
   argo-backup daemon --log-format text --config /etc/argo-backup/config.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if check {
+				return checkDaemonConfig(cmd.Context(), g)
+			}
 			if g.logFormat == "" && !isTerminal(g.stderr) {
 				g.logFormat = "json" // a service manager's log: one JSON object per line
 			}
@@ -49,6 +58,21 @@ docs/daemon.md for the OpenRC and systemd services.`,
 			return runDaemon(cmd.Context(), g)
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "check the config as a start or reload would, then exit (0: accepted)")
+	return cmd
+}
+
+// checkDaemonConfig builds the daemon's plan from the config, as a start or
+// a SIGHUP does, and says whether the daemon would take it: the service
+// scripts run it before start, reload and restart, so that a refused config
+// fails the service command instead of a line in the log.
+func checkDaemonConfig(ctx context.Context, g *globals) error {
+	plan, err := g.daemonPlan(ctx) // logs the config's warnings
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "config %s: OK, %d subvolume(s), %d task(s)\n", g.configPath, len(plan.Subvolumes), len(plan.Tasks))
+	return nil
 }
 
 func runDaemon(ctx context.Context, g *globals) error {
@@ -72,6 +96,9 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 	svs, err := a.subvolumes(nil)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range a.cfg.Warnings() {
+		a.log.Warn(w)
 	}
 	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
 	for _, sv := range svs {

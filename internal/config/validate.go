@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
@@ -30,7 +29,7 @@ func (c *Config) validate() error {
 		if spec == "" {
 			continue // "" turns the scheduled task off
 		}
-		if _, err := backup.ParseSchedule(spec); err != nil {
+		if err := checkSchedule(spec); err != nil {
 			return fmt.Errorf("%s: %v", key, err)
 		}
 	}
@@ -66,7 +65,7 @@ func (sv *Subvolume) validate(i int) error {
 	if sv.Parents != "chain" && sv.Parents != "tiered" {
 		return fmt.Errorf("subvolume %s: parents %q: must be chain or tiered", sv.Name, sv.Parents)
 	}
-	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
+	if err := checkSchedule(sv.Schedule); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
 	if sv.MaxChain < 0 || sv.KeepLocal < 0 || sv.FullEvery < 0 {
