@@ -73,7 +73,8 @@ func newInitCommand(g *globals) *cobra.Command {
 this machine, skipping snapshots and caches), creates the identity if there
 is none and tells how to keep a recovery copy, offers the remotes in your
 rclone.conf, writes the config to the --config path (never overwriting one)
-and runs doctor. Enter takes the proposed answer.
+and runs doctor. Enter takes the proposed answer; Ctrl-C or Ctrl-D leave
+with nothing written.
 
 With --non-interactive nothing is asked: subvolumes come from --subvolume
 NAME=PATH (or, without any, every proposed one), each with its snapshots in
@@ -146,7 +147,8 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	if err := os.MkdirAll(filepath.Dir(g.configPath), 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0600: a remote's connection string may carry credentials.
+	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return errs.Userf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}

@@ -72,3 +72,27 @@ func TestInitWizardRefusesRelativePaths(t *testing.T) {
 		}
 	}
 }
+
+// Each proposal is taken under its name (Enter, y), left out (n) or
+// renamed (a name); a name the config would refuse is asked again.
+func TestInitWizardRenamesSubvolumes(t *testing.T) {
+	proposals := []proposal{
+		{Name: "root", Path: "/", Subvol: "/@"},
+		{Name: "home", Path: "/home", Subvol: "/@home"},
+		{Name: "var-log", Path: "/var/log", Subvol: "/@var-log"},
+		{Name: "data", Path: "/data", Subvol: "/"},
+	}
+	var out bytes.Buffer
+	w := newWizard(context.Background(), bufio.NewReader(strings.NewReader("\nn\nbad/name\nlogs\ny\n")), &out)
+	got, err := w.pickSubvolumes(proposals, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"root=/", "logs=/var/log", "data=/data"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("picked %v, want %v", got, want)
+	}
+	if !strings.Contains(out.String(), `"bad/name": answer y, n, or a name`) {
+		t.Errorf("a bad name was not explained:\n%s", out.String())
+	}
+}

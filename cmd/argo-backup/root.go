@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,12 +37,14 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			report(stderr, context.Cause(ctx))
-		} else {
-			report(stderr, err)
-		}
+	switch {
+	case err == nil:
+	case ctx.Err() != nil && !errors.Is(err, errAborted):
+		// Every command carries on where it stopped when run again: push
+		// resumes its parts, restore finishes, verify and prune start over.
+		fmt.Fprintf(stderr, "argo-backup: interrupted (%v): run the same command again to carry on\n", context.Cause(ctx))
+	default:
+		report(stderr, err)
 	}
 	return exitCode(ctx, err)
 }
