@@ -63,8 +63,14 @@ type terminal struct {
 // that no rclone.conf of the machine is seen.
 func startOnTerminal(t *testing.T, dir string, args ...string) *terminal {
 	t.Helper()
+	return startOnTerminalEnv(t, dir, nil, args...)
+}
+
+// startOnTerminalEnv is startOnTerminal with more environment variables.
+func startOnTerminalEnv(t *testing.T, dir string, env []string, args ...string) *terminal {
+	t.Helper()
 	cmd := exec.Command(argoBinary(t), args...)
-	cmd.Env = append(os.Environ(), "HOME="+dir, "RCLONE_CONFIG=", "TERM=xterm", "NO_COLOR=1")
+	cmd.Env = append(append(os.Environ(), "HOME="+dir, "RCLONE_CONFIG=", "TERM=xterm", "NO_COLOR=1"), env...)
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
 	"github.com/argo-backup/argo-backup/internal/config"
@@ -25,6 +24,7 @@ type globals struct {
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
+	logs       *logSwitch // stderr for log lines, above the progress bars when live
 	escrow     bool   // restore/list --escrow: use the identity escrowed on the remote
 	escrowHost string // whose escrowed identity: --host, or the config's host
 }
@@ -88,25 +88,6 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 }
 
 // logger builds the slog logger for this run.
-func (g *globals) logger() *slog.Logger {
-	level := slog.LevelInfo
-	if g.quiet {
-		level = slog.LevelWarn
-	}
-	if g.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	format := g.logFormat
-	if format == "" {
-		format = "text"
-	}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(g.stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(g.stderr, opts))
-}
-
 // interactive reports whether stderr is a terminal (progress bars go there).
 func (g *globals) interactive() bool {
 	f, ok := g.stderr.(*os.File)
