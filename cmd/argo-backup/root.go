@@ -25,8 +25,8 @@ type globals struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	logs       *logSwitch // stderr for log lines, above the progress bars when live
-	escrow     bool   // restore/list --escrow: use the identity escrowed on the remote
-	escrowHost string // whose escrowed identity: --host, or the config's host
+	escrow     bool       // restore/list --escrow: use the identity escrowed on the remote
+	escrowHost string     // whose escrowed identity: --host, or the config's host
 }
 
 // execute runs the CLI with args and returns the exit status.
