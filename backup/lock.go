@@ -174,6 +174,7 @@ func (p *Pusher) lock(ctx context.Context, sv Subvolume) (context.Context, func(
 	if err != nil {
 		return ctx, nil, err
 	}
+	p.log().Debug("local lock taken", "subvolume", sv.Name)
 	stale := p.Locks.Stale
 	if stale <= 0 {
 		stale = RemoteLockStale
@@ -194,6 +195,7 @@ func (p *Pusher) lock(ctx context.Context, sv Subvolume) (context.Context, func(
 			return ctx, nil, fmt.Errorf("remote lock of %s: %w", sv.Name, err)
 		}
 	}
+	p.log().Debug("remote lock taken", "subvolume", sv.Name, "stale_after", stale)
 	return ctx, func() {
 		if err := release(context.WithoutCancel(ctx)); err != nil {
 			p.log().Warn("could not release the remote lock", "subvolume", sv.Name, "err", err)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/lmittmann/tint"
 	"github.com/vbauerster/mpb/v8"
+
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // logger is the program's log on stderr, in one of three forms:
@@ -30,6 +32,7 @@ func (g *globals) logger() *slog.Logger {
 	}
 	if g.verbose {
 		level = slog.LevelDebug
+		remote.SetLogLevel(slog.LevelDebug) // rclone's own debug: HTTP retries, pacer waits
 	}
 	w := g.logSink()
 	switch {
