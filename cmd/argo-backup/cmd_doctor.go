@@ -126,6 +126,7 @@ func (d *doctor) checkSubvolume(sv config.Subvolume) {
 	}
 	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
 	d.checkSnapshotDir(sv)
+	d.checkSnapper(sv)
 	if opts := mountOf(sv.Path).options; !slices.Contains(opts, "noatime") {
 		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
 			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
@@ -145,6 +146,26 @@ func (d *doctor) checkSnapshotDir(sv config.Subvolume) {
 		return
 	}
 	d.ok("subvolume %s: snapshot_dir %s on the same filesystem", sv.Name, sv.SnapshotDir)
+}
+
+// checkSnapper checks a snapper_config: that the config exists, that it
+// manages this subvolume's path, and that snapper has snapshots to back up.
+func (d *doctor) checkSnapper(sv config.Subvolume) {
+	if sv.SnapperConfig == "" {
+		return
+	}
+	b, err := d.a.cfg.Backup(sv.Name)
+	if err != nil {
+		d.fail("fix snapper_config", "%v", err)
+		return
+	}
+	infos, _ := filepath.Glob(filepath.Join(b.SnapperDir, "*", "info.xml"))
+	if len(infos) == 0 {
+		d.fail(fmt.Sprintf("take one with 'snapper -c %s create', or check snapper's timeline", sv.SnapperConfig),
+			"subvolume %s: snapper_config %s has no snapshots in %s", sv.Name, sv.SnapperConfig, b.SnapperDir)
+		return
+	}
+	d.ok("subvolume %s: snapper_config %s, %d snapper snapshot(s) in %s", sv.Name, sv.SnapperConfig, len(infos), b.SnapperDir)
 }
 
 func existingParent(dir string) string {
