@@ -24,6 +24,7 @@ type initFlags struct {
 	identity       string
 	stateDir       string
 	subvolumes     []string
+	snapper        map[string]string // path -> snapper config to back up instead (the wizard asks)
 }
 
 var starterConfig = template.Must(template.New("config").Parse(`# argo-backup configuration. Every key is described in docs/configuration.md.
@@ -49,6 +50,9 @@ subvolumes:
   - name: {{.Name}}
     path: {{.Path}}
     snapshot_dir: {{.SnapshotDir}}
+{{- if .SnapperConfig}}
+    snapper_config: {{.SnapperConfig}}
+{{- end}}
     schedule: "@daily"
     parents: chain
     full_every: 720h
@@ -56,7 +60,7 @@ subvolumes:
     keep_local: 2
     retention: {last: 7, daily: 14, weekly: 8, monthly: 12}
 {{- else}}
-  [] # e.g. - {name: home, path: /home, snapshot_dir: /home/.snapshots/argo-backup}
+  [] # e.g. - {name: home, path: /home, snapshot_dir: /.snapshots/argo-backup}
 {{- end}}
 verify:
   schedule: "@weekly"
@@ -78,7 +82,9 @@ with nothing written.
 
 With --non-interactive nothing is asked: subvolumes come from --subvolume
 NAME=PATH (or, without any, every proposed one), each with its snapshots in
-PATH/.snapshots/argo-backup.`,
+/.snapshots/argo-backup when that is on the same filesystem, else in
+PATH/.snapshots/argo-backup (PATH/.argo-backup where snapper owns
+PATH/.snapshots).`,
 		Example: `  sudo argo-backup init
   argo-backup init --non-interactive --recipient age1... --remote gdrive:argo-backup --subvolume root=/ --subvolume home=/home`,
 		Args: noArgs,
@@ -103,7 +109,7 @@ PATH/.snapshots/argo-backup.`,
 	return cmd
 }
 
-type starterSubvolume struct{ Name, Path, SnapshotDir string }
+type starterSubvolume struct{ Name, Path, SnapshotDir, SnapperConfig string }
 
 func writeStarterConfig(g *globals, f initFlags) error {
 	host, _ := os.Hostname()
@@ -120,12 +126,13 @@ func writeStarterConfig(g *globals, f initFlags) error {
 			f.subvolumes = append(f.subvolumes, p.Name+"="+p.Path)
 		}
 	}
+	snapper := snapperConfigs()
 	for _, s := range f.subvolumes {
 		name, path, ok := strings.Cut(s, "=")
 		if !ok || name == "" || !filepath.IsAbs(path) {
 			return errs.Userf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
-		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, filepath.Join(path, ".snapshots", "argo-backup")})
+		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, proposedSnapshotDir(path, snapper), f.snapper[filepath.Clean(path)]})
 	}
 	if len(data.Recipients) == 0 {
 		if ids, err := crypto.LoadIdentities(f.identity); err == nil {

@@ -54,6 +54,9 @@ func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, p
 	if f.subvolumes, err = w.pickSubvolumes(proposals, f.subvolumes); err != nil {
 		return err
 	}
+	if f.snapper, err = w.pickSnapper(f.subvolumes, snapperConfigs()); err != nil {
+		return err
+	}
 	recipient, err := w.identityPath(&f)
 	if err != nil {
 		return err
