@@ -73,6 +73,9 @@ func (d *doctor) run(ctx context.Context) {
 	d.checkKeys()
 	d.checkStateDir()
 	d.checkScratch()
+	for _, w := range d.a.cfg.Warnings() {
+		d.warn("", "%s", w)
+	}
 	d.checkRemote(ctx)
 	d.checkClock()
 }

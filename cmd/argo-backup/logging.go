@@ -39,7 +39,7 @@ func (g *globals) logger() *slog.Logger {
 	case g.logFormat == "json":
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: jsonValues}))
 	case g.logFormat == "" && isTerminal(g.stderr):
-		return slog.New(tint.NewHandler(w, &tint.Options{Level: level, TimeFormat: time.TimeOnly,
+		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: level, TimeFormat: time.TimeOnly,
 			NoColor: !colourTerminal(), ReplaceAttr: textValues}))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: textValues}))
