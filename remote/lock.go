@@ -100,6 +100,16 @@ func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale tim
 	return h.Release, nil
 }
 
+// Lease is a fleet lock this run holds (Store.Acquire). Confirm waits
+// until the claim is settled and fails if another run won it; Release
+// stops the heartbeat and deletes the lock if it is still ours.
+type Lease interface {
+	Confirm(ctx context.Context) error
+	Release(ctx context.Context) error
+}
+
+var _ Lease = (*Held)(nil)
+
 // Held is a remote lock this run has written. Whether the claim holds is
 // settled in the background: two runs that both found no lock both write
 // one, and only after lockSettle does the loser see the winner's. The slow
@@ -126,7 +136,7 @@ func (h *Held) Confirm(ctx context.Context) error {
 func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
 
 // Acquire is Lock without waiting for the claim to settle: see Held.
-func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (*Held, error) {
+func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (Lease, error) {
 	if holder == "" {
 		holder = DefaultHolder()
 	}

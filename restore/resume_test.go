@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 func withFaults(w *world) *faultyStore {

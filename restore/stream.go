@@ -9,6 +9,8 @@ import (
 	"hash"
 	"io"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -68,52 +70,62 @@ func release(buf *bytes.Buffer) {
 
 // fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
 // at a time, and hands each to use in order, with its data or the reason it
-// failed. It stops at the first error use returns, and when ctx ends.
-// Restore stops at the first bad part; verify goes on to name them all.
+// failed. It stops at the first error use returns, and when ctx ends; it
+// returns only once its downloads have stopped. Restore stops at the first
+// bad part; verify goes on to name them all.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
+	var downloads errgroup.Group // a part's failure is its result, not the group's
+	defer downloads.Wait()       // deferred first, so it runs after cancel
 	defer cancel()
-	type pending struct {
-		part   manifest.Part
-		result chan fetched
-	}
 	queue := make(chan pending, max(ahead-1, 0))
-	go func() {
+	downloads.Go(func() error {
 		defer close(queue)
 		for _, part := range parts {
 			p := pending{part, make(chan fetched, 1)}
 			select {
 			case queue <- p:
 			case <-ctx.Done():
-				return
+				return nil
 			}
-			go func() {
+			downloads.Go(func() error {
 				buf, err := c.fetchPart(ctx, rec, part)
 				p.result <- fetched{buf, err}
-			}()
+				return nil
+			})
 		}
-	}()
+		return nil
+	})
 	for p := range queue {
-		var f fetched
-		select {
-		case f = <-p.result:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if ctx.Err() != nil {
-			release(f.buf)
-			return ctx.Err()
-		}
-		var data []byte
-		if f.buf != nil {
-			data = f.buf.Bytes()
-		}
-		err := use(p.part, data, f.err)
-		release(f.buf)
-		if err != nil {
+		if err := usePart(ctx, p, use); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// pending is a part whose download has started.
+type pending struct {
+	part   manifest.Part
+	result chan fetched
+}
+
+// usePart waits for p's download and hands it to use.
+func usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
+	var f fetched
+	select {
+	case f = <-p.result:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer release(f.buf)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var data []byte
+	if f.buf != nil {
+		data = f.buf.Bytes()
+	}
+	return use(p.part, data, f.err)
 }

@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/argo-backup/argo-backup/btrfs"
-	"github.com/argo-backup/argo-backup/internal/testpause"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -56,7 +55,9 @@ func (v *Verifier) receiveInto(ctx context.Context, sc *scope, o VerifyOptions, 
 			err = errors.Join(err, fmt.Errorf("%w: check 'losetup -a' and 'findmnt -t btrfs'", closeErr))
 		}
 	}()
-	testpause.At(ctx, testpause.VerifyMounted)
+	if v.TestHook != nil {
+		v.TestHook(ctx, fs.Dir)
+	}
 	sc.reset()
 	for _, rec := range sc.order {
 		if sc.needsDamaged(rec) {

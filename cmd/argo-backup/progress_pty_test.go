@@ -19,7 +19,7 @@ func TestPushBarNeverErasesALogLine(t *testing.T) {
 	m := newMachine(t)
 	m.grow(0) // 3 MiB: parts 0 to 3 at part_size 1MiB
 
-	term := startOnTerminalEnv(t, t.TempDir(), []string{"ARGO_BACKUP_TEST_PAUSE=mid-upload"}, "--config", m.config, "-v", "push")
+	term := startOnTerminalEnv(t, t.TempDir(), []string{pauseEnv + "=mid-upload"}, "--config", m.config, "-v", "push")
 	term.waitFor("test pause at mid-upload")
 	term.waitFor("MiB/s") // a frame of the bar, drawn while paused
 	if err := term.cmd.Process.Signal(syscall.SIGUSR1); err != nil {

@@ -25,7 +25,7 @@ type globals struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	logs       *logSwitch // stderr for log lines, above the progress bars when live
-	escrow     bool       // restore/list --escrow: use the identity escrowed on the remote
+	escrow     bool       // restore/list/verify --escrow: use the identity escrowed on the remote
 	escrowHost string     // whose escrowed identity: --host, or the config's host
 }
 

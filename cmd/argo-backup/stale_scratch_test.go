@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs"
-	"github.com/argo-backup/argo-backup/internal/testpause"
 )
 
 // A verify killed with SIGKILL while its scratch filesystem is mounted
@@ -36,8 +35,8 @@ func TestKilledVerifyLeavesNothingAfterTheNextRun(t *testing.T) {
 	for _, next := range []string{"verify", "daemon"} {
 		t.Run("then "+next, func(t *testing.T) {
 			m.t = t
-			p := m.startPaused(testpause.VerifyMounted, "verify")
-			p.waitPause(testpause.VerifyMounted)
+			p := m.startPaused(verifyMounted, "verify")
+			p.waitPause(verifyMounted)
 			p.kill()
 			requireStaleKinds(t, state, "mount", "loop device", "directory", "image")
 			if out := m.doctor(); !strings.Contains(out, "left by a killed verify: mount "+state+"/argo-mnt-") {
