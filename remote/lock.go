@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -175,19 +176,21 @@ func (l *lockFile) locked(name string) *LockedError {
 	return &LockedError{Name: name, Holder: l.Holder, Since: l.Since, Heartbeat: l.Heartbeat}
 }
 
-// readLock reads a lock object. One that does not parse may be caught
-// mid-rewrite (the local backend rewrites in place), so it is read again
-// before being called damaged.
+// readLock reads a lock object. One that is short or does not parse may be
+// caught mid-rewrite (the local backend rewrites in place), so it is read
+// again before being called damaged.
 func (s *Store) readLock(ctx context.Context, name string) (*lockFile, error) {
 	var parseErr error
 	for range 3 {
 		data, err := s.ReadAll(ctx, name)
-		if err != nil {
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, err
 		}
 		var l lockFile
-		if parseErr = json.Unmarshal(data, &l); parseErr == nil {
-			return &l, nil
+		if parseErr = err; err == nil {
+			if parseErr = json.Unmarshal(data, &l); parseErr == nil {
+				return &l, nil
+			}
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
