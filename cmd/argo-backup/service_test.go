@@ -126,17 +126,31 @@ func newOpenRCService(t *testing.T) *openrcService {
 	return s
 }
 
-// bootedByOpenRC makes openrc-run work on a machine OpenRC did not boot:
-// it refuses to run without /run/openrc/softlevel. The file is removed
-// again if this test made it.
+// bootedByOpenRC makes openrc-run work on a machine OpenRC did not boot,
+// as OpenRC's boot would: it refuses to run without /run/openrc/softlevel,
+// and needs its state directories (which the package's install makes, but
+// a fresh /run lacks). What this test makes, it removes again.
 func (s *openrcService) bootedByOpenRC() {
-	const softlevel = "/run/openrc/softlevel"
-	if _, err := os.Stat(softlevel); err == nil {
-		return
+	const svcdir = "/run/openrc"
+	var made []string
+	for _, d := range []string{"", "daemons", "exclusive", "failed", "hotplugged", "inactive", "options",
+		"scheduled", "started", "starting", "stopping", "tmp", "wasinactive"} {
+		dir := filepath.Join(svcdir, d)
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			must(s.t, os.Mkdir(dir, 0o755))
+			made = append(made, dir)
+		}
 	}
-	must(s.t, os.MkdirAll(filepath.Dir(softlevel), 0o755))
-	must(s.t, os.WriteFile(softlevel, nil, 0o644))
-	s.t.Cleanup(func() { os.Remove(softlevel) })
+	softlevel := filepath.Join(svcdir, "softlevel")
+	if _, err := os.Stat(softlevel); errors.Is(err, os.ErrNotExist) {
+		must(s.t, os.WriteFile(softlevel, nil, 0o644))
+		made = append(made, softlevel)
+	}
+	s.t.Cleanup(func() {
+		for i := len(made) - 1; i >= 0; i-- {
+			os.Remove(made[i]) // a directory OpenRC filled meanwhile stays
+		}
+	})
 }
 
 // writeConfig writes a config the daemon accepts, with schedule for its
