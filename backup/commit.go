@@ -27,7 +27,7 @@ func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, paren
 	}
 	if j.Stream == nil || !p.allStored(ctx, sv, j) {
 		committed, _ := p.State.Records(p.Host, sv.Name)
-		p.progress().Start(j.Snapshot, estimate(committed, parent == nil))
+		p.progress().Start(j.Snapshot, p.estimateSize(ctx, sv, committed, parent == nil))
 		sum, parts, err := p.storeStream(ctx, sv, j, sv.snapshotPath(j.Snapshot), p.sendOptions(sv, j))
 		p.progress().Finish()
 		if err != nil {
