@@ -49,6 +49,22 @@ func TestPushBarNeverErasesALogLine(t *testing.T) {
 	if t.Failed() {
 		t.Logf("raw output: %q", term.output())
 	}
+
+	// A second full has the first one's size to go by: the bar shows
+	// percent and ETA, both marked as estimates.
+	m.grow(1)
+	term = startOnTerminalEnv(t, t.TempDir(), []string{pauseEnv + "=mid-upload"}, "--config", m.config, "push", "--full")
+	term.waitFor("test pause at mid-upload")
+	term.waitFor("ETA ~")
+	if !regexp.MustCompile(`MiB / ~\d+\.\d MiB .*~\d+% `).MatchString(render(term.output(), 120, 100)) {
+		t.Errorf("the bar of a full with an estimate lacks ~total and ~percent:\n%s", render(term.output(), 120, 100))
+	}
+	if err := term.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if code := term.wait(); code != 0 {
+		t.Fatalf("push --full exited %d:\n%s", code, term.output())
+	}
 }
 
 // render is what a terminal of cols x rows shows after out.
