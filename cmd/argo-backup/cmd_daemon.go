@@ -47,7 +47,7 @@ services.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if check {
-				return checkDaemonConfig(cmd.Context(), g)
+				return checkDaemonConfig(g)
 			}
 			if g.logFormat == "" && !isTerminal(g.stderr) {
 				g.logFormat = "json" // a service manager's log: one JSON object per line
@@ -58,16 +58,17 @@ services.`,
 			return runDaemon(cmd.Context(), g)
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check", false, "check the config as a start or reload would, then exit (0: accepted)")
+	cmd.Flags().BoolVar(&check, "check", false, "check the config as a start or reload would (the remote is not contacted), then exit (0: accepted)")
 	return cmd
 }
 
 // checkDaemonConfig builds the daemon's plan from the config, as a start or
-// a SIGHUP does, and says whether the daemon would take it: the service
-// scripts run it before start, reload and restart, so that a refused config
-// fails the service command instead of a line in the log.
-func checkDaemonConfig(ctx context.Context, g *globals) error {
-	plan, err := g.daemonPlan(ctx) // logs the config's warnings
+// a SIGHUP does, up to opening the remote, and says whether the daemon
+// would take it: the service scripts run it before start, reload and
+// restart, so that a refused config fails the service command instead of a
+// line in the log.
+func checkDaemonConfig(g *globals) error {
+	_, plan, err := g.daemonSchedules() // logs the config's warnings
 	if err != nil {
 		return err
 	}
@@ -89,27 +90,8 @@ func runDaemon(ctx context.Context, g *globals) error {
 // daemonPlan loads the config and builds what the daemon runs from it. It
 // runs at start and on every SIGHUP: any error keeps the running plan.
 func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
-	a, err := g.load()
+	a, plan, err := g.daemonSchedules()
 	if err != nil {
-		return nil, err
-	}
-	svs, err := a.subvolumes(nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range a.cfg.Warnings() {
-		a.log.Warn(w)
-	}
-	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
-	for _, sv := range svs {
-		cfg, _ := a.cfg.Subvolume(sv.Name)
-		sched, err := parseSchedule("subvolume "+sv.Name, cfg.Schedule)
-		if err != nil {
-			return nil, err
-		}
-		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched})
-	}
-	if plan.Tasks, err = a.daemonTasks(); err != nil {
 		return nil, err
 	}
 	p, err := a.pusher(ctx)
@@ -122,6 +104,40 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 		return p.Push(ctx, sv, false)
 	}
 	return plan, nil
+}
+
+// daemonSchedules is the part of daemonPlan that needs no network: the
+// config, the subvolumes (snapper configs resolved), the schedules and the
+// recipients. daemon --check stops there, so that a service started before
+// the network is up is not refused for it (the daemon itself retries).
+func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
+	a, err := g.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	svs, err := a.subvolumes(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := a.recipients(); err != nil {
+		return nil, nil, err
+	}
+	for _, w := range a.cfg.Warnings() {
+		a.log.Warn(w)
+	}
+	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
+	for _, sv := range svs {
+		cfg, _ := a.cfg.Subvolume(sv.Name)
+		sched, err := parseSchedule("subvolume "+sv.Name, cfg.Schedule)
+		if err != nil {
+			return nil, nil, err
+		}
+		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched})
+	}
+	if plan.Tasks, err = a.daemonTasks(); err != nil {
+		return nil, nil, err
+	}
+	return a, plan, nil
 }
 
 func (a *app) daemonTasks() ([]backup.Task, error) {
