@@ -159,6 +159,7 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := j.remove(); err != nil {
 		return fmt.Errorf("backup %s is committed, but its journal could not be removed: %w", rec.Snapshot, err)
 	}
+	p.markReadBack(j, rec)
 	p.log().Debug("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
 	return nil
 }

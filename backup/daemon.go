@@ -22,12 +22,17 @@ type Plan struct {
 	Tasks    []Task
 	Parallel int // backups of different subvolumes at once; 0: 1
 	Reporter *Reporter
+	// Pinger sends the healthchecks pings and the webhook; nil: none.
+	Pinger *Pinger
+	// WebhookURL gets a POST of every job's JobResult as JSON; "": none.
+	WebhookURL string
 }
 
 // Scheduled is a subvolume and when to back it up.
 type Scheduled struct {
 	Subvolume
 	Schedule Schedule
+	Ping     string // healthchecks URL of its pushes; "": none
 }
 
 // Task is a scheduled job that is not a backup. A nil Run is not scheduled.
@@ -35,6 +40,7 @@ type Task struct {
 	Name     string
 	Schedule Schedule
 	Run      func(ctx context.Context) error
+	Ping     string // healthchecks URL of this task; "": none
 }
 
 // Daemon runs backups and tasks on their schedules until its context ends.
@@ -88,6 +94,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			stop()
 			s.drain()
+			flushPings(s.plan.Pinger)
 			d.log().Info("daemon stopped")
 			return nil
 		case j := <-s.done:
@@ -108,4 +115,11 @@ func (d *Daemon) reload(ctx context.Context, s *scheduler) {
 	}
 	s.replan(plan)
 	d.log().Info("config reloaded", "subvolumes", len(plan.Subvolumes))
+}
+
+// flushPings gives the last pings a few seconds to go out at exit.
+func flushPings(p *Pinger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.Close(ctx)
 }

@@ -154,7 +154,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 		}
 	}
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.storePart(ctx, name, index, plain, plainSum, sealed)
+	part, err := p.storePart(ctx, j, name, index, plain, plainSum, sealed)
 	if err != nil {
 		return part, err
 	}
@@ -183,17 +183,20 @@ func maxSealedSize(plain int) int {
 }
 
 // storePart seals one part and uploads it. The remote checks size and hash
-// after the upload and retries from our buffer (remote.Store.Put).
-func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string, sealed *bytes.Buffer) (manifest.Part, error) {
+// after the upload and retries from our buffer (remote.Store.Put); then the
+// part is read back against what was sealed (putChecked).
+func (p *Pusher) storePart(ctx context.Context, j *pushJournal, name string, index int, plain []byte, plainSum string, sealed *bytes.Buffer) (manifest.Part, error) {
 	sealed.Reset()
 	sealed.Grow(maxSealedSize(len(plain)))
 	if err := p.Sealer.Seal(sealed, plain); err != nil {
 		return manifest.Part{}, fmt.Errorf("seal part %d: %w", index, err)
 	}
 	storedSum := sha256.Sum256(sealed.Bytes())
-	if err := p.Store.PutSHA256(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:])); err != nil {
-		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)
+	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	if err != nil {
+		return manifest.Part{}, err
 	}
+	j.noteReadBack(index, md5sum)
 	return manifest.Part{
 		Index:        index,
 		PlainBytes:   int64(len(plain)),

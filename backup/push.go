@@ -184,19 +184,12 @@ func (p *Pusher) pruneLocal(ctx context.Context, sv Subvolume, rec *manifest.Rec
 // chain (the month's full and the week's backup are the parents of later
 // weeklies and dailies).
 func (p *Pusher) neededLocally(sv Subvolume, rec *manifest.Record) map[string]bool {
-	needed := map[string]bool{rec.Snapshot: true}
-	if sv.Parents.Mode != manifest.ModeTiered {
-		return needed
-	}
 	records, err := p.State.Records(p.Host, sv.Name)
 	if err != nil {
-		return needed
+		return map[string]bool{rec.Snapshot: true}
 	}
-	if chain, err := manifest.Chain(records, rec.Snapshot); err == nil {
-		for _, r := range chain {
-			needed[r.Snapshot] = true
-		}
-	}
+	needed := manifest.Pinned(sv.Parents, records)
+	needed[rec.Snapshot] = true
 	return needed
 }
 

@@ -32,6 +32,9 @@ func (g *globals) load() (*app, error) {
 	}
 	log := g.logger()
 	slog.SetDefault(log) // rclone's records (remote.SetLogLevel) come out in the same format
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w)
+	}
 	return &app{globals: g, cfg: cfg, log: log}, nil
 }
 

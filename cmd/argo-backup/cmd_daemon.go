@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // (cmd_verify.go, cmd_prune.go) by setting these; while nil the daemon
 // checks the schedule but does not run the task.
 var (
-	daemonVerify func(a *app) func(ctx context.Context) error
-	daemonPrune  func(a *app) func(ctx context.Context) error
+	daemonVerify        func(a *app) func(ctx context.Context) error
+	daemonVerifyRestore func(a *app) func(ctx context.Context) error
+	daemonPrune         func(a *app) func(ctx context.Context) error
 )
 
 // daemonCatchUpDelay replaces the daemon's random catch-up delay (tests).
@@ -68,7 +70,7 @@ services.`,
 // restart, so that a refused config fails the service command instead of a
 // line in the log.
 func checkDaemonConfig(g *globals) error {
-	_, plan, err := g.daemonSchedules() // logs the config's warnings
+	_, plan, err := g.daemonSchedules()
 	if err != nil {
 		return err
 	}
@@ -107,8 +109,8 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 }
 
 // daemonSchedules is the part of daemonPlan that needs no network: the
-// config, the subvolumes (snapper configs resolved), the schedules and the
-// recipients. daemon --check stops there, so that a service started before
+// config (its warnings logged by load), the subvolumes (snapper configs
+// resolved), the schedules and the recipients. daemon --check stops there, so that a service started before
 // the network is up is not refused for it (the daemon itself retries).
 func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
 	a, err := g.load()
@@ -122,9 +124,6 @@ func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
 	if _, err := a.recipients(); err != nil {
 		return nil, nil, err
 	}
-	for _, w := range a.cfg.Warnings() {
-		a.log.Warn(w)
-	}
 	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
 	for _, sv := range svs {
 		cfg, _ := a.cfg.Subvolume(sv.Name)
@@ -132,8 +131,9 @@ func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched})
+		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched, Ping: a.cfg.PushPing(cfg)})
 	}
+	plan.Pinger, plan.WebhookURL = g.pinger(), a.cfg.WebhookURL
 	if plan.Tasks, err = a.daemonTasks(); err != nil {
 		return nil, nil, err
 	}
@@ -143,11 +143,12 @@ func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
 func (a *app) daemonTasks() ([]backup.Task, error) {
 	var tasks []backup.Task
 	for _, t := range []struct {
-		name, spec string
-		build      func(*app) func(context.Context) error
+		name, spec, ping string
+		build            func(*app) func(context.Context) error
 	}{
-		{"verify", a.cfg.Verify.Schedule, daemonVerify},
-		{"prune", a.cfg.Prune.Schedule, daemonPrune},
+		{"verify", a.cfg.Verify.Schedule, a.cfg.Verify.HealthchecksURL, daemonVerify},
+		{"verify-restore", a.cfg.Verify.RestoreSchedule, a.cfg.Verify.HealthchecksURL, daemonVerifyRestore},
+		{"prune", a.cfg.Prune.Schedule, a.cfg.Prune.HealthchecksURL, daemonPrune},
 	} {
 		if t.spec == "" {
 			continue
@@ -156,7 +157,7 @@ func (a *app) daemonTasks() ([]backup.Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		task := backup.Task{Name: t.name, Schedule: sched}
+		task := backup.Task{Name: t.name, Schedule: sched, Ping: t.ping}
 		if t.build != nil {
 			task.Run = t.build(a)
 		}
@@ -177,3 +178,15 @@ func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// pinger is the daemon's one Pinger, kept across reloads so that pings
+// already queued still go out in order.
+func (g *globals) pinger() *backup.Pinger {
+	daemonPingerOnce.Do(func() { daemonPinger = &backup.Pinger{Log: g.logger()} })
+	return daemonPinger
+}
+
+var (
+	daemonPingerOnce sync.Once
+	daemonPinger     *backup.Pinger
+)

@@ -45,10 +45,11 @@ func every(spec string) (d time.Duration, ok bool) {
 	return d, err == nil
 }
 
-// Warnings are what a valid config holds that is probably not meant: today,
-// schedules that fire more often than once a minute. The daemon logs them at
-// start and reload, and `daemon --check` and doctor print them.
-func (c *Config) Warnings() []string {
+// scheduleWarnings are the schedules that fire more often than once a
+// minute: valid, but probably not meant. validate adds them to Warnings,
+// which every command logs (the daemon at start and reload, daemon --check)
+// and doctor lists.
+func (c *Config) scheduleWarnings() []string {
 	var out []string
 	add := func(what, spec string) {
 		if d, ok := every(spec); ok && d < warnInterval {
@@ -58,7 +59,8 @@ func (c *Config) Warnings() []string {
 	for _, sv := range c.Subvolumes {
 		add("subvolume "+sv.Name, sv.Schedule)
 	}
-	add("verify", c.Verify.Schedule)
-	add("prune", c.Prune.Schedule)
+	add("verify.schedule", c.Verify.Schedule)
+	add("verify.restore_schedule", c.Verify.RestoreSchedule)
+	add("prune.schedule", c.Prune.Schedule)
 	return out
 }

@@ -30,7 +30,7 @@ func (c *Config) Backup(name string) (backup.Subvolume, error) {
 		Name:        sv.Name,
 		Path:        sv.Path,
 		SnapshotDir: sv.SnapshotDir,
-		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain},
+		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain, Tiers: sv.Tiers},
 		KeepLocal:   sv.KeepLocal,
 		Retention:   sv.Retention,
 	}, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/manifest"
 )
 
 func (c *Config) validate() error {
@@ -25,13 +26,8 @@ func (c *Config) validate() error {
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
-	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
-		if spec == "" {
-			continue // "" turns the scheduled task off
-		}
-		if err := checkSchedule(spec); err != nil {
-			return fmt.Errorf("%s: %v", key, err)
-		}
+	if err := c.validateTasks(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, sv := range c.Subvolumes {
@@ -43,6 +39,7 @@ func (c *Config) validate() error {
 		}
 		seen[sv.Name] = true
 	}
+	c.Warnings = append(c.Warnings, c.scheduleWarnings()...)
 	return nil
 }
 
@@ -66,6 +63,12 @@ func (sv *Subvolume) validate(i int) error {
 		return fmt.Errorf("subvolume %s: parents %q: must be chain or tiered", sv.Name, sv.Parents)
 	}
 	if err := checkSchedule(sv.Schedule); err != nil {
+		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
+	}
+	if len(sv.Tiers) > 0 && sv.Parents != "tiered" {
+		return fmt.Errorf("subvolume %s: tiers apply to parents: tiered: set parents: tiered, or remove tiers", sv.Name)
+	}
+	if err := manifest.ValidateTiers(sv.Tiers); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
 	if sv.MaxChain < 0 || sv.KeepLocal < 0 || sv.FullEvery < 0 {
