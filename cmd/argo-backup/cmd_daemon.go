@@ -109,7 +109,7 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 }
 
 // daemonSchedules is the part of daemonPlan that needs no network: the
-// config (its warnings logged by load), the subvolumes (snapper configs
+// config (its schedule warnings logged), the subvolumes (snapper configs
 // resolved), the schedules and the recipients. daemon --check stops there, so that a service started before
 // the network is up is not refused for it (the daemon itself retries).
 func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
@@ -123,6 +123,9 @@ func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
 	}
 	if _, err := a.recipients(); err != nil {
 		return nil, nil, err
+	}
+	for _, w := range a.cfg.ScheduleWarnings() {
+		a.log.Warn("config: " + w)
 	}
 	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
 	for _, sv := range svs {

@@ -71,7 +71,7 @@ func (d *doctor) run(ctx context.Context) {
 	d.checkKeys()
 	d.checkStateDir()
 	d.checkScratch()
-	for _, w := range d.a.cfg.Warnings {
+	for _, w := range d.a.cfg.ScheduleWarnings() {
 		d.warn("", "%s", w)
 	}
 	if d.restoreOnly() {

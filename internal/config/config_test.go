@@ -236,7 +236,7 @@ func TestScheduleWarnings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.schedule, err)
 		}
-		w := cfg.Warnings
+		w := cfg.ScheduleWarnings()
 		if got := len(w) == 1 && strings.Contains(w[0], "subvolume home: schedule"); got != c.warn {
 			t.Errorf("%s: warnings %q, want a warning: %v", c.schedule, w, c.warn)
 		}

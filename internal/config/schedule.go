@@ -45,11 +45,11 @@ func every(spec string) (d time.Duration, ok bool) {
 	return d, err == nil
 }
 
-// scheduleWarnings are the schedules that fire more often than once a
-// minute: valid, but probably not meant. validate adds them to Warnings,
-// which every command logs (the daemon at start and reload, daemon --check)
-// and doctor lists.
-func (c *Config) scheduleWarnings() []string {
+// ScheduleWarnings are the schedules that fire more often than once a
+// minute: valid, but probably not meant. Only the daemon runs schedules, so
+// only it (at start and reload, and daemon --check) logs them, and doctor
+// lists them; other commands stay quiet about them (not in Warnings).
+func (c *Config) ScheduleWarnings() []string {
 	var out []string
 	add := func(what, spec string) {
 		if d, ok := every(spec); ok && d < warnInterval {

@@ -39,7 +39,6 @@ func (c *Config) validate() error {
 		}
 		seen[sv.Name] = true
 	}
-	c.Warnings = append(c.Warnings, c.scheduleWarnings()...)
 	return nil
 }
 
