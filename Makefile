@@ -1,7 +1,7 @@
 # argo-backup. `make demo` and `make test` are the README's two commands.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION) -X github.com/argo-backup/argo-backup/backup.Version=$(VERSION)
+LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/argo-backup
 
 .PHONY: build static deps demo test test-short bench lint fuzz clean
@@ -36,12 +36,22 @@ bench: build
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Every parser of bytes from outside (the remote, files users give), as
+# package:FuzzTarget. CI runs each for a few seconds (.ci/run); their seed
+# corpora (f.Add and testdata/fuzz) also run in every plain `go test`.
+FUZZ := manifest:FuzzDecodeRecord btrfs:FuzzValidator internal/config:FuzzParseConfig \
+	remote:FuzzLockFile remote:FuzzFormatMarker remote:FuzzObjectNames \
+	crypto:FuzzIdentityFile crypto:FuzzRecipients crypto:FuzzEscrow crypto:FuzzOpenPart \
+	backup:FuzzJournal
+FUZZTIME ?= 30s
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 30s ./manifest/
-	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./btrfs/
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./internal/config/
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ || exit 1; \
+	done
 
 clean:
 	rm -rf bin

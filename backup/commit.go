@@ -93,7 +93,7 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 	s := j.Stream
 	rec := &manifest.Record{
 		Format:           manifest.FormatVersion,
-		ToolVersion:      Version,
+		ToolVersion:      p.ToolVersion,
 		Host:             p.Host,
 		Subvolume:        sv.Name,
 		SourcePath:       sv.Path,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -54,19 +55,9 @@ type Daemon struct {
 	CatchUpDelay func() time.Duration
 }
 
-func (d *Daemon) now() time.Time {
-	if d.Now == nil {
-		return time.Now()
-	}
-	return d.Now()
-}
+func (d *Daemon) now() time.Time { return fallback.Now(d.Now) }
 
-func (d *Daemon) log() *slog.Logger {
-	if d.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return d.Log
-}
+func (d *Daemon) log() *slog.Logger { return fallback.Log(d.Log) }
 
 func (d *Daemon) catchUpDelay() time.Duration {
 	if d.CatchUpDelay == nil {

@@ -37,11 +37,11 @@ func (p ParentPolicy) tiers() []string {
 func (p ParentPolicy) Validate() error {
 	switch {
 	case p.Mode != "" && p.Mode != ModeChain && p.Mode != ModeTiered:
-		return fmt.Errorf("parents: %q is not %q or %q", p.Mode, ModeChain, ModeTiered)
+		return fmt.Errorf("parents %q: must be %s or %s", p.Mode, ModeChain, ModeTiered)
 	case p.FullEvery < 0:
-		return fmt.Errorf("full_every: %s is negative", p.FullEvery)
+		return fmt.Errorf("full_every %s: must not be negative", p.FullEvery)
 	case p.MaxChain < 0:
-		return fmt.Errorf("max_chain: %d is negative", p.MaxChain)
+		return fmt.Errorf("max_chain %d: must not be negative", p.MaxChain)
 	}
 	return ValidateTiers(p.Tiers)
 }

@@ -153,7 +153,7 @@ func TestParentPolicyValidate(t *testing.T) {
 		p    ParentPolicy
 		want string
 	}{
-		{ParentPolicy{Mode: "tree"}, `parents: "tree" is not "chain" or "tiered"`},
+		{ParentPolicy{Mode: "tree"}, `parents "tree": must be chain or tiered`},
 		{ParentPolicy{FullEvery: -1}, "full_every"},
 		{ParentPolicy{MaxChain: -1}, "max_chain"},
 		{ParentPolicy{Mode: ModeTiered, Tiers: []string{TierMonth, "day"}}, `tiers: "day" is not year, quarter, month or week`},

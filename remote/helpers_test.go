@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/b2fake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
@@ -16,14 +17,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// remotes are the kinds of remote every behaviour is checked against.
+// remotes are the kinds of remote every behaviour is checked against;
+// http says whether rclone reaches it over HTTP (fshttp's fault injector).
 var remotes = []struct {
 	name string
 	spec func(testing.TB) string
+	http bool
 }{
-	{"local", remotetest.Local},
-	{"s3", remotetest.S3},
-	{"webdav", remotetest.WebDAV},
+	{"local", remotetest.Local, false},
+	{"s3", remotetest.S3, true},
+	{"webdav", remotetest.WebDAV, true},
+	{"sftp", remotetest.SFTP, false},
+	{"b2", b2fake.Spec, true},
 }
 
 // forEachRemote runs test against a fresh store on each kind of remote.
@@ -72,4 +77,18 @@ func wantContent(t testing.TB, s *Store, name string, want []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s reads back %d bytes, want the %d stored", name, len(got), len(want))
 	}
+}
+
+// lockNow takes the lock and waits until the claim is settled: Acquire
+// then Confirm, as a push does before its commit.
+func lockNow(ctx context.Context, s *Store, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
+	h, err := s.Acquire(ctx, host, subvol, holder, stale)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Confirm(ctx); err != nil {
+		_ = h.Release(context.WithoutCancel(ctx)) // deletes nothing that is not ours
+		return nil, err
+	}
+	return h.Release, nil
 }

@@ -42,7 +42,7 @@ func newWorld(t *testing.T, spec string) *world {
 	btrfstest.RequireRoot(t)
 	btrfstest.NoLeftovers(t)
 	w := &world{t: t, ctx: context.Background(), clock: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
-	src := btrfstest.NewFS(t, 1<<30, "noatime")
+	src := btrfstest.NewFS(t, 1<<30, "noatime,compress=zstd") // compressed extents, sent as they are with proto 2
 	w.source = btrfstest.Subvolume(t, src, "@home")
 	w.snapDir = filepath.Join(src, "@snapshots")
 	w.target = btrfstest.NewFS(t, 1<<30, "")

@@ -8,6 +8,7 @@ set -euo pipefail
 need=()
 command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
 command -v losetup >/dev/null 2>&1 || need+=(mount)
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v rclone >/dev/null 2>&1 || need+=(rclone)

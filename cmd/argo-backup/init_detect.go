@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // proposal is a subvolume init offers to back up.
@@ -26,22 +27,20 @@ var skipped = []string{"@snapshots", ".snapshots", "@var-cache", "@var-tmp", "@t
 // first mount point wins), each with a name of its own. Names are given in
 // mount point order, so / is named first: another filesystem's top level
 // never takes "root" from it.
-func proposeSubvolumes(mountinfo io.Reader) []proposal {
+func proposeSubvolumes(r io.Reader) []proposal {
+	mounts, err := mountinfo.GetMountsFromReader(r, mountinfo.FSTypeFilter("btrfs"))
+	if err != nil {
+		return nil // proposals are a convenience: the user can still type paths
+	}
 	seen := map[string]bool{}
 	var out []proposal
-	sc := bufio.NewScanner(mountinfo)
-	for sc.Scan() {
-		before, after, ok := strings.Cut(sc.Text(), " - ")
-		fields, tail := strings.Fields(before), strings.Fields(after)
-		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "btrfs" {
+	for _, m := range mounts {
+		subvol := superOption(m.VFSOptions, "subvol")
+		if subvol == "" || seen[m.Source+subvol] || isSkipped(subvol) {
 			continue
 		}
-		subvol, device := superOption(tail[2], "subvol"), tail[1]
-		if subvol == "" || seen[device+subvol] || isSkipped(subvol) {
-			continue
-		}
-		seen[device+subvol] = true
-		out = append(out, proposal{Path: unescapeOctal(fields[4]), Subvol: subvol})
+		seen[m.Source+subvol] = true
+		out = append(out, proposal{Path: m.Mountpoint, Subvol: subvol})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	names := map[string]int{}

@@ -45,7 +45,7 @@ func snapperSubvolume(file string) string {
 // itself backed up or inside snapper's .snapshots of that subvolume;
 // elsewhere beside the data, out of snapper's way.
 func proposedSnapshotDir(path string, snapper map[string]string) string {
-	if src := mountOf(path).source; src != "" && src == mountOf("/.snapshots").source {
+	if src := mountOf(path).Source; src != "" && src == mountOf("/.snapshots").Source {
 		return "/.snapshots/argo-backup"
 	}
 	if path == "/" {

@@ -167,6 +167,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{sub + ", parents: tiered, tiers: [month, day]}\n", `"day" is not year, quarter, month or week`},
 		{sub + ", parents: tiered, tiers: [week, month]}\n", "longest period first"},
 		{sub + ", schedule: sometimes}\n", "sometimes"},
+		{sub + ", max_chain: -1}\n", "max_chain -1: must not be negative"},
+		{sub + ", full_every: -1h}\n", "full_every -1h0m0s: must not be negative"},
+		{sub + ", keep_local: -1}\n", "keep_local -1 is negative"},
+		{"host: keys\n", `host "keys"`},
+		{"subvolumes:\n  - {name: locks, path: /h, snapshot_dir: /s}\n", `subvolumes[0].name "locks"`},
 		{"subvolumes:\n  - {name: home, path: relative, snapshot_dir: /s}\n", "must be an absolute path"},
 		{"subvolumes:\n  - {name: .hidden, path: /h, snapshot_dir: /s}\n", `".hidden"`},
 		{sub + "}\n  - {name: home, path: /x, snapshot_dir: /s}\n", "used twice"},
@@ -197,8 +202,14 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 // FuzzParseConfig: no input makes the parser panic, and whatever it accepts
-// is a config the rest of the program can rely on.
-func FuzzParse(f *testing.F) {
+// is a config the rest of the program can rely on. Seeds: the configs of
+// docs/configuration.md as written. The environment of the machine running
+// it does not leak in: ARGO_BACKUP_* variables are removed for the run.
+func FuzzParseConfig(f *testing.F) {
+	withoutArgoEnvironment(f)
+	for _, yaml := range docConfigs(f) {
+		f.Add([]byte(yaml))
+	}
 	f.Add([]byte("host: desk\nrecipients: [\"" + recipient + "\"]\n"))
 	f.Add([]byte("subvolumes:\n  - {name: home, path: /home, snapshot_dir: /s, full_every: 30d}\n"))
 	f.Add([]byte("part_size: 1GiB\nretention: {last: 1}\n"))
