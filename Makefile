@@ -41,7 +41,8 @@ lint:
 # Every parser of bytes from outside (the remote, files users give), as
 # package:FuzzTarget. CI runs each for a few seconds (.ci/run); their seed
 # corpora (f.Add and testdata/fuzz) also run in every plain `go test`.
-FUZZ := manifest:FuzzDecodeRecord btrfs:FuzzValidator internal/config:FuzzParseConfig \
+FUZZ := manifest:FuzzDecodeRecord sendstream:FuzzValidator sendstream:FuzzPathRules sendstream:FuzzApply \
+	internal/config:FuzzParseConfig \
 	remote:FuzzLockFile remote:FuzzFormatMarker remote:FuzzObjectNames \
 	crypto:FuzzIdentityFile crypto:FuzzRecipients crypto:FuzzEscrow crypto:FuzzOpenPart \
 	backup:FuzzJournal

@@ -133,3 +133,15 @@ func deleteSubvolume(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// requireSameTreeIn fails unless dir/snapshot equals its source snapshot.
+func (w *world) requireSameTreeIn(dir, snapshot string) {
+	w.t.Helper()
+	diffs, err := restore.CompareTrees(filepath.Join(w.snapDir, snapshot), filepath.Join(dir, snapshot))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, d := range diffs {
+		w.t.Errorf("%s: restored tree differs: %s", snapshot, d)
+	}
+}

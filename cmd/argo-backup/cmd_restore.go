@@ -23,6 +23,7 @@ type restoreFlags struct {
 	identity  string
 	keepChain bool
 	writable  string
+	native    bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -34,11 +35,18 @@ func newRestoreCommand(g *globals) *cobra.Command {
 replays it with btrfs receive into DIR, oldest first, checking every part and
 every received UUID. The result is DIR/<snapshot>, read-only; --writable also
 makes a writable snapshot of it, ready to become @ or @home. With no SUBVOL,
-every subvolume of the host is restored. Needs the identity.`,
+every subvolume of the host is restored. Needs the identity.
+
+When DIR is not on btrfs (ext4, xfs, tmpfs, NFS...), or with --native, the
+streams are applied by argo-backup itself into DIR/<snapshot> as a plain
+directory tree (no subvolume, no received UUID): contents, holes, modes,
+owners (as root), xattrs, hardlinks, symlinks, devices (as root) and mtimes.
+It needs no root; what a normal user cannot restore is reported.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
-  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
+  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -55,6 +63,7 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
 
@@ -80,8 +89,17 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.writable != "" && len(names) != 1 {
 		return errs.Userf("--writable needs exactly one SUBVOL to restore")
 	}
-	if err := requireRoot("restore"); err != nil {
+	native, err := restore.NativeTarget(f.to, f.native)
+	if err != nil {
 		return err
+	}
+	if f.writable != "" && native {
+		return errs.Userf("--writable makes a btrfs snapshot; a native restore (--native or a non-btrfs --to) is already a writable directory: leave --writable out")
+	}
+	if !native {
+		if err := requireRoot("restore onto btrfs (or add --native)"); err != nil {
+			return err
+		}
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
@@ -98,12 +116,19 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		r.Progress = bar
 	}
 	for _, subvol := range names {
-		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable})
+		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d) into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), rec.Depth, filepath.Join(f.to, rec.Snapshot))
+		how := ""
+		if r.NativeReport != nil {
+			how = " natively, as a plain directory (no subvolume, no received UUID),"
+		}
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		if r.NativeReport != nil {
+			printNativeReport(a.stdout, subvol, r.NativeReport)
+		}
 		if f.writable != "" {
 			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
 		}
