@@ -17,6 +17,8 @@ import (
 
 type restoreFlags struct {
 	to        string
+	layout    bool // restore --layout (cmd_restore_layout.go)
+	dryRun    bool
 	snapshot  string
 	at        string
 	host      string
@@ -43,6 +45,8 @@ directory tree (no subvolume, no received UUID): contents, holes, modes,
 owners (as root), xattrs, hardlinks, symlinks, devices (as root) and mtimes.
 It needs no root; what a normal user cannot restore is reported.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
+  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
+  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
   argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
@@ -57,6 +61,8 @@ It needs no root; what a normal user cannot restore is reported.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
 	fl.StringVar(&f.at, "at", "", "restore the newest backup taken at or before this time, e.g. --at 2026-11-20 or --at 2026-11-20T18:00:00Z")
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
@@ -75,6 +81,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+	}
+	if f.layout {
+		return a.restoreLayout(ctx, names, target, f)
+	}
+	if f.dryRun {
+		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
 	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
