@@ -74,6 +74,9 @@ func (a *Applier) Close() error {
 	if a.dec.zstd != nil {
 		a.dec.zstd.Close()
 	}
+	if a.dec.zlib != nil {
+		a.dec.zlib.Close()
+	}
 	if a.root >= 0 {
 		unix.Close(a.root)
 		a.root = -1
