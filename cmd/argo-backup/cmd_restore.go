@@ -87,6 +87,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
 	}
+	if f.layout && f.json {
+		return errs.Userf("--json is not available with --layout: drop --json (the plan and the result are printed as text)")
+	}
 	if f.layout {
 		return a.restoreLayout(ctx, names, target, f)
 	}

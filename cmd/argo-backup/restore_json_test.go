@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
@@ -68,5 +69,10 @@ func TestRestoreJSON(t *testing.T) {
 		case c.method == "native" && (r.Native == nil || r.Native.Streams != 2 || r.Native.StreamBytes != r.Bytes || r.Native.OwnersLeft != 0):
 			t.Errorf("%s: native report %+v, want 2 streams of %d bytes, owners set", c.name, r.Native, r.Bytes)
 		}
+	}
+
+	_, stderr := m.run(2, "restore", "--json", "--layout", "--to", tmpfsDir(t))
+	if !strings.Contains(stderr, "--json is not available with --layout") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("restore --json --layout: stderr %q, want one line refusing it", stderr)
 	}
 }
