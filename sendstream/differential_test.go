@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs"
@@ -155,6 +157,12 @@ func TestDifferentialTricky(t *testing.T) {
 				if reflinks := fs == "xfs"; (r.Reflinks > 0) != reflinks || r.Reflinks+r.CloneCopies == 0 {
 					t.Errorf("%s: %d clones as reflinks, %d as copies; want reflinks: %v", fs, r.Reflinks, r.CloneCopies, reflinks)
 				}
+			}
+			// The filesystem's own word (FIEMAP's shared flag) that the
+			// reflink copy shares extents with dir/a.txt.
+			copied := filepath.Join(o.targets["xfs"], v.name, "dir/a-reflink")
+			if out, err := exec.Command("filefrag", "-v", copied).CombinedOutput(); err != nil || !strings.Contains(string(out), "shared") {
+				t.Errorf("filefrag -v %s (%v) shows no shared extent:\n%s", copied, err, out)
 			}
 		})
 	}
