@@ -26,7 +26,8 @@ func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, paren
 		}
 	}
 	if j.Stream == nil || !p.allStored(ctx, sv, j) {
-		p.progress().Start(j.Snapshot, -1)
+		committed, _ := p.State.Records(p.Host, sv.Name)
+		p.progress().Start(j.Snapshot, p.estimateSize(ctx, sv, committed, parent == nil))
 		sum, parts, err := p.storeStream(ctx, sv, j, sv.snapshotPath(j.Snapshot), p.sendOptions(sv, j))
 		p.progress().Finish()
 		if err != nil {
@@ -167,6 +168,6 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 		return fmt.Errorf("backup %s is committed, but its journal could not be removed: %w", rec.Snapshot, err)
 	}
 	p.markReadBack(j, rec)
-	p.log().Info("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
+	p.log().Debug("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
 	return nil
 }

@@ -107,7 +107,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		p.log().Warn("the remote lost the parent: making a full backup", "subvolume", sv.Name, "why", lost)
 	}
 	p.checkpoint(ctx, BeforeSnapshot, -1)
-	name, err := p.snapshot(ctx, sv, committed, now)
+	name, err := p.snapshot(ctx, sv, committed, now, full)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +222,9 @@ func (p *Pusher) sendOptions(sv Subvolume, j *pushJournal) btrfs.SendOptions {
 
 // snapshot takes the read-only snapshot to back up: of the subvolume, or of
 // snapper's newest snapshot.
-func (p *Pusher) snapshot(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time) (string, error) {
+func (p *Pusher) snapshot(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time, full bool) (string, error) {
 	if sv.SnapperDir != "" {
-		return snapshotSnapper(ctx, sv, committed)
+		return snapshotSnapper(ctx, sv, committed, now, full)
 	}
 	name, _, err := takeSnapshot(ctx, sv, now)
 	return name, err

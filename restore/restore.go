@@ -31,6 +31,9 @@ type Restorer struct {
 	// NativeReport is set by a Restore that applied the streams itself
 	// (see NativeTarget), nil after btrfs receive.
 	NativeReport *sendstream.Report
+	// Stages is the chain the last Chain (and so Restore) resolved, full
+	// first: what restore --json lists as its stages.
+	Stages []*manifest.Record
 
 	// TestHook, if set, is called at each Checkpoint (tests only).
 	TestHook func(ctx context.Context, at Checkpoint)
@@ -64,7 +67,7 @@ func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 // the whole backup. If it is already there (a restore killed after that
 // rename), only what remains (the writable snapshot) is done.
 func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
-	r.NativeReport = nil
+	r.NativeReport, r.Stages = nil, nil
 	if native, err := NativeTarget(dir, o.Native); err != nil || native {
 		if err != nil {
 			return nil, err
@@ -143,6 +146,7 @@ func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]
 	if err != nil {
 		return nil, err
 	}
+	r.Stages = chain
 	return chain, nil
 }
 

@@ -86,10 +86,10 @@ func classify(e *Entry, plain []byte, roots []ed25519.PublicKey, host, subvol st
 		e.distrust(ReasonBadCert, fmt.Errorf("signed with the key of host %q", cert.Host))
 		return
 	}
-	if e.hash, err = manifest.HashRecord(rec); err != nil {
-		e.distrust(ReasonInvalid, err)
-		return
-	}
+	// The hash of the exact bytes, not of a re-encoding: a reader older
+	// than the writer would drop fields it does not know and hash
+	// something else than what the expected lists name.
+	e.hash = manifest.RecordHash(payload)
 	e.Record, e.cert = rec, cert
 	if cert == nil {
 		e.distrust(ReasonUnsigned, nil)

@@ -187,6 +187,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	}
 	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
+		bar.estimated = true // a push's size is known only once sent
 		p.Progress = bar
 	}
 	if pushTestHook != nil {

@@ -85,6 +85,10 @@ func (d *doctor) run(ctx context.Context) {
 		d.checkSigningKey() // only push signs
 	}
 	d.checkStateDir()
+	d.checkScratch()
+	for _, w := range d.a.cfg.ScheduleWarnings() {
+		d.warn("", "%s", w)
+	}
 	if d.restoreOnly() {
 		d.checkRepository(ctx)
 	} else {
@@ -146,6 +150,7 @@ func (d *doctor) checkSubvolume(sv config.Subvolume) {
 	}
 	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
 	d.checkSnapshotDir(sv)
+	d.checkSnapper(sv)
 	if opts := strings.Split(mountOf(sv.Path).Options, ","); !slices.Contains(opts, "noatime") {
 		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
 			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
@@ -165,6 +170,26 @@ func (d *doctor) checkSnapshotDir(sv config.Subvolume) {
 		return
 	}
 	d.ok("subvolume %s: snapshot_dir %s on the same filesystem", sv.Name, sv.SnapshotDir)
+}
+
+// checkSnapper checks a snapper_config: that the config exists, that it
+// manages this subvolume's path, and that snapper has snapshots to back up.
+func (d *doctor) checkSnapper(sv config.Subvolume) {
+	if sv.SnapperConfig == "" {
+		return
+	}
+	b, err := d.a.cfg.Backup(sv.Name)
+	if err != nil {
+		d.fail("fix snapper_config", "%v", err)
+		return
+	}
+	infos, _ := filepath.Glob(filepath.Join(b.SnapperDir, "*", "info.xml"))
+	if len(infos) == 0 {
+		d.fail(fmt.Sprintf("take one with 'snapper -c %s create', or check snapper's timeline", sv.SnapperConfig),
+			"subvolume %s: snapper_config %s has no snapshots in %s", sv.Name, sv.SnapperConfig, b.SnapperDir)
+		return
+	}
+	d.ok("subvolume %s: snapper_config %s, %d snapper snapshot(s) in %s", sv.Name, sv.SnapperConfig, len(infos), b.SnapperDir)
 }
 
 func existingParent(dir string) string {
@@ -209,6 +234,26 @@ func (d *doctor) checkStateDir() {
 		return
 	}
 	d.ok("state_dir %s: %s free", d.a.cfg.StateDir, humanize.IBytes(free))
+}
+
+// checkScratch lists what killed verifies left in state_dir (the daemon
+// removes those of dead processes at its start and before each verify).
+func (d *doctor) checkScratch() {
+	stale, err := btrfs.FindStale(d.a.cfg.StateDir)
+	if err != nil {
+		d.warn("", "state_dir %s: %v", d.a.cfg.StateDir, err)
+		return
+	}
+	for _, s := range stale {
+		fix := "the next verify or daemon start removes it"
+		if !s.Remove {
+			fix = "unmount (umount), detach (losetup -d) or delete it by hand if no verify is running"
+		}
+		d.warn(fix, "left by a killed verify: %s", s)
+	}
+	if len(stale) == 0 {
+		d.ok("state_dir %s: nothing left by killed verifies", d.a.cfg.StateDir)
+	}
 }
 
 func (d *doctor) checkClock() {

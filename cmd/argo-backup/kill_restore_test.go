@@ -40,7 +40,7 @@ func TestKilledRestoreIsFinishedByTheNext(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := []string{"restore", "--to", into, "--snapshot", newest, "--writable", "home-rw"}
-			p := m.start(point, args...)
+			p := m.startPaused(point, args...)
 			p.waitPause(point)
 			p.kill()
 

@@ -281,12 +281,12 @@ type process struct {
 // to pause at point (pause_test.go).
 func (m *machine) startPush(point string, args ...string) *process {
 	m.t.Helper()
-	return m.start(point, append([]string{"push"}, args...)...)
+	return m.startPaused(point, append([]string{"push"}, args...)...)
 }
 
-// start runs argo-backup with args in its own process group, asking it to
-// pause at point (pause_test.go).
-func (m *machine) start(point string, args ...string) *process {
+// startPaused runs argo-backup with args in its own process group, asking
+// it to pause at point (pause_test.go).
+func (m *machine) startPaused(point string, args ...string) *process {
 	m.t.Helper()
 	cmd := exec.Command(argoBinary(m.t), append([]string{"--config", m.config}, args...)...)
 	cmd.Env = append(os.Environ(), pauseEnv+"="+point)

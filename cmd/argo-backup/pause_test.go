@@ -31,6 +31,9 @@ var pausePoints = map[string]struct {
 	"after-record":    {backup.AfterRecord, -1},
 }
 
+// verifyMounted pauses a verify with its scratch filesystem mounted.
+const verifyMounted = "verify-mounted"
+
 // restorePausePoints are the restore's checkpoints a test may pause at.
 var restorePausePoints = map[string]restore.Checkpoint{
 	"mid-receive":    restore.MidReceive,
@@ -43,6 +46,12 @@ var restorePausePoints = map[string]restore.Checkpoint{
 func pauseFromEnv() {
 	name := os.Getenv(pauseEnv)
 	if name == "" {
+		return
+	}
+	if name == verifyMounted {
+		verifyTestHook = func(v *restore.Verifier) {
+			v.TestHook = func(ctx context.Context, _ string) { pause(ctx, name) }
+		}
 		return
 	}
 	if at, ok := restorePausePoints[name]; ok {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -67,7 +66,7 @@ func (sv *Subvolume) validate(i int) error {
 	if err := sv.parents().Validate(); err != nil {
 		return fmt.Errorf("subvolume %s: %w", sv.Name, err)
 	}
-	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
+	if err := checkSchedule(sv.Schedule); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
 	if sv.KeepLocal < 0 {
