@@ -217,11 +217,7 @@ func TestRestoreLayoutArgoOS(t *testing.T) {
 	for _, sv := range svs {
 		src := filepath.Join(sv.SnapshotDir, targets[sv.Name].Snapshot)
 		got := sv.Path[len(old.root):]
-		diffs, err := restore.CompareTrees(src, restored.path(got), ".snapshots", "home", "var/log", "var/cache")
-		must(t, err)
-		for _, d := range diffs {
-			t.Errorf("%s: restored tree differs: %s", sv.Name, d)
-		}
+		requireRestored(t, sv.Name+" restored", src, restored.path(got), ".snapshots", "home", "var/log", "var/cache")
 	}
 	requireEmptyDir(t, restored.path("var/cache"))
 	requireSubvolume(t, restored.path("home/.snapshots"), 0o750)
@@ -261,11 +257,7 @@ func requireChainRestores(t *testing.T, r *restore.Restorer, rec *manifest.Recor
 	if _, err := r.Restore(context.Background(), host, rec.Subvolume, restore.Target{Snapshot: rec.Snapshot}, dir, restore.Options{}); err != nil {
 		t.Fatalf("restore the chain across the restore: %v", err)
 	}
-	diffs, err := restore.CompareTrees(source, filepath.Join(dir, rec.Snapshot))
-	must(t, err)
-	for _, d := range diffs {
-		t.Errorf("chain across the restore: %s", d)
-	}
+	requireRestored(t, "chain across the restore", source, filepath.Join(dir, rec.Snapshot))
 }
 
 func requireLayoutEntry(t *testing.T, layout []manifest.LayoutEntry, subvol, mountpoint string, mode uint32) {

@@ -10,8 +10,13 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/sendstream"
 )
+
+// layout digests trees with where their data lies: the applier must punch
+// holes where the stream has them.
+var layout = treedigest.Options{Layout: true}
 
 // oracle applies the same chains with btrfs receive onto btrfs and with
 // the native applier onto ext4 and tmpfs, and compares the trees after
@@ -65,14 +70,14 @@ func (o *oracle) chain(name string, streams [][]byte, snaps []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := treeDigest(t, filepath.Join(o.recv, info.Name))
-		want["."] = treeDigest(t, snaps[i])["."]
+		want := treedigest.Of(t, filepath.Join(o.recv, info.Name), layout)
+		want["."] = treedigest.Of(t, snaps[i], layout)["."]
 		for fs, a := range appliers {
 			if _, err := a.Apply(context.Background(), bytes.NewReader(s)); err != nil {
 				t.Fatalf("%s stream %d onto %s: %v", name, i, fs, err)
 			}
-			got := treeDigest(t, filepath.Join(o.targets[fs], name))
-			requireSameTree(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
+			got := treedigest.Of(t, filepath.Join(o.targets[fs], name), layout)
+			treedigest.Require(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
 		}
 	}
 	for fs, a := range appliers {
