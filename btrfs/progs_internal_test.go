@@ -47,6 +47,29 @@ func TestVersionAtLeast(t *testing.T) {
 	}
 }
 
+// TestProto2Supported states the facts (FACTS.md) row by row: the kernel
+// generates protocol 2 from 6.0, btrfs-progs knows --proto and
+// --compressed-data from 6.0; both are needed.
+func TestProto2Supported(t *testing.T) {
+	tests := []struct {
+		kernel, progs Version
+		want          bool
+	}{
+		{Version{6, 0}, Version{6, 0}, true},
+		{Version{6, 18}, Version{6, 17}, true},
+		{Version{7, 1}, Version{6, 2}, true},
+		{Version{5, 19}, Version{6, 2}, false},  // kernel too old
+		{Version{6, 18}, Version{5, 19}, false}, // progs too old
+		{Version{5, 15}, Version{5, 16}, false},
+		{Version{4, 20}, Version{7, 0}, false},
+	}
+	for _, tt := range tests {
+		if got := proto2Supported(tt.kernel, tt.progs); got != tt.want {
+			t.Errorf("proto2Supported(kernel %v, progs %v) = %v, want %v", tt.kernel, tt.progs, got, tt.want)
+		}
+	}
+}
+
 // The ioctl number encodes the argument size; a wrong struct layout would
 // make the kernel write past it.
 func TestGetSubvolInfoArgsSize(t *testing.T) {
