@@ -78,13 +78,3 @@ func TestGetSubvolInfoArgsSize(t *testing.T) {
 		t.Errorf("getSubvolInfoArgs is %d bytes, the ioctl says %d", got, sizeInIoctl)
 	}
 }
-
-func TestFormatUUID(t *testing.T) {
-	b := []byte{0x05, 0xcc, 0x9c, 0xaf, 0x06, 0x9b, 0xe5, 0x4d, 0x85, 0x27, 0x72, 0x43, 0x55, 0x8e, 0xe4, 0x51}
-	if got, want := formatUUID(b), "05cc9caf-069b-e54d-8527-7243558ee451"; got != want {
-		t.Errorf("formatUUID = %q, want %q", got, want)
-	}
-	if got := formatUUID(make([]byte, 16)); got != "" {
-		t.Errorf("zero UUID formatted as %q, want \"\"", got)
-	}
-}
