@@ -18,6 +18,7 @@ import (
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -105,7 +106,7 @@ func (lp *layoutPushers) pusher(stateDir string) *backup.Pusher {
 	sealer, err := crypto.NewSealer([]age.Recipient{lp.id.Recipient()}, 3)
 	must(lp.t, err)
 	return &backup.Pusher{Host: host, Store: lp.store, Sealer: sealer, Recipients: []age.Recipient{lp.id.Recipient()},
-		Signer: newSigner(lp.t, lp.id, host), State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
+		Signer: cryptotest.Signer(lp.t, lp.id, host), State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
 		Log: slog.New(slog.NewTextHandler(testWriter{lp.t}, nil)), Now: func() time.Time { return lp.clock },
 		RemoteRecords: func(context.Context) (backup.RecordReader, error) { return lp.catalog, nil }}
 }

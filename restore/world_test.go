@@ -14,7 +14,7 @@ import (
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
-	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -55,19 +55,12 @@ func newWorld(t *testing.T, spec string) *world {
 		t.Fatal(err)
 	}
 	w.store = store
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, sealer := cryptotest.Keys(t)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	w.sv = backup.Subvolume{Name: "home", Path: w.source, SnapshotDir: w.snapDir,
 		Parents: manifest.ParentPolicy{Mode: "chain"}, KeepLocal: 10}
 	w.pusher = &backup.Pusher{Host: host, Store: store, Sealer: sealer, Recipients: []age.Recipient{id.Recipient()},
-		Signer: newSigner(t, id, host),
+		Signer: cryptotest.Signer(t, id, host),
 		State:  backup.State{Dir: t.TempDir()}, PartSize: 1 << 20, CompressionLevel: 3, SendCompressed: true,
 		Log: log, Now: func() time.Time { return w.clock }}
 	w.restorer = &restore.Restorer{Catalog: restore.Catalog{Store: store, Identities: []age.Identity{id}}, Log: log}
