@@ -252,5 +252,3 @@ func lineDiff(want, got []string) string {
 	}
 	return b.String()
 }
-
-

@@ -164,4 +164,3 @@ func pickEntry(root string, rng *rand.Rand, dirs bool) string {
 	}
 	return found[rng.IntN(len(found))]
 }
-
