@@ -39,7 +39,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	sum, parts, err := p.cutAndStore(ctx, pr, sv, j)
+	sum, parts, err := p.cutAndStore(ctx, progressReader{pr, p.progress()}, sv, j)
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
@@ -92,7 +92,6 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 			}
 			whole.Write(chunk)
 			total += int64(n)
-			p.progress().Add(int64(n))
 			index := i
 			g.Go(func() error {
 				defer func() { plains <- buf }()
@@ -162,6 +161,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 	if err := j.stored(part); err != nil {
 		return part, fmt.Errorf("journal: %w", err)
 	}
+	p.log().Debug("part stored", "object", name, "bytes", part.PlainBytes, "stored", part.StoredBytes)
 	return part, nil
 }
 

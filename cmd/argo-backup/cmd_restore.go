@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -17,12 +18,15 @@ import (
 
 type restoreFlags struct {
 	to        string
+	layout    bool // restore --layout (cmd_restore_layout.go)
+	dryRun    bool
 	snapshot  string
 	at        string
 	host      string
 	identity  string
 	keepChain bool
 	writable  string
+	unsigned  bool
 	native    bool
 }
 
@@ -43,6 +47,8 @@ directory tree (no subvolume, no received UUID): contents, holes, modes,
 owners (as root), xattrs, hardlinks, symlinks, devices (as root) and mtimes.
 It needs no root; what a normal user cannot restore is reported.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
+  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
+  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
   argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
@@ -57,11 +63,14 @@ It needs no root; what a normal user cannot restore is reported.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
 	fl.StringVar(&f.at, "at", "", "restore the newest backup taken at or before this time, e.g. --at 2026-11-20 or --at 2026-11-20T18:00:00Z")
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
+	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
@@ -75,6 +84,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+	}
+	if f.layout {
+		return a.restoreLayout(ctx, names, target, f)
+	}
+	if f.dryRun {
+		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
 	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
@@ -106,17 +121,22 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	all := len(names) == 0
+	if all {
 		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
 			return err
 		}
 	}
-	r := &restore.Restorer{Catalog: *cat, Log: a.log}
+	r := &restore.Restorer{Catalog: *cat, Log: a.log, Notify: func(msg string) { fmt.Fprintf(a.stderr, "warning: %s\n", msg) }}
 	if bar := a.progress(); bar != nil {
 		r.Progress = bar
 	}
 	for _, subvol := range names {
 		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
+		if all && errors.Is(err, restore.ErrNoTrusted) {
+			fmt.Fprintf(a.stderr, "warning: %s: skipped: %v\n", subvol, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
@@ -124,8 +144,8 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if r.NativeReport != nil {
 			how = " natively, as a plain directory (no subvolume, no received UUID),"
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
 		if r.NativeReport != nil {
 			printNativeReport(a.stdout, subvol, r.NativeReport)
 		}
@@ -153,7 +173,10 @@ func (f restoreFlags) target() (restore.Target, error) {
 	if f.snapshot != "" && f.at != "" {
 		return restore.Target{}, errs.Userf("give --snapshot or --at, not both")
 	}
-	t := restore.Target{Snapshot: f.snapshot}
+	if f.unsigned && f.snapshot == "" {
+		return restore.Target{}, errs.Userf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
+	}
+	t := restore.Target{Snapshot: f.snapshot, TrustUnsigned: f.unsigned}
 	if f.at != "" {
 		at, err := parseTime(f.at)
 		if err != nil {
@@ -191,4 +214,23 @@ func quoted(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// howOld says how old a backup is, in the largest unit that fits.
+func howOld(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour")
+	}
+	return plural(int(d.Hours()/24), "day")
 }
