@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ls, find, diff and cat as a user types them, on a real btrfs and local
+// remote, and their bad input: one line, the documented exit status.
+func TestBrowseCLI(t *testing.T) {
+	m := newMachine(t)
+	if err := os.MkdirAll(filepath.Join(m.home, "me", "thesis"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chapter := "It was a dark and stormy night.\n"
+	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter1.txt"), []byte(chapter), 0o640)
+	m.run(0, "push")
+	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter2.txt"), []byte("two\n"), 0o644)
+	os.Remove(filepath.Join(m.home, "file.txt"))
+	m.run(0, "push")
+
+	out, _ := m.run(0, "ls", "home:latest", "/me", "-l")
+	for _, want := range []string{"/me/thesis/chapter1.txt", "/me/thesis/chapter2.txt", "-rw-r-----"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ls -l lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "file.txt") {
+		t.Errorf("ls of /me lists /file.txt:\n%s", out)
+	}
+	if out, _ = m.run(0, "cat", "latest", "me/thesis/chapter1.txt"); out != chapter {
+		t.Errorf("cat gave %q, want %q", out, chapter)
+	}
+	out, _ = m.run(0, "find", "chapter*", "--all")
+	if strings.Count(out, "chapter1.txt") != 2 || strings.Count(out, "chapter2.txt") != 1 {
+		t.Errorf("find --all:\n%s", out)
+	}
+	list, _ := m.run(0, "ls", "home:latest", "--json")
+	if !strings.Contains(list, `"path":"/me/thesis/chapter2.txt"`) {
+		t.Errorf("ls --json:\n%s", list)
+	}
+	first := firstSnapshot(t, m)
+	out, _ = m.run(0, "diff", first, "home:latest")
+	for _, want := range []string{"+ /me/thesis/chapter2.txt", "- /file.txt"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%s", want, out)
+		}
+	}
+
+	_, stderr := m.run(1, "find", "nothing-like-this")
+	requireOneLine(t, stderr, "matches")
+	_, stderr = m.run(2, "cat", "latest", "/me/thesis/chapter3.txt")
+	requireOneLine(t, stderr, "chapter1.txt")
+	_, stderr = m.run(2, "ls", "home.20201010T101010Z")
+	requireOneLine(t, stderr, "no backup named")
+}
+
+func requireOneLine(t *testing.T, stderr, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("stderr is not one line with %q:\n%s", want, stderr)
+	}
+}
+
+func firstSnapshot(t *testing.T, m *machine) string {
+	t.Helper()
+	out, _ := m.run(0, "find", "thesis", "--all")
+	return strings.Fields(out)[0]
+}
