@@ -103,7 +103,7 @@ func (b *Builder) meta(c *sendstream.Command) error {
 		n.MtimeNs = c.Mtime.UnixNano()
 	case sendstream.CmdSetXattr:
 		sum := sha256.Sum256(c.XattrData)
-		n.Xattrs = setXattr(n.Xattrs, Xattr{Name: Name(c.XattrName), SHA256: hex.EncodeToString(sum[:])})
+		n.Xattrs = setXattr(n.Xattrs, Xattr{Name: Name(c.XattrName), SHA256: hex.EncodeToString(sum[:]), Snap: b.head.Snapshot, Pos: c.Offset})
 	case sendstream.CmdRemoveXattr:
 		n.Xattrs = setXattr(n.Xattrs, Xattr{Name: Name(c.XattrName)})
 	}

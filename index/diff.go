@@ -66,7 +66,7 @@ func compare(a, b *Node) []string {
 	if a.UID != b.UID || a.GID != b.GID {
 		how = append(how, "owner")
 	}
-	if !slices.Equal(a.Xattrs, b.Xattrs) {
+	if !slices.EqualFunc(a.Xattrs, b.Xattrs, func(x, y Xattr) bool { return x.Name == y.Name && x.SHA256 == y.SHA256 }) {
 		how = append(how, "xattrs")
 	}
 	if a.Target != b.Target || a.Rdev != b.Rdev {

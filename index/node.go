@@ -30,11 +30,14 @@ type Node struct {
 	Entries []Entry  `json:"entries,omitempty"` // of a directory, by name
 }
 
-// Xattr names an extended attribute and the sha256 of its value (the value
-// itself stays in the stream: a diff needs only to know it changed).
+// Xattr names an extended attribute and the sha256 of its value; the value
+// itself stays in the stream, in the SET_XATTR command at byte Pos of
+// backup Snap's stream (a diff needs only the hash, a restore the value).
 type Xattr struct {
 	Name   Name   `json:"name"`
 	SHA256 string `json:"sha256"`
+	Snap   string `json:"snap"`
+	Pos    int64  `json:"pos"`
 }
 
 // Entry is one name in a directory. Several entries may name one inode

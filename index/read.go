@@ -40,28 +40,49 @@ func (t *Tree) WriteFile(ctx context.Context, n *Node, s Streams, w io.Writer) e
 	return zeros(w, n.Size-pos)
 }
 
-// extentData reads the command at e.Pos of e.Snap's stream and returns the
-// extent's bytes of its file data.
-func (t *Tree) extentData(ctx context.Context, e Extent, s Streams) ([]byte, error) {
-	version, ok := t.Versions[e.Snap]
+// XattrValue reads the value of extended attribute x from its command.
+func (t *Tree) XattrValue(ctx context.Context, x Xattr, s Streams) ([]byte, error) {
+	c, err := t.command(ctx, x.Snap, x.Pos, s)
+	if err != nil {
+		return nil, err
+	}
+	if c.Type != sendstream.CmdSetXattr || c.XattrName != string(x.Name) {
+		return nil, fmt.Errorf("%s's stream at byte %d is %s, not the xattr %q the index names", x.Snap, x.Pos, c.Type, x.Name)
+	}
+	return c.XattrData, nil
+}
+
+// command reads and parses the command at pos of snap's stream.
+func (t *Tree) command(ctx context.Context, snap string, pos int64, s Streams) (*sendstream.Command, error) {
+	version, ok := t.Versions[snap]
 	if !ok {
-		return nil, fmt.Errorf("index names backup %s, which is not in this chain", e.Snap)
+		return nil, fmt.Errorf("index names backup %s, which is not in this chain", snap)
 	}
 	var hdr [10]byte
-	if err := s.ReadAt(ctx, e.Snap, hdr[:], e.Pos); err != nil {
-		return nil, fmt.Errorf("read %s's stream at byte %d: %w", e.Snap, e.Pos, err)
+	if err := s.ReadAt(ctx, snap, hdr[:], pos); err != nil {
+		return nil, fmt.Errorf("read %s's stream at byte %d: %w", snap, pos, err)
 	}
 	n, err := sendstream.CommandLen(hdr[:])
 	if err != nil {
-		return nil, fmt.Errorf("%s's stream at byte %d: %w", e.Snap, e.Pos, err)
+		return nil, fmt.Errorf("%s's stream at byte %d: %w", snap, pos, err)
 	}
 	b := make([]byte, n)
-	if err := s.ReadAt(ctx, e.Snap, b, e.Pos); err != nil {
-		return nil, fmt.Errorf("read %s's stream at byte %d: %w", e.Snap, e.Pos, err)
+	if err := s.ReadAt(ctx, snap, b, pos); err != nil {
+		return nil, fmt.Errorf("read %s's stream at byte %d: %w", snap, pos, err)
 	}
 	c, err := sendstream.ParseCommand(b, version)
 	if err != nil {
-		return nil, fmt.Errorf("%s's stream at byte %d: %w", e.Snap, e.Pos, err)
+		return nil, fmt.Errorf("%s's stream at byte %d: %w", snap, pos, err)
+	}
+	return c, nil
+}
+
+// extentData reads the command at e.Pos of e.Snap's stream and returns the
+// extent's bytes of its file data.
+func (t *Tree) extentData(ctx context.Context, e Extent, s Streams) ([]byte, error) {
+	c, err := t.command(ctx, e.Snap, e.Pos, s)
+	if err != nil {
+		return nil, err
 	}
 	data, err := sendstream.FileData(c)
 	if err != nil {

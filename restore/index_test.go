@@ -136,8 +136,10 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 			t.Errorf("step %d: cat of a small file read %v (of %d parts)", step, got, len(rec.Parts))
 		}
 	}
-	// A swapped index: the last backup's index object replaced by the first's.
 	recs, _ := cat.Records(w.ctx, host, "home")
+	requireExtracted(t, w, cat, recs, snaps[len(snaps)-1], "/me")
+	requireExtracted(t, w, cat, recs, snaps[0], "/me/thesis/chapter1.txt")
+	// A swapped index: the last backup's index object replaced by the first's.
 	first, last := snaps[0], snaps[len(snaps)-1]
 	b, err := w.store.ReadAll(w.ctx, remote.IndexName(host, "home", first))
 	if err != nil {
@@ -224,4 +226,75 @@ func requireTreeEqual(t *testing.T, tree *index.Tree, snap string, cat *restore.
 	if strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("tree of %s:\nwant\n%s\ngot\n%s", snap, strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
+}
+
+// requireExtracted restores one path of a backup (restore --path) into a
+// fresh directory and compares it with the source snapshot.
+func requireExtracted(t *testing.T, w *world, cat *restore.Catalog, recs []*manifest.Record, snap, p string) {
+	t.Helper()
+	tree, err := cat.Tree(w.ctx, host, recs, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Root: root, AsRoot: true}
+	if err := x.Path(w.ctx, p); err != nil {
+		t.Fatalf("restore --path %s: %v", p, err)
+	}
+	if len(x.Skipped) > 0 {
+		t.Errorf("as root, skipped %v", x.Skipped)
+	}
+	want := describeTree(t, filepath.Join(w.snapDir, snap, p))
+	got := describeTree(t, filepath.Join(dir, p))
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("restore --path %s of %s:\nwant\n%s\ngot\n%s", p, snap, strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+	if err := x.Path(w.ctx, p); err == nil || !errs.IsUser(err) {
+		t.Errorf("restoring %s over itself gave %v, want a refusal", p, err)
+	}
+}
+
+// describeTree lists what restore preserves of every path under top, by
+// the standard library.
+func describeTree(t *testing.T, top string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%q %o %d:%d %d", strings.TrimPrefix(p, top), st.Mode, st.Uid, st.Gid, st.Mtim.Nano())
+		switch {
+		case d.Type().IsRegular():
+			b, _ := os.ReadFile(p)
+			line += fmt.Sprintf(" %x", sha256.Sum256(b))
+			buf := make([]byte, 4096)
+			n, _ := unix.Llistxattr(p, buf)
+			for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
+				if name != "" {
+					v := make([]byte, 4096)
+					k, _ := unix.Lgetxattr(p, name, v)
+					line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
+				}
+			}
+		case d.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			line += " -> " + target
+		}
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -28,6 +28,7 @@ type restoreFlags struct {
 	writable  string
 	unsigned  bool
 	native    bool
+	paths     []string // restore --path (restore_paths.go)
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -52,7 +53,8 @@ It needs no root; what a normal user cannot restore is reported.`,
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
   argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
-  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk`,
+  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk
+  argo-backup restore --path /me/thesis --to ~/rescued home  # one directory, any filesystem`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -72,6 +74,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	fl.StringArrayVar(&f.paths, "path", nil, "restore only this file or directory (inside the subvolume) into DIR/<snapshot>/PATH, from the file index; repeatable, e.g. --path /me/thesis")
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
@@ -87,6 +90,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.layout {
 		return a.restoreLayout(ctx, names, target, f)
+	}
+	if len(f.paths) > 0 {
+		return a.restorePaths(ctx, names, f)
 	}
 	if f.dryRun {
 		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")

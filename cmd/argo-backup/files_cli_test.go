@@ -49,7 +49,18 @@ func TestBrowseCLI(t *testing.T) {
 		}
 	}
 
-	_, stderr := m.run(1, "find", "nothing-like-this")
+	to := t.TempDir()
+	out, _ = m.run(0, "restore", "--path", "/me/thesis", "--path", "file.txt", "--to", to, "--snapshot", first)
+	if b, err := os.ReadFile(filepath.Join(to, first, "me", "thesis", "chapter1.txt")); err != nil || string(b) != chapter {
+		t.Errorf("restore --path gave %q, %v:\n%s", b, err, out)
+	}
+	if fi, err := os.Stat(filepath.Join(to, first, "me", "thesis", "chapter1.txt")); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("restore --path lost the mode: %v %v", fi, err)
+	}
+	_, stderr := m.run(2, "restore", "--path", "/me/thesis", "--to", to, "--snapshot", first)
+	requireOneLine(t, stderr, "already exists")
+
+	_, stderr = m.run(1, "find", "nothing-like-this")
 	requireOneLine(t, stderr, "matches")
 	_, stderr = m.run(2, "cat", "latest", "/me/thesis/chapter3.txt")
 	requireOneLine(t, stderr, "chapter1.txt")
