@@ -59,6 +59,7 @@ func TestIndexEqualsSnapshots(t *testing.T) {
 			streams := memStreams{}
 			tree := index.NewTree()
 			prev := ""
+			var ixs []*index.Index
 			for step := range 4 {
 				randomOps(t, live, rng, 200)
 				snap := filepath.Join(fsDir, fmt.Sprintf("%s.%d", name, step))
@@ -83,6 +84,10 @@ func TestIndexEqualsSnapshots(t *testing.T) {
 				}
 				streams[filepath.Base(snap)] = buf.Bytes()
 				compareTree(t, step, snap, tree, streams)
+				ixs = append(ixs, ix)
+				if prev != "" {
+					compareDiff(t, step, prev, snap, treeOf(t, ixs[:len(ixs)-1]), treeOf(t, ixs))
+				}
 				prev = snap
 			}
 		})
@@ -251,4 +256,116 @@ func lineDiff(want, got []string) string {
 		}
 	}
 	return b.String()
+}
+
+func treeOf(t *testing.T, ixs []*index.Index) *index.Tree {
+	t.Helper()
+	tree := index.NewTree()
+	for _, ix := range ixs {
+		if err := tree.Apply(ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tree
+}
+
+// compareDiff: index.Diff of two trees equals the difference of the two
+// source snapshots, computed from walks of them.
+func compareDiff(t *testing.T, step int, snapA, snapB string, a, b *index.Tree) {
+	t.Helper()
+	changes, err := index.Diff(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, fmt.Sprintf("%s %q %v", c.What, c.Path, c.How))
+	}
+	pa, pb := sourceState(t, snapA), sourceState(t, snapB)
+	var want []string
+	for p, x := range pa {
+		y, ok := pb[p]
+		if !ok {
+			want = append(want, fmt.Sprintf("removed %q []", p))
+			continue
+		}
+		if how := x.differs(y); len(how) > 0 {
+			want = append(want, fmt.Sprintf("changed %q %v", p, how))
+		}
+	}
+	for p := range pb {
+		if _, ok := pa[p]; !ok {
+			want = append(want, fmt.Sprintf("added %q []", p))
+		}
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("step %d: diff differs from the snapshots' difference:\n%s", step, lineDiff(want, got))
+	}
+	t.Logf("step %d: %d changes equal", step, len(got))
+}
+
+type srcEntry struct {
+	kind, content, target, xattrs string
+	mode, uid, gid               uint32
+	rdev                         uint64
+}
+
+// differs names what differs, in index.Diff's order.
+func (x srcEntry) differs(y srcEntry) []string {
+	if x.kind != y.kind {
+		return []string{"type"}
+	}
+	var how []string
+	if x.content != y.content {
+		how = append(how, "content")
+	}
+	if x.mode != y.mode && x.kind != index.KindSymlink {
+		how = append(how, "mode")
+	}
+	if x.uid != y.uid || x.gid != y.gid {
+		how = append(how, "owner")
+	}
+	if x.xattrs != y.xattrs {
+		how = append(how, "xattrs")
+	}
+	if x.target != y.target || x.rdev != y.rdev {
+		how = append(how, "target")
+	}
+	return how
+}
+
+func sourceState(t *testing.T, root string) map[string]srcEntry {
+	t.Helper()
+	m := map[string]srcEntry{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(path, &st); err != nil {
+			return err
+		}
+		e := srcEntry{kind: kindOf(st.Mode), mode: st.Mode & 0o7777, uid: st.Uid, gid: st.Gid, xattrs: xattrsOf(t, path)}
+		switch e.kind {
+		case index.KindFile:
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			e.content = hex.EncodeToString(sum[:])
+		case index.KindSymlink:
+			e.target, _ = os.Readlink(path)
+		case index.KindChar, index.KindBlock:
+			e.rdev = st.Rdev
+		}
+		m["/"+strings.TrimPrefix(strings.TrimPrefix(path, root), "/")] = e
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
