@@ -308,8 +308,8 @@ func compareDiff(t *testing.T, step int, snapA, snapB string, a, b *index.Tree) 
 
 type srcEntry struct {
 	kind, content, target, xattrs string
-	mode, uid, gid               uint32
-	rdev                         uint64
+	mode, uid, gid                uint32
+	rdev                          uint64
 }
 
 // differs names what differs, in index.Diff's order.
