@@ -71,7 +71,7 @@ func (x *indexer) abandon() {
 // finishIndex waits for the index, stores it before the record, keeps a
 // plain copy in state_dir (the parent tree of the next push) and notes it
 // in the journal. Only storing can fail the push.
-func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, x *indexer) error {
+func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, x *indexer, streamSHA256 string) error {
 	if x.pw != nil {
 		x.pw.Close()
 	}
@@ -82,16 +82,10 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 			"snapshot", j.Snapshot, "why", x.err)
 		return nil
 	}
-	var plain bytes.Buffer
-	if err := x.ix.Encode(&plain); err != nil {
-		return err
-	}
-	ref, err := p.storeIndex(ctx, sv, j, plain.Bytes())
+	x.ix.Head.StreamSHA256 = streamSHA256
+	ref, err := p.StoreIndex(ctx, x.ix)
 	if err != nil {
 		return err
-	}
-	if err := writeFileAtomic(p.localIndexPath(sv.Name, j.Snapshot), plain.Bytes()); err != nil {
-		return fmt.Errorf("keep file index of %s in state_dir: %w", j.Snapshot, err)
 	}
 	j.mu.Lock()
 	j.Index = ref
@@ -99,9 +93,27 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 	return nil
 }
 
-// storeIndex signs, seals and uploads the index object, read back as a
-// part is.
-func (p *Pusher) storeIndex(ctx context.Context, sv Subvolume, j *pushJournal, plain []byte) (*manifest.IndexRef, error) {
+// StoreIndex signs, seals and uploads a backup's index object (read back
+// as a part is), and keeps the plain index in state_dir, where the next
+// push builds on it. Push calls it before the record; index --rebuild for
+// backups committed without one.
+func (p *Pusher) StoreIndex(ctx context.Context, ix *index.Index) (*manifest.IndexRef, error) {
+	var buf bytes.Buffer
+	if err := ix.Encode(&buf); err != nil {
+		return nil, err
+	}
+	plain, subvol, snapshot := buf.Bytes(), ix.Head.Subvol, ix.Head.Snapshot
+	ref, err := p.uploadIndex(ctx, subvol, snapshot, plain)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(p.localIndexPath(subvol, snapshot), plain); err != nil {
+		return nil, fmt.Errorf("keep file index of %s in state_dir: %w", snapshot, err)
+	}
+	return ref, nil
+}
+
+func (p *Pusher) uploadIndex(ctx context.Context, subvol, snapshot string, plain []byte) (*manifest.IndexRef, error) {
 	object, err := p.signIndex(plain)
 	if err != nil {
 		return nil, err
@@ -109,10 +121,10 @@ func (p *Pusher) storeIndex(ctx context.Context, sv Subvolume, j *pushJournal, p
 	var sealed bytes.Buffer
 	sealed.Grow(maxSealedSize(len(object)))
 	if err := p.Sealer.Seal(&sealed, object); err != nil {
-		return nil, fmt.Errorf("seal file index of %s: %w", j.Snapshot, err)
+		return nil, fmt.Errorf("seal file index of %s: %w", snapshot, err)
 	}
 	plainSum, storedSum := sha256.Sum256(object), sha256.Sum256(sealed.Bytes())
-	name := remote.IndexName(p.Host, sv.Name, j.Snapshot)
+	name := remote.IndexName(p.Host, subvol, snapshot)
 	if _, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:])); err != nil {
 		return nil, err
 	}

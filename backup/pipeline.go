@@ -53,7 +53,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	if err := <-sent; err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
 	}
-	if err := p.finishIndex(ctx, sv, j, ix); err != nil {
+	if err := p.finishIndex(ctx, sv, j, ix, sum.SHA256); err != nil {
 		return nil, nil, err
 	}
 	return sum, parts, nil

@@ -19,7 +19,10 @@ type Header struct {
 	Snapshot string `json:"snapshot"`
 	Parent   string `json:"parent,omitempty"` // "" for a full backup
 	Version  uint32 `json:"stream_version"`   // the send protocol
-	Nodes    int    `json:"nodes"`            // records that follow
+	// StreamSHA256 is the record's stream_sha256: it binds an index that
+	// index --rebuild made (which no record names) to its backup.
+	StreamSHA256 string `json:"stream_sha256,omitempty"`
+	Nodes        int    `json:"nodes"` // records that follow
 }
 
 // Index is one backup's index: its header and the records of the inodes

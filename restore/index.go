@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -42,14 +44,17 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 // backup: a modified, swapped or unsigned index is refused, by name.
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
 	ref := rec.Index
-	if ref == nil {
+	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
+	sealed, err := c.readLimited(ctx, name)
+	if ref == nil && errors.Is(err, remote.ErrNotFound) {
 		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
 			rec.Snapshot, rec.Subvolume)
 	}
-	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
-	sealed, err := c.readLimited(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
+	}
+	if ref == nil {
+		return c.rebuiltIndex(sealed, name, rec)
 	}
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
@@ -61,10 +66,36 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	payload, err := c.checkIndexSignature(plain, name)
+	v, err := c.checkIndexSignature(plain, name)
 	if err != nil {
 		return nil, err
 	}
+	return decodeIndex(v.Payload, name, rec)
+}
+
+// rebuiltIndex checks an index that index --rebuild made for a backup
+// whose record names none: it must be signed by a key certified for the
+// record's host, and name the record's stream by its sha256.
+func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	plain, err := c.openSealed(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open file index %s: %w", name, err)
+	}
+	v, err := c.checkIndexSignature(plain, name)
+	if err != nil {
+		return nil, err
+	}
+	if v.Cert == nil || v.Cert.Host != rec.Host {
+		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
+	}
+	ix, err := decodeIndex(v.Payload, name, rec)
+	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
+		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
+	}
+	return ix, err
+}
+
+func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Index, error) {
 	ix, err := index.Decode(bytes.NewReader(payload))
 	if err != nil {
 		return nil, errs.Damagef("file index %s: %v", name, err)
@@ -76,9 +107,26 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	return ix, nil
 }
 
+// BuildIndex makes the index of a trusted backup from its stream,
+// downloaded and checked as a restore does, on the tree of its parent (nil
+// for a full): what index --rebuild stores for backups pushed without one.
+func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *index.Tree) (*index.Index, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(c.writeStream(ctx, rec, pw, 2, fallback.Progress(nil)))
+	}()
+	ix, err := index.Build(pr, rec.Subvolume, rec.Snapshot, parent)
+	pr.CloseWithError(fmt.Errorf("index stopped"))
+	if err != nil {
+		return nil, fmt.Errorf("index of %s: %w", rec.Snapshot, err)
+	}
+	ix.Head.StreamSHA256 = rec.StreamSHA256
+	return ix, nil
+}
+
 // checkIndexSignature returns the index bytes inside a signature envelope
 // that the identity's trust root vouches for.
-func (c *Catalog) checkIndexSignature(plain []byte, name string) ([]byte, error) {
+func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verified, error) {
 	if !crypto.IsSigned(plain) {
 		return nil, errs.Damagef("file index %s is unsigned: refused", name)
 	}
@@ -90,7 +138,7 @@ func (c *Catalog) checkIndexSignature(plain []byte, name string) ([]byte, error)
 	if err != nil {
 		return nil, errs.Damagef("file index %s: %v: refused", name, err)
 	}
-	return v.Payload, nil
+	return v, nil
 }
 
 // openSealed decrypts and decompresses a sealed object (a part or an

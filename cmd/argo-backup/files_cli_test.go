@@ -81,3 +81,30 @@ func firstSnapshot(t *testing.T, m *machine) string {
 	out, _ := m.run(0, "find", "thesis", "--all")
 	return strings.Fields(out)[0]
 }
+
+// A backup pushed without an index (its parent's local index was gone)
+// says to run index --rebuild, which makes it from the stream; then ls
+// and cat work.
+func TestIndexRebuildCLI(t *testing.T) {
+	m := newMachine(t)
+	m.run(0, "push")
+	if err := os.RemoveAll(filepath.Join(m.dir, "state", "index")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(m.home, "new.txt"), []byte("new\n"), 0o644)
+	m.run(0, "push")
+	_, stderr := m.run(2, "ls", "latest")
+	requireOneLine(t, stderr, "index --rebuild")
+	out, _ := m.run(0, "index", "--rebuild")
+	if !strings.Contains(out, "1 index(es) made") {
+		t.Errorf("index --rebuild said:\n%s", out)
+	}
+	if out, _ = m.run(0, "cat", "latest", "new.txt"); out != "new\n" {
+		t.Errorf("cat after the rebuild gave %q", out)
+	}
+	if out, _ = m.run(0, "index", "--rebuild"); !strings.Contains(out, "0 index(es) made") {
+		t.Errorf("a second index --rebuild said:\n%s", out)
+	}
+	_, stderr = m.run(2, "index")
+	requireOneLine(t, stderr, "--rebuild")
+}
