@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/errs"
 )
 
 func newIndexCommand(g *globals) *cobra.Command {
