@@ -49,6 +49,10 @@ func applyHelper(args []string) int {
 			return 1
 		}
 	}
+	if err := a.Finish(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	json.NewEncoder(os.Stdout).Encode(a.Report())
 	return 0
 }

@@ -16,6 +16,8 @@ import (
 func (a *app) restorePaths(ctx context.Context, names []string, f restoreFlags) error {
 	spec := f.snapshot
 	switch {
+	case f.json:
+		return errs.Userf("restore --path prints text: drop --json")
 	case f.at != "":
 		return errs.Userf("restore --path takes --snapshot NAME (or SUBVOL for its latest), not --at")
 	case spec == "" && len(names) == 1:
