@@ -1,6 +1,7 @@
 package restore_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -152,12 +153,34 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	if !errs.IsDamage(err) || !strings.Contains(err.Error(), "modified or swapped") || !strings.Contains(err.Error(), last) {
 		t.Fatalf("a swapped index gave %v, want it refused by name", err)
 	}
+	// A modified index (one byte of the stored object).
+	b[len(b)/2] ^= 1
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", last), b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = cat.Tree(w.ctx, host, recs, last); !errs.IsDamage(err) || !strings.Contains(err.Error(), "modified or swapped") {
+		t.Fatalf("a modified index gave %v, want it refused by name", err)
+	}
 	// A backup without an index says what to run.
 	for _, r := range recs {
 		r.Index = nil
 	}
-	if _, err := cat.Tree(w.ctx, host, recs, first); err == nil || !strings.Contains(err.Error(), "index --rebuild") {
+	if err := w.store.Delete(w.ctx, remote.IndexName(host, "home", first)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Tree(w.ctx, host, recs, first); !errs.IsUser(err) || !strings.Contains(err.Error(), "index --rebuild") {
 		t.Fatalf("a backup without an index gave %v", err)
+	}
+	// An unsigned index where the record names none is refused.
+	var sealed bytes.Buffer
+	if err := w.pusher.Sealer.Seal(&sealed, []byte(`{"format":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", first), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Tree(w.ctx, host, recs, first); !errs.IsDamage(err) || !strings.Contains(err.Error(), "unsigned") {
+		t.Fatalf("an unsigned index gave %v, want it refused by name", err)
 	}
 }
 
