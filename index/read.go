@@ -106,3 +106,27 @@ func zeros(w io.Writer, n int64) error {
 	}
 	return nil
 }
+
+// ReadFileAt fills p with the bytes of file n from off (what a mounted
+// file's read asks), reading only the commands of the extents it covers.
+// It returns fewer bytes only at the end of the file.
+func (t *Tree) ReadFileAt(ctx context.Context, n *Node, s Streams, p []byte, off int64) (int, error) {
+	if off >= n.Size {
+		return 0, nil
+	}
+	p = p[:min(int64(len(p)), n.Size-off)]
+	clear(p)
+	end := off + int64(len(p))
+	for _, e := range n.Extents {
+		lo, hi := max(e.Off, off), min(e.Off+e.Len, end)
+		if lo >= hi {
+			continue
+		}
+		data, err := t.extentData(ctx, e, s)
+		if err != nil {
+			return 0, err
+		}
+		copy(p[lo-off:hi-off], data[lo-e.Off:hi-e.Off])
+	}
+	return len(p), nil
+}

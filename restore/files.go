@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
@@ -20,6 +21,7 @@ type PartStreams struct {
 	Catalog *Catalog
 	Host    string
 	records map[string]*manifest.Record
+	mu      sync.Mutex   // ReadAt may be called concurrently (mount)
 	cache   []cachedPart // the last parts read, newest last
 }
 
@@ -45,6 +47,8 @@ var _ index.Streams = (*PartStreams)(nil)
 
 // ReadAt fills p with snapshot's stream bytes from off.
 func (s *PartStreams) ReadAt(ctx context.Context, snapshot string, p []byte, off int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	rec := s.records[snapshot]
 	if rec == nil {
 		return fmt.Errorf("no trusted backup %s", snapshot)
