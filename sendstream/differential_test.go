@@ -13,8 +13,13 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/sendstream"
 )
+
+// layout digests trees with where their data lies: the applier must punch
+// holes where the stream has them.
+var layout = treedigest.Options{Layout: true}
 
 // oracle applies the same chains with btrfs receive onto btrfs and with
 // the native applier onto ext4 and tmpfs (and xfs, where a test adds it),
@@ -69,17 +74,17 @@ func (o *oracle) chain(name string, streams [][]byte, snaps []string) map[string
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := treeDigest(t, filepath.Join(o.recv, info.Name))
-		want["."] = treeDigest(t, snaps[i])["."]
+		want := treedigest.Of(t, filepath.Join(o.recv, info.Name), layout)
+		want["."] = treedigest.Of(t, snaps[i], layout)["."]
 		for fs, a := range appliers {
 			if _, err := a.Apply(context.Background(), bytes.NewReader(s)); err != nil {
 				t.Fatalf("%s stream %d onto %s: %v", name, i, fs, err)
 			}
-			got := treeDigest(t, filepath.Join(o.targets[fs], name))
+			got := treedigest.Of(t, filepath.Join(o.targets[fs], name), layout)
 			if fs == "xfs" {
 				got = withoutXFSACLNames(got)
 			}
-			requireSameTree(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
+			treedigest.Require(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
 		}
 	}
 	reports := map[string]sendstream.Report{}
@@ -94,7 +99,7 @@ func (o *oracle) chain(name string, streams [][]byte, snaps []string) map[string
 // holds under: the same ACL as system.posix_acl_*, which the digest has.
 var xfsACLNames = regexp.MustCompile(` ?trusted\.SGI_ACL_(?:FILE|DEFAULT)=[0-9a-f]*`)
 
-func withoutXFSACLNames(d map[string]string) map[string]string {
+func withoutXFSACLNames(d treedigest.Digest) treedigest.Digest {
 	for p, line := range d {
 		d[p] = xfsACLNames.ReplaceAllString(line, "")
 	}
