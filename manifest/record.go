@@ -59,7 +59,7 @@ type Record struct {
 	Expected []Expected `json:"expected,omitempty"`
 	// Index is the backup's file index object (index.jsonl.zst.age), written
 	// before the record; nil for backups without one (index --rebuild).
-	Index *IndexRef `json:"index,omitempty"`
+	Index *IndexRef `json:"file_index,omitempty"`
 }
 
 // IndexRef names a backup's file index by its hashes, as Part does a
