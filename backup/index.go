@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -132,10 +131,8 @@ func (p *Pusher) uploadIndex(ctx context.Context, subvol, snapshot string, plain
 		StoredBytes: int64(sealed.Len()), StoredSHA256: hex.EncodeToString(storedSum[:])}, nil
 }
 
-// localIndexPath is where state_dir keeps the plain index of a backup
-// this host pushed.
 func (p *Pusher) localIndexPath(subvol, snapshot string) string {
-	return filepath.Join(p.State.Dir, "index", p.Host, subvol, snapshot+".jsonl")
+	return p.State.IndexPath(p.Host, subvol, snapshot)
 }
 
 // localTree returns the tree of backup snapshot from the indexes state_dir
