@@ -86,6 +86,7 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 	if err != nil {
 		return err
 	}
+	p.log().Debug("file index stored", "snapshot", j.Snapshot, "inodes", len(x.ix.Nodes), "stored_bytes", ref.StoredBytes)
 	j.mu.Lock()
 	j.Index = ref
 	j.mu.Unlock()
