@@ -18,6 +18,9 @@ type browser struct {
 	cat  *restore.Catalog
 	host string
 	recs map[string][]*manifest.Record // trusted records by subvolume
+	// indexes read so far, by snapshot: find --all builds every tree of a
+	// chain and reads each index once, not once per descendant.
+	indexes map[string]*index.Index
 }
 
 func (a *app) browser(ctx context.Context, identity, host string) (*browser, error) {
@@ -25,7 +28,7 @@ func (a *app) browser(ctx context.Context, identity, host string) (*browser, err
 	if err != nil {
 		return nil, err
 	}
-	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}}, nil
+	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}, indexes: map[string]*index.Index{}}, nil
 }
 
 func (b *browser) records(ctx context.Context, subvol string) ([]*manifest.Record, error) {
@@ -86,7 +89,24 @@ func (b *browser) tree(ctx context.Context, rec *manifest.Record) (*index.Tree, 
 	if err != nil {
 		return nil, err
 	}
-	return b.cat.Tree(ctx, b.host, recs, rec.Snapshot)
+	chain, err := manifest.Chain(recs, rec.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	t := index.NewTree()
+	for _, r := range chain {
+		ix := b.indexes[r.Snapshot]
+		if ix == nil {
+			if ix, err = b.cat.Index(ctx, b.host, r); err != nil {
+				return nil, err
+			}
+			b.indexes[r.Snapshot] = ix
+		}
+		if err := t.Apply(ix); err != nil {
+			return nil, errs.Damagef("file index of %s: %v", r.Snapshot, err)
+		}
+	}
+	return t, nil
 }
 
 // lookup returns the node at path, a user error naming nearby names when
