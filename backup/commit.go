@@ -107,6 +107,7 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 		PlainBytes:       s.Bytes,
 		StreamSHA256:     s.SHA256,
 		Parts:            j.Parts,
+		Index:            j.Index,
 	}
 	for _, part := range j.Parts {
 		rec.StoredBytes += part.StoredBytes

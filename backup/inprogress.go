@@ -27,15 +27,16 @@ type pushJournal struct {
 	// with their md5 where known; not saved: a resumed push has not.
 	readBack map[int]string
 
-	Snapshot string          `json:"snapshot"`
-	Parent   string          `json:"parent,omitempty"`
-	Proto2   bool            `json:"proto2"`
-	PartSize int64           `json:"part_size"`
-	Started  time.Time       `json:"started"`
-	Attempts int             `json:"attempts"`
-	Parts    []manifest.Part `json:"parts"`
-	Stream   *streamSummary  `json:"stream,omitempty"`
-	Record   json.RawMessage `json:"record,omitempty"`
+	Snapshot string             `json:"snapshot"`
+	Parent   string             `json:"parent,omitempty"`
+	Proto2   bool               `json:"proto2"`
+	PartSize int64              `json:"part_size"`
+	Started  time.Time          `json:"started"`
+	Attempts int                `json:"attempts"`
+	Parts    []manifest.Part    `json:"parts"`
+	Stream   *streamSummary     `json:"stream,omitempty"`
+	Index    *manifest.IndexRef `json:"index,omitempty"` // the stored file index, if one was built
+	Record   json.RawMessage    `json:"record,omitempty"`
 }
 
 // streamSummary is what a finished send told us, so that a push killed

@@ -39,7 +39,9 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	sum, parts, err := p.cutAndStore(ctx, progressReader{pr, p.progress()}, sv, j)
+	ix := p.startIndex(sv, j) // the file index: a second parse of the same bytes
+	defer ix.abandon()
+	sum, parts, err := p.cutAndStore(ctx, io.TeeReader(progressReader{pr, p.progress()}, ix), sv, j)
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
@@ -50,6 +52,9 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	}
 	if err := <-sent; err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+	}
+	if err := p.finishIndex(ctx, sv, j, ix, sum.SHA256); err != nil {
+		return nil, nil, err
 	}
 	return sum, parts, nil
 }

@@ -62,13 +62,21 @@ func (s State) SaveRecord(r *manifest.Record) error {
 	return writeFileAtomic(filepath.Join(dir, r.Snapshot+".json"), data)
 }
 
-// RemoveRecord forgets a record whose backup was pruned from the remote.
+// RemoveRecord forgets a record whose backup was pruned from the remote,
+// and the plain copy of its file index.
 func (s State) RemoveRecord(r *manifest.Record) error {
-	err := os.Remove(filepath.Join(s.recordDir(r.Host, r.Subvolume), r.Snapshot+".json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	for _, path := range []string{filepath.Join(s.recordDir(r.Host, r.Subvolume), r.Snapshot+".json"), s.IndexPath(r.Host, r.Subvolume, r.Snapshot)} {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
-	return err
+	return nil
+}
+
+// IndexPath is where state_dir keeps the plain file index of a backup
+// this host pushed: the parent tree of the next push's index.
+func (s State) IndexPath(host, subvol, snapshot string) string {
+	return filepath.Join(s.Dir, "index", host, subvol, snapshot+".jsonl")
 }
 
 func (s State) lostDir(host, subvol string) string {

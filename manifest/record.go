@@ -57,6 +57,18 @@ type Record struct {
 	// Expected: the other backups of this subvolume that exist when this
 	// one is committed (see Expected). Empty in first-format records.
 	Expected []Expected `json:"expected,omitempty"`
+	// Index is the backup's file index object (index.jsonl.zst.age), written
+	// before the record; nil for backups without one (index --rebuild).
+	Index *IndexRef `json:"file_index,omitempty"`
+}
+
+// IndexRef names a backup's file index by its hashes, as Part does a
+// part: the record signs the index through them.
+type IndexRef struct {
+	PlainBytes   int64  `json:"plain_bytes"`
+	PlainSHA256  string `json:"plain_sha256"`
+	StoredBytes  int64  `json:"stored_bytes"`
+	StoredSHA256 string `json:"stored_sha256"`
 }
 
 // IsFull reports whether r was sent without a parent, so that restoring it

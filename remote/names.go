@@ -12,11 +12,13 @@ import (
 //
 //	argo-backup.json
 //	<host>/<subvol>/<snapshot>/part-000000.zst.age
+//	<host>/<subvol>/<snapshot>/index.jsonl.zst.age
 //	<host>/<subvol>/<snapshot>/record.json.age
 //	<host>/locks/<subvol>.lock
 //	keys/<host>.identity.age
 const (
 	recordFile   = "record.json.age"
+	indexFile    = "index.jsonl.zst.age"
 	partPrefix   = "part-"
 	partSuffix   = ".zst.age"
 	locksDir     = "locks"
@@ -39,6 +41,15 @@ func PartName(host, subvol, snapshot string, i int) string {
 func RecordName(host, subvol, snapshot string) string {
 	return path.Join(SnapshotDir(host, subvol, snapshot), recordFile)
 }
+
+// IndexName is the object holding a backup's file index; it is written
+// before the record, which names its hash.
+func IndexName(host, subvol, snapshot string) string {
+	return path.Join(SnapshotDir(host, subvol, snapshot), indexFile)
+}
+
+// IsIndex reports whether file (as ParsePath returns it) is a file index.
+func IsIndex(file string) bool { return file == indexFile }
 
 // LockName is the object that says who is writing host's subvol.
 func LockName(host, subvol string) string {

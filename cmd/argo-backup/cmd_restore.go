@@ -29,6 +29,7 @@ type restoreFlags struct {
 	unsigned  bool
 	native    bool
 	json      bool
+	paths     []string // restore --path (restore_paths.go)
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -53,7 +54,8 @@ It needs no root; what a normal user cannot restore is reported.`,
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
   argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
-  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk`,
+  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk
+  argo-backup restore --path /me/thesis --to ~/rescued home  # one directory, any filesystem`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -74,6 +76,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	fl.BoolVar(&f.json, "json", false, "print what was restored as JSON for scripts: per subvolume the path, method (btrfs-receive or native), stages, bytes and what a native restore could not reproduce")
+	fl.StringArrayVar(&f.paths, "path", nil, "restore only this file or directory (inside the subvolume) into DIR/<snapshot>/PATH, from the file index; repeatable, e.g. --path /me/thesis")
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
@@ -92,6 +95,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.layout {
 		return a.restoreLayout(ctx, names, target, f)
+	}
+	if len(f.paths) > 0 {
+		return a.restorePaths(ctx, names, f)
 	}
 	if f.dryRun {
 		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")

@@ -83,6 +83,7 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		newDaemonCommand(g),
 		newStatusCommand(g),
 		newPruneCommand(g),
+		newLsCommand(g), newFindCommand(g), newDiffCommand(g), newCatCommand(g), newIndexCommand(g), newMountCommand(g),
 	)
 	addEscrowFlags(g, root)
 	return root

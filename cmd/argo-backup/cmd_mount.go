@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/spf13/cobra"
+
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/mount"
+)
+
+func newMountCommand(g *globals) *cobra.Command {
+	var f browseFlags
+	cmd := &cobra.Command{
+		Use:   "mount DIR [SUBVOL...]",
+		Short: "Browse every backup as a read-only filesystem (FUSE)",
+		Long: `mount shows every trusted backup as DIR/<subvol>/<snapshot>/..., read-only.
+Listing reads only the file indexes; reading a file downloads only the parts
+that hold its bytes. It runs until Ctrl-C or 'fusermount -u DIR'. DIR must
+be an empty directory; FUSE (the fuse module and fusermount) is needed.`,
+		Example: `  mkdir -p ~/backups && argo-backup mount ~/backups &
+  ls ~/backups/home/
+  cp ~/backups/home/home.20261101T020000Z/me/thesis/chapter1.txt .
+  fusermount -u ~/backups`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return errs.Userf("%s needs DIR, an empty directory to mount on, e.g. argo-backup mount ~/backups", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.load()
+			if err != nil {
+				return err
+			}
+			return a.mount(cmd.Context(), args[0], args[1:], f)
+		},
+	}
+	f.common(cmd)
+	return cmd
+}
+
+func (a *app) mount(ctx context.Context, dir string, names []string, f browseFlags) error {
+	if err := emptyDir(dir); err != nil {
+		return err
+	}
+	if err := fuseAvailable(); err != nil {
+		return err
+	}
+	b, err := a.browser(ctx, f.identity, f.host)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if names, err = b.cat.Subvolumes(ctx, b.host); err != nil {
+			return err
+		}
+	}
+	src := &mount.Source{Catalog: b.cat, Host: b.host, Subvols: names,
+		Log: func(msg string, err error) { a.log.Error(msg, "error", err) }}
+	server, err := mount.Mount(dir, src)
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", dir, err)
+	}
+	fmt.Fprintf(a.stdout, "mounted the backups of %s on %s (read-only); Ctrl-C or 'fusermount -u %s' unmounts\n", b.host, dir, dir)
+	done := make(chan struct{})
+	go func() { server.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err := server.Unmount(); err != nil {
+			return fmt.Errorf("unmount %s (close what uses it, then fusermount -u %s): %w", dir, dir, err)
+		}
+		<-done
+	}
+	return nil
+}
+
+// emptyDir is the mount point rule: an existing, empty directory.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return errs.Userf("mount point %s must be an empty directory: %v (mkdir -p %s)", dir, err, dir)
+	}
+	if len(entries) > 0 {
+		return errs.Userf("mount point %s must be an empty directory: it holds %s (choose another, or mkdir a new one)", dir, entries[0].Name())
+	}
+	return nil
+}
+
+// fuseAvailable says how to get FUSE when it is missing.
+func fuseAvailable() error {
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		return errs.Userf("FUSE is not available (no /dev/fuse): load the module with 'modprobe fuse' (in a container, pass --device /dev/fuse)")
+	}
+	if _, err := exec.LookPath("fusermount3"); err != nil {
+		if _, err := exec.LookPath("fusermount"); err != nil {
+			return errs.Userf("FUSE is not available (no fusermount): install the fuse3 package (apt install fuse3, dnf install fuse3, emerge sys-fs/fuse)")
+		}
+	}
+	return nil
+}

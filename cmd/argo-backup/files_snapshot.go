@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+// browser reads the file indexes of one host's trusted backups for ls,
+// find, diff and cat.
+type browser struct {
+	a    *app
+	cat  *restore.Catalog
+	host string
+	recs map[string][]*manifest.Record // trusted records by subvolume
+	// indexes read so far, by snapshot: find --all builds every tree of a
+	// chain and reads each index once, not once per descendant.
+	indexes map[string]*index.Index
+}
+
+func (a *app) browser(ctx context.Context, identity, host string) (*browser, error) {
+	cat, err := a.catalog(ctx, identity)
+	if err != nil {
+		return nil, err
+	}
+	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}, indexes: map[string]*index.Index{}}, nil
+}
+
+func (b *browser) records(ctx context.Context, subvol string) ([]*manifest.Record, error) {
+	if recs, ok := b.recs[subvol]; ok {
+		return recs, nil
+	}
+	recs, err := b.cat.Records(ctx, b.host, subvol)
+	if err != nil {
+		return nil, err
+	}
+	b.recs[subvol] = recs
+	return recs, nil
+}
+
+// resolve turns SNAPSHOT (a backup's name, "latest" or "SUBVOL:latest")
+// into a trusted record.
+func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, error) {
+	subvol, name := "", spec
+	switch {
+	case strings.HasSuffix(spec, ":latest"):
+		subvol, name = strings.TrimSuffix(spec, ":latest"), ""
+	case spec == "" || spec == "latest":
+		if len(b.a.cfg.Subvolumes) != 1 {
+			return nil, errs.Userf("which subvolume's latest backup? say SUBVOL:latest, e.g. %s:latest", b.firstSubvol())
+		}
+		subvol, name = b.a.cfg.Subvolumes[0].Name, ""
+	default:
+		sv, _, err := manifest.ParseSnapshotName(spec)
+		if err != nil {
+			return nil, errs.Userf("%q is not a backup: give a name as list shows it (e.g. home.20261101T020000Z), latest or SUBVOL:latest", spec)
+		}
+		subvol = sv
+	}
+	recs, err := b.records(ctx, subvol)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, errs.Userf("no trusted backups of %s on host %s (see argo-backup list)", subvol, b.host)
+	}
+	rec, err := manifest.Select(recs, name, zeroTime())
+	if err != nil {
+		return nil, errs.User(err)
+	}
+	return rec, nil
+}
+
+func (b *browser) firstSubvol() string {
+	if len(b.a.cfg.Subvolumes) > 0 {
+		return b.a.cfg.Subvolumes[0].Name
+	}
+	return "home"
+}
+
+// tree returns a backup's tree from the indexes of its chain.
+func (b *browser) tree(ctx context.Context, rec *manifest.Record) (*index.Tree, error) {
+	recs, err := b.records(ctx, rec.Subvolume)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := manifest.Chain(recs, rec.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	t := index.NewTree()
+	for _, r := range chain {
+		ix := b.indexes[r.Snapshot]
+		if ix == nil {
+			if ix, err = b.cat.Index(ctx, b.host, r); err != nil {
+				return nil, err
+			}
+			b.indexes[r.Snapshot] = ix
+		}
+		if err := t.Apply(ix); err != nil {
+			return nil, errs.Damagef("file index of %s: %v", r.Snapshot, err)
+		}
+	}
+	return t, nil
+}
+
+// lookup returns the node at path, a user error naming nearby names when
+// the backup lacks it.
+func lookup(t *index.Tree, rec *manifest.Record, path string) (*index.Node, error) {
+	n, err := t.Lookup(path)
+	if nf, ok := err.(*index.NotFoundError); ok {
+		return nil, errs.Userf("%s: %v", rec.Snapshot, nf)
+	}
+	return n, err
+}
+
+// zeroTime is "no --at": Select's newest.
+func zeroTime() time.Time { return time.Time{} }

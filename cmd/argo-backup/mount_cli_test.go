@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// mount shows every backup read-only: the tree under DIR/home/<snapshot>
+// equals the snapshot (names, modes, sizes, contents, symlinks), writing
+// is refused, and cancelling (Ctrl-C) unmounts cleanly. A mount point that
+// is not an empty directory is one line, exit 2.
+func TestMountCLI(t *testing.T) {
+	m := newMachine(t)
+	os.MkdirAll(filepath.Join(m.home, "me", "thesis"), 0o755)
+	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter1.txt"), []byte("stormy night\n"), 0o640)
+	os.Symlink("thesis/chapter1.txt", filepath.Join(m.home, "me", "latest"))
+	m.run(0, "push")
+	os.WriteFile(filepath.Join(m.home, "me", "big"), make([]byte, 3<<20), 0o644)
+	m.run(0, "push")
+	_, stderr := m.run(2, "mount", m.home)
+	requireOneLine(t, stderr, "empty directory")
+
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		exited <- execute(ctx, []string{"--config", m.config, "mount", dir}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || !strings.Contains(line, "mounted") {
+		cancel()
+		t.Fatalf("mount said %q (%v)", line, err)
+	}
+	go io.Copy(io.Discard, pr)
+	unmounted := false
+	t.Cleanup(func() {
+		if !unmounted {
+			cancel()
+			<-exited
+		}
+	})
+
+	snaps, err := os.ReadDir(filepath.Join(dir, "home"))
+	if err != nil || len(snaps) != 2 {
+		t.Fatalf("DIR/home holds %v (%v), want the two backups", snaps, err)
+	}
+	for _, s := range snaps {
+		want := describeDir(t, filepath.Join(m.fs, "snapshots", s.Name()))
+		got := describeDir(t, filepath.Join(dir, "home", s.Name()))
+		if want != got {
+			t.Errorf("mounted %s:\n%s\nwant (the snapshot):\n%s", s.Name(), got, want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "home", snaps[0].Name(), "me", "new"), []byte("x"), 0o644); err == nil {
+		t.Error("writing into the mount worked")
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("mount exited %d after Ctrl-C", code)
+	}
+	unmounted = true
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("after Ctrl-C the mount point holds %v (%v)", entries, err)
+	}
+}
+
+// describeDir lists names, modes, sizes, content hashes and link targets.
+func describeDir(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s %v", strings.TrimPrefix(p, root), fi.Mode())
+		switch {
+		case fi.Mode().IsRegular():
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			line += fmt.Sprintf(" %d %x", fi.Size(), sha256.Sum256(b))
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			line += " -> " + target
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,126 @@
+package index
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/argo-backup/argo-backup/sendstream"
+)
+
+// children returns dir's entries, loading them from the parent's record
+// on first use.
+func (b *Builder) children(dir *inode) map[string]*inode {
+	if dir.entries == nil {
+		dir.entries = make(map[string]*inode, len(dir.n.Entries))
+		for _, e := range dir.n.Entries {
+			if n := b.parent.Nodes[e.Ino]; n != nil {
+				dir.entries[string(e.Name)] = b.adopt(n)
+			}
+		}
+		dir.n.Entries = nil
+	}
+	return dir.entries
+}
+
+// resolve returns the inode at path as the stream has left the tree so far.
+func (b *Builder) resolve(path string) (*inode, error) {
+	in := b.root
+	if path == "" {
+		return in, nil
+	}
+	for _, name := range strings.Split(path, "/") {
+		if in.n.Kind != KindDir {
+			return nil, fmt.Errorf("%q: a component is not a directory", path)
+		}
+		next := b.children(in)[name]
+		if next == nil {
+			return nil, fmt.Errorf("%q does not exist", path)
+		}
+		in = next
+	}
+	return in, nil
+}
+
+// parentOf returns the directory holding path and path's last name.
+func (b *Builder) parentOf(path string) (*inode, string, error) {
+	dir, name := "", path
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		dir, name = path[:i], path[i+1:]
+	}
+	d, err := b.resolve(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.n.Kind != KindDir {
+		return nil, "", fmt.Errorf("%q is not a directory", dir)
+	}
+	return d, name, nil
+}
+
+var createKinds = map[sendstream.Cmd]string{
+	sendstream.CmdMkfile: KindFile, sendstream.CmdMkdir: KindDir, sendstream.CmdMkfifo: KindFifo,
+	sendstream.CmdMksock: KindSocket, sendstream.CmdSymlink: KindSymlink,
+}
+
+func (b *Builder) create(c *sendstream.Command) error {
+	n := &Node{Ino: c.Ino, Kind: createKinds[c.Type], Mode: uint32(c.Mode & 0o7777), Rdev: c.Rdev}
+	if c.Type == sendstream.CmdMknod {
+		n.Kind = KindChar
+		if c.Mode&0o170000 == 0o060000 {
+			n.Kind = KindBlock
+		}
+	}
+	if c.Type == sendstream.CmdSymlink {
+		n.Target, n.Mode = Name(c.PathLink), 0o777
+	}
+	in := &inode{n: n, created: true}
+	if n.Kind == KindDir {
+		in.entries = map[string]*inode{}
+	}
+	b.touch(in)
+	return b.put(c.Path, in)
+}
+
+// put links in at path (a name the stream made free first, as btrfs send
+// always does; an occupied name is replaced).
+func (b *Builder) put(path string, in *inode) error {
+	dir, name, err := b.parentOf(path)
+	if err != nil {
+		return err
+	}
+	b.children(dir)[name] = in
+	b.touch(dir)
+	return nil
+}
+
+func (b *Builder) rename(from, to string) error {
+	in, err := b.resolve(from)
+	if err != nil {
+		return err
+	}
+	if err := b.unlink(from); err != nil {
+		return err
+	}
+	return b.put(to, in)
+}
+
+func (b *Builder) link(existing, path string) error {
+	in, err := b.resolve(existing)
+	if err != nil {
+		return err
+	}
+	return b.put(path, in)
+}
+
+func (b *Builder) unlink(path string) error {
+	dir, name, err := b.parentOf(path)
+	if err != nil {
+		return err
+	}
+	if b.children(dir)[name] == nil {
+		return fmt.Errorf("%q does not exist", path)
+	}
+	delete(dir.entries, name)
+	b.touch(dir)
+	return nil
+}

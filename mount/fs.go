@@ -1,0 +1,151 @@
+package mount
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/restore"
+)
+
+// Source is what the filesystem shows: a host's trusted backups of some
+// subvolumes, read through a Catalog.
+type Source struct {
+	Catalog *restore.Catalog
+	Host    string
+	Subvols []string
+	// Log receives what a reader only sees as EIO (a refused index, a
+	// damaged part); nil drops it.
+	Log func(msg string, err error)
+}
+
+// ttl is how long the kernel may cache names and attributes: backups never
+// change, but a new one may appear under a subvolume.
+const ttl = time.Minute
+
+// Mount serves src at dir until Unmount (fusermount -u dir) or Wait.
+func Mount(dir string, src *Source) (*fuse.Server, error) {
+	d := ttl
+	opts := &fs.Options{EntryTimeout: &d, AttrTimeout: &d, MountOptions: fuse.MountOptions{
+		FsName: "argo-backup", Name: "argo-backup", Options: []string{"ro"}, DisableXAttrs: true}}
+	return fs.Mount(dir, &rootNode{src: src}, opts)
+}
+
+func (s *Source) log(msg string, err error) {
+	if s.Log != nil {
+		s.Log(msg, err)
+	}
+}
+
+// rootNode lists the subvolumes.
+type rootNode struct {
+	fs.Inode
+	src *Source
+}
+
+var (
+	_ fs.NodeLookuper  = (*rootNode)(nil)
+	_ fs.NodeReaddirer = (*rootNode)(nil)
+)
+
+func (r *rootNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	for _, sv := range r.src.Subvols {
+		if sv == name {
+			if ch := r.GetChild(name); ch != nil {
+				return ch, 0
+			}
+			return r.NewInode(ctx, &subvolNode{src: r.src, name: name}, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
+		}
+	}
+	return nil, syscall.ENOENT
+}
+
+func (r *rootNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	var list []fuse.DirEntry
+	for _, sv := range r.src.Subvols {
+		list = append(list, fuse.DirEntry{Name: sv, Mode: syscall.S_IFDIR})
+	}
+	return fs.NewListDirStream(list), 0
+}
+
+// subvolNode lists a subvolume's trusted backups.
+type subvolNode struct {
+	fs.Inode
+	src  *Source
+	name string
+}
+
+var (
+	_ fs.NodeLookuper  = (*subvolNode)(nil)
+	_ fs.NodeReaddirer = (*subvolNode)(nil)
+)
+
+func (s *subvolNode) records(ctx context.Context) ([]*manifest.Record, syscall.Errno) {
+	recs, err := s.src.Catalog.Records(ctx, s.src.Host, s.name)
+	if err != nil {
+		s.src.log("list the backups of "+s.name, err)
+		return nil, syscall.EIO
+	}
+	return recs, 0
+}
+
+func (s *subvolNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if ch := s.GetChild(name); ch != nil {
+		return ch, 0
+	}
+	recs, errno := s.records(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	for _, r := range recs {
+		if r.Snapshot == name {
+			snap := &snapshot{src: s.src, recs: recs, name: name}
+			return s.NewInode(ctx, &treeNode{snap: snap, ino: index.RootIno}, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
+		}
+	}
+	return nil, syscall.ENOENT
+}
+
+func (s *subvolNode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	recs, errno := s.records(ctx)
+	if errno != 0 {
+		return nil, errno
+	}
+	var list []fuse.DirEntry
+	for _, r := range recs {
+		list = append(list, fuse.DirEntry{Name: r.Snapshot, Mode: syscall.S_IFDIR})
+	}
+	return fs.NewListDirStream(list), 0
+}
+
+// snapshot is one backup: its tree, loaded from the indexes when first
+// needed, and its chain's streams.
+type snapshot struct {
+	src     *Source
+	recs    []*manifest.Record
+	name    string
+	once    sync.Once
+	tree    *index.Tree
+	streams *restore.PartStreams
+	err     error
+}
+
+func (s *snapshot) load(ctx context.Context) (*index.Tree, syscall.Errno) {
+	s.once.Do(func() {
+		s.tree, s.err = s.src.Catalog.Tree(ctx, s.src.Host, s.recs, s.name)
+		s.streams = restore.NewPartStreams(s.src.Catalog, s.src.Host, s.recs)
+		if s.err != nil {
+			s.src.log("file index of "+s.name, s.err)
+		}
+	})
+	if s.err != nil {
+		return nil, syscall.EIO
+	}
+	return s.tree, 0
+}

@@ -1,0 +1,213 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/errs"
+)
+
+// Extract writes chosen paths of a backup, from its file index and the
+// parts that hold their bytes, into a plain directory on any filesystem:
+// restore --path. Every path is created beneath Root through an os.Root,
+// so no name or symlink in the backup can reach outside it.
+type Extract struct {
+	Tree    *index.Tree
+	Streams index.Streams
+	Root    *os.Root // DIR/<snapshot>
+	// AsRoot restores owners and device nodes (they need root); without it
+	// they are left out and listed in Skipped.
+	AsRoot  bool
+	Skipped []string
+	links   map[uint64]string // the first path written of each inode (hardlinks)
+}
+
+type placed struct {
+	rel string
+	n   *index.Node
+}
+
+// Path restores the file or directory at p (inside the subvolume) and all
+// beneath it to Root/p. It refuses to write over anything already there.
+func (x *Extract) Path(ctx context.Context, p string) error {
+	if x.links == nil {
+		x.links = map[uint64]string{}
+	}
+	names := index.SplitPath(p)
+	top := path.Join(names...)
+	if top == "" {
+		top = "."
+	}
+	if top != "." {
+		if _, err := x.Root.Lstat(top); err == nil {
+			return errs.Userf("%s already exists in %s: restore --path writes only new paths, choose another --to", top, x.Root.Name())
+		}
+		if err := x.Root.MkdirAll(path.Dir(top), 0o755); err != nil {
+			return fmt.Errorf("restore %s: %w", p, err)
+		}
+	}
+	var all []placed
+	var bad error
+	err := x.Tree.Walk(p, func(q string, n *index.Node) bool {
+		rel := strings.TrimPrefix(q, "/")
+		if rel == "" {
+			rel = "."
+		}
+		if base := path.Base(rel); strings.ContainsRune(base, 0) || base == ".." {
+			bad = errs.Damagef("the index names %q: refused", q)
+			return false
+		}
+		all = append(all, placed{rel, n})
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if bad != nil {
+		return bad
+	}
+	for _, e := range all {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := x.create(ctx, e.rel, e.n); err != nil {
+			return fmt.Errorf("restore /%s: %w", e.rel, err)
+		}
+	}
+	for _, e := range slices.Backward(all) { // directories' times after their contents
+		if err := x.finish(ctx, e.rel, e.n); err != nil {
+			return fmt.Errorf("restore /%s: %w", e.rel, err)
+		}
+	}
+	return nil
+}
+
+// create makes one path with its content.
+func (x *Extract) create(ctx context.Context, rel string, n *index.Node) error {
+	if first, ok := x.links[n.Ino]; ok && n.Kind != index.KindDir {
+		return x.Root.Link(first, rel)
+	}
+	x.links[n.Ino] = rel
+	switch n.Kind {
+	case index.KindDir:
+		if rel == "." {
+			return nil
+		}
+		return x.Root.Mkdir(rel, 0o700)
+	case index.KindFile:
+		f, err := x.Root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		err = x.Tree.WriteFile(ctx, n, x.Streams, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	case index.KindSymlink:
+		return x.Root.Symlink(string(n.Target), rel)
+	case index.KindFifo:
+		return x.at(rel, func(fd int, name string) error { return unix.Mkfifoat(fd, name, 0o600) })
+	case index.KindSocket:
+		return x.at(rel, func(fd int, name string) error { return unix.Mknodat(fd, name, unix.S_IFSOCK|0o600, 0) })
+	case index.KindChar, index.KindBlock:
+		if !x.AsRoot {
+			x.Skipped = append(x.Skipped, "/"+rel+" (a device node: needs root)")
+			return nil
+		}
+		mode := uint32(unix.S_IFCHR)
+		if n.Kind == index.KindBlock {
+			mode = unix.S_IFBLK
+		}
+		return x.at(rel, func(fd int, name string) error { return unix.Mknodat(fd, name, mode|0o600, int(n.Rdev)) })
+	}
+	return fmt.Errorf("unknown type %q", n.Kind)
+}
+
+// finish sets owner, xattrs, mode and mtime, in that order (chown clears
+// setuid bits).
+func (x *Extract) finish(ctx context.Context, rel string, n *index.Node) error {
+	if _, err := x.Root.Lstat(rel); errors.Is(err, fs.ErrNotExist) {
+		return nil // a skipped device node
+	}
+	if x.AsRoot {
+		if err := x.Root.Lchown(rel, int(n.UID), int(n.GID)); err != nil {
+			return err
+		}
+	}
+	if err := x.xattrs(ctx, rel, n); err != nil {
+		return err
+	}
+	if n.Kind != index.KindSymlink {
+		if err := x.Root.Chmod(rel, fs.FileMode(n.Mode&0o777)|modeBits(n.Mode)); err != nil {
+			return err
+		}
+	}
+	ts := []unix.Timespec{unix.NsecToTimespec(n.MtimeNs), unix.NsecToTimespec(n.MtimeNs)}
+	return x.at(rel, func(fd int, name string) error {
+		return unix.UtimesNanoAt(fd, name, ts, unix.AT_SYMLINK_NOFOLLOW)
+	})
+}
+
+func modeBits(m uint32) fs.FileMode {
+	var out fs.FileMode
+	if m&0o4000 != 0 {
+		out |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		out |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		out |= fs.ModeSticky
+	}
+	return out
+}
+
+func (x *Extract) xattrs(ctx context.Context, rel string, n *index.Node) error {
+	if len(n.Xattrs) == 0 {
+		return nil
+	}
+	if n.Kind == index.KindSymlink || n.Kind == index.KindFifo || n.Kind == index.KindSocket {
+		x.Skipped = append(x.Skipped, "/"+rel+" (xattrs of a special file)")
+		return nil
+	}
+	f, err := x.Root.Open(rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, a := range n.Xattrs {
+		v, err := x.Tree.XattrValue(ctx, a, x.Streams)
+		if err != nil {
+			return err
+		}
+		if err := unix.Fsetxattr(int(f.Fd()), string(a.Name), v, 0); err != nil {
+			if !x.AsRoot || errors.Is(err, unix.EOPNOTSUPP) {
+				x.Skipped = append(x.Skipped, fmt.Sprintf("/%s (xattr %s: %v)", rel, a.Name, err))
+				continue
+			}
+			return fmt.Errorf("xattr %s: %w", a.Name, err)
+		}
+	}
+	return nil
+}
+
+// at calls fn with the directory holding rel (opened beneath Root) and
+// rel's last name.
+func (x *Extract) at(rel string, fn func(dirfd int, name string) error) error {
+	d, err := x.Root.Open(path.Dir(rel))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(int(d.Fd()), path.Base(rel))
+}

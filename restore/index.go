@@ -1,0 +1,153 @@
+package restore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/fallback"
+	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
+)
+
+// Tree returns the file tree of backup target (one of records, trusted)
+// from the indexes of its chain: what ls, find, diff and cat read. Only
+// index objects are downloaded.
+func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Record, target string) (*index.Tree, error) {
+	chain, err := manifest.Chain(records, target)
+	if err != nil {
+		return nil, err
+	}
+	t := index.NewTree()
+	for _, rec := range chain {
+		ix, err := c.Index(ctx, host, rec)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.Apply(ix); err != nil {
+			return nil, errs.Damagef("file index of %s: %v", rec.Snapshot, err)
+		}
+	}
+	return t, nil
+}
+
+// Index reads, checks and decodes the file index of one trusted record. An
+// index is used only if it is the object the record names (its stored and
+// plain sha256), signed by a key the identity trusts, and about that very
+// backup: a modified, swapped or unsigned index is refused, by name.
+func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
+	ref := rec.Index
+	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
+	sealed, err := c.readLimited(ctx, name)
+	if ref == nil && errors.Is(err, remote.ErrNotFound) {
+		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
+			rec.Snapshot, rec.Subvolume)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read file index %s: %w", name, err)
+	}
+	if ref == nil {
+		return c.rebuiltIndex(sealed, name, rec)
+	}
+	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
+		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
+	}
+	plain, err := c.openSealed(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open file index %s: %w", name, err)
+	}
+	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
+		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
+	}
+	v, err := c.checkIndexSignature(plain, name)
+	if err != nil {
+		return nil, err
+	}
+	return decodeIndex(v.Payload, name, rec)
+}
+
+// rebuiltIndex checks an index that index --rebuild made for a backup
+// whose record names none: it must be signed by a key certified for the
+// record's host, and name the record's stream by its sha256.
+func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	plain, err := c.openSealed(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open file index %s: %w", name, err)
+	}
+	v, err := c.checkIndexSignature(plain, name)
+	if err != nil {
+		return nil, err
+	}
+	if v.Cert == nil || v.Cert.Host != rec.Host {
+		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
+	}
+	ix, err := decodeIndex(v.Payload, name, rec)
+	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
+		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
+	}
+	return ix, err
+}
+
+func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	ix, err := index.Decode(bytes.NewReader(payload))
+	if err != nil {
+		return nil, errs.Damagef("file index %s: %v", name, err)
+	}
+	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
+		return nil, errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
+			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
+	}
+	return ix, nil
+}
+
+// BuildIndex makes the index of a trusted backup from its stream,
+// downloaded and checked as a restore does, on the tree of its parent (nil
+// for a full): what index --rebuild stores for backups pushed without one.
+func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *index.Tree) (*index.Index, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(c.writeStream(ctx, rec, pw, 2, fallback.Progress(nil)))
+	}()
+	ix, err := index.Build(pr, rec.Subvolume, rec.Snapshot, parent)
+	pr.CloseWithError(fmt.Errorf("index stopped"))
+	if err != nil {
+		return nil, fmt.Errorf("index of %s: %w", rec.Snapshot, err)
+	}
+	ix.Head.StreamSHA256 = rec.StreamSHA256
+	return ix, nil
+}
+
+// checkIndexSignature returns the index bytes inside a signature envelope
+// that the identity's trust root vouches for.
+func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verified, error) {
+	if !crypto.IsSigned(plain) {
+		return nil, errs.Damagef("file index %s is unsigned: refused", name)
+	}
+	env, err := crypto.DecodeSigned(plain)
+	if err != nil {
+		return nil, errs.Damagef("file index %s: bad signature: %v", name, err)
+	}
+	v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
+	if err != nil {
+		return nil, errs.Damagef("file index %s: %v: refused", name, err)
+	}
+	return v, nil
+}
+
+// openSealed decrypts and decompresses a sealed object (a part or an
+// index) held in memory.
+func (c *Catalog) openSealed(sealed []byte) ([]byte, error) {
+	r, err := c.opener().Open(bytes.NewReader(sealed))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
