@@ -55,11 +55,16 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 }
 
 // cutAndStore reads the plaintext stream, validates it as it passes, cuts it
-// into parts and hands each to a worker that stores it (or finds it already
-// stored by an interrupted push).
+// into parts and hands each to a goroutine that seals and uploads it (or
+// finds it already stored by an interrupted push). stages.go bounds how
+// many parts are sealed and uploaded at once, and the memory they hold.
 func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.workers())
+	st := newStages(p.workers(), p.transfers(), p.PartSize)
+	defer func() { p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot())) }()
+	if p.onStages != nil {
+		p.onStages(st)
+	}
 	validator := btrfs.NewValidator()
 	whole := sha256.New()
 	var (
@@ -67,41 +72,31 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		parts []manifest.Part
 		total int64
 	)
-	// Free lists, not sync.Pools: the garbage collector empties a pool, and
-	// each part would be allocated anew. These are all the buffers a push
-	// ever has: one being read plus one per worker, and one sealed copy per
-	// worker.
-	plains := make(chan []byte, p.workers()+1)
-	sealeds := make(chan *bytes.Buffer, p.workers())
-	for range cap(plains) {
-		plains <- nil
-	}
-	for range cap(sealeds) {
-		sealeds <- new(bytes.Buffer)
-	}
-	for i := 0; gctx.Err() == nil; i++ {
-		buf := <-plains
-		if buf == nil {
-			buf = make([]byte, p.PartSize)
+	for i := 0; ; i++ {
+		buf, err := st.bufs.get(gctx)
+		if err != nil {
+			return nil, nil, p.abort(g, err)
 		}
-		n, readErr := io.ReadFull(r, buf)
-		if n > 0 {
+		n, readErr := io.ReadFull(r, buf[:p.PartSize])
+		if n == 0 {
+			st.bufs.put(buf)
+		} else {
 			chunk := buf[:n]
 			if _, err := validator.Write(chunk); err != nil {
+				st.bufs.put(buf)
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
 			whole.Write(chunk)
 			total += int64(n)
 			p.progress().Add(int64(n))
-			index := i
+			if err := acquire(gctx, st.seal); err != nil {
+				st.bufs.put(buf)
+				return nil, nil, p.abort(g, err)
+			}
+			job := &partJob{st: st, buf: buf, plain: chunk, index: i}
 			g.Go(func() error {
-				defer func() { plains <- buf }()
-				if err := gctx.Err(); err != nil {
-					return err // an earlier part failed: store nothing more
-				}
-				sealed := <-sealeds
-				defer func() { sealeds <- sealed }()
-				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, index), index, chunk, j, sealed)
+				defer job.sealed()
+				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)
 				if err != nil {
 					return err
 				}
@@ -134,6 +129,26 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		SHA256: hex.EncodeToString(whole.Sum(nil))}, parts, nil
 }
 
+// partJob is one part on its way through the stages. Until it is sealed
+// it holds its plaintext buffer and a seal slot.
+type partJob struct {
+	st    *stages
+	buf   []byte // the plaintext buffer, nil once given back
+	plain []byte
+	index int
+}
+
+// sealed gives back the plaintext buffer and the seal slot; only the first
+// call does anything.
+func (pj *partJob) sealed() {
+	if pj.buf == nil {
+		return
+	}
+	pj.st.bufs.put(pj.buf)
+	pj.buf, pj.plain = nil, nil
+	<-pj.st.seal
+}
+
 // abort waits for running workers and returns err (or theirs, if first).
 func (p *Pusher) abort(g *errgroup.Group, err error) error {
 	if werr := g.Wait(); werr != nil && !errors.Is(werr, context.Canceled) {
@@ -145,7 +160,11 @@ func (p *Pusher) abort(g *errgroup.Group, err error) error {
 // storeOrReuse stores one part, unless an interrupted push already stored
 // exactly this plaintext under this name: then the stored object is checked
 // and reused.
-func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain []byte, j *pushJournal, sealed *bytes.Buffer) (manifest.Part, error) {
+func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j *pushJournal) (manifest.Part, error) {
+	if err := ctx.Err(); err != nil {
+		return manifest.Part{}, err // an earlier part failed: store nothing more
+	}
+	plain, index := job.plain, job.index
 	sum := sha256.Sum256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
@@ -154,7 +173,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 			return old, nil
 		}
 	}
-	part, err := p.storePart(ctx, name, index, plain, plainSum, sealed)
+	part, err := p.storePart(ctx, name, job, plainSum)
 	if err != nil {
 		return part, err
 	}
@@ -194,19 +213,30 @@ func (p *Pusher) put(ctx context.Context, name string, data []byte, sha256Hex st
 
 // storePart seals one part and uploads it. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put).
-func (p *Pusher) storePart(ctx context.Context, name string, index int, plain []byte, plainSum string, sealed *bytes.Buffer) (manifest.Part, error) {
-	sealed.Reset()
-	sealed.Grow(maxSealedSize(len(plain)))
-	if err := p.Sealer.Seal(sealed, plain); err != nil {
-		return manifest.Part{}, fmt.Errorf("seal part %d: %w", index, err)
+func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plainSum string) (manifest.Part, error) {
+	st, plainBytes := job.st, int64(len(job.plain))
+	out, err := st.bufs.get(ctx)
+	if err != nil {
+		return manifest.Part{}, err
 	}
+	defer st.bufs.put(out)
+	sealed := bytes.NewBuffer(out[:0])
+	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
+		return manifest.Part{}, fmt.Errorf("seal part %d: %w", job.index, err)
+	}
+	job.sealed()
 	storedSum := sha256.Sum256(sealed.Bytes())
-	if err := p.put(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:])); err != nil {
+	if err := acquire(ctx, st.upload); err != nil {
+		return manifest.Part{}, err
+	}
+	err = p.put(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	<-st.upload
+	if err != nil {
 		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)
 	}
 	return manifest.Part{
-		Index:        index,
-		PlainBytes:   int64(len(plain)),
+		Index:        job.index,
+		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
 		StoredBytes:  int64(sealed.Len()),
 		StoredSHA256: hex.EncodeToString(storedSum[:]),

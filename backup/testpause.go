@@ -58,7 +58,7 @@ func (p *Pusher) withTestPause() *Pusher {
 	c := *p
 	c.Store = pausingStore{p.Store}
 	if testPause == pauseMidUpload {
-		c.Workers = 1
+		c.Workers, c.Transfers = 1, 1
 	}
 	return &c
 }

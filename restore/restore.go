@@ -21,7 +21,9 @@ type Restorer struct {
 	Catalog
 	Log      *slog.Logger
 	Progress Progress
-	Ahead    int // parts downloaded ahead of btrfs receive; 0: 2
+	// Ahead is how many parts download at once, ahead of the part being
+	// written to btrfs receive (the transfers setting); 0: 4.
+	Ahead int
 }
 
 // Target selects the backup to restore: by name, else the newest at or
@@ -223,7 +225,7 @@ func (r *Restorer) ahead() int {
 	if r.Ahead > 0 {
 		return r.Ahead
 	}
-	return 2
+	return 4
 }
 
 func checkReceived(path string, rec *manifest.Record) error {

@@ -68,8 +68,11 @@ func release(buf *bytes.Buffer) {
 
 // fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
 // at a time, and hands each to use in order, with its data or the reason it
-// failed. It stops at the first error use returns, and when ctx ends.
-// Restore stops at the first bad part; verify goes on to name them all.
+// failed, as soon as it and every part before it are checked: parts that
+// arrive early wait for their turn. While use writes part i, parts i+1 to
+// i+ahead download, so at most ahead+1 parts are held in memory. It stops
+// at the first error use returns, and when ctx ends. Restore stops at the
+// first bad part; verify goes on to name them all.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -78,7 +81,9 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 		part   manifest.Part
 		result chan fetched
 	}
-	queue := make(chan pending, max(ahead-1, 0))
+	ahead = max(ahead, 1)
+	queue := make(chan pending, ahead)
+	downloads := make(chan struct{}, ahead) // a slot per download in flight
 	go func() {
 		defer close(queue)
 		for _, part := range parts {
@@ -89,7 +94,12 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 				return
 			}
 			go func() {
+				if err := acquire(ctx, downloads); err != nil {
+					p.result <- fetched{nil, err}
+					return
+				}
 				buf, err := c.fetchPart(ctx, rec, part)
+				<-downloads
 				p.result <- fetched{buf, err}
 			}()
 		}
@@ -116,4 +126,14 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 		}
 	}
 	return ctx.Err()
+}
+
+// acquire takes a slot, or gives up when ctx ends.
+func acquire(ctx context.Context, slots chan struct{}) error {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

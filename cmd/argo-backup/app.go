@@ -23,6 +23,9 @@ type app struct {
 	*globals
 	cfg *config.Config
 	log *slog.Logger
+	// daemonJob is set for the jobs the daemon runs, which share the
+	// daemon's bandwidth limit.
+	daemonJob bool
 }
 
 func (g *globals) load() (*app, error) {
@@ -155,6 +158,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 		PartSize:         int64(a.cfg.PartSize),
 		CompressionLevel: a.cfg.CompressionLevel,
 		SendCompressed:   a.cfg.SendCompressedData,
+		Transfers:        a.cfg.Transfers,
 		Log:              a.log,
 	}
 	p.RemoteRecords = a.remoteRecords(st)

@@ -91,6 +91,7 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 	plan.Backup = func(ctx context.Context, sv backup.Subvolume) (*manifest.Record, error) {
 		return p.Push(ctx, sv, false)
 	}
+	a.daemonLimit()
 	return plan, nil
 }
 

@@ -23,6 +23,7 @@ type restoreFlags struct {
 	identity  string
 	keepChain bool
 	writable  string
+	net       networkFlags
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -55,6 +56,7 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	addNetworkFlags(cmd, &f.net)
 	return cmd
 }
 
@@ -93,7 +95,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 			return err
 		}
 	}
-	r := &restore.Restorer{Catalog: *cat, Log: a.log}
+	transfers, unlimit, err := a.network(ctx, f.net, false)
+	if err != nil {
+		return err
+	}
+	defer unlimit()
+	r := &restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers}
 	if bar := a.progress(); bar != nil {
 		r.Progress = bar
 	}

@@ -25,6 +25,7 @@ type verifyFlags struct {
 	json     bool
 	host     string
 	identity string
+	net      networkFlags
 }
 
 // The daemon's verify.schedule test-restores every subvolume's newest
@@ -50,6 +51,7 @@ func (a *app) verifyLogged(ctx context.Context) error {
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
+	quiet.daemonJob = true
 	err := quiet.verify(ctx, nil, verifyFlags{})
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
@@ -93,6 +95,7 @@ the snapshot and the object. Needs the identity.`,
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON for scripts")
 	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
+	addNetworkFlags(cmd, &f.net)
 	return cmd
 }
 
@@ -141,7 +144,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
-	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log}, Scratch: f.scratch}
+	transfers, unlimit, err := a.network(ctx, f.net, true)
+	if err != nil {
+		return err
+	}
+	defer unlimit()
+	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers}, Scratch: f.scratch}
 	if !f.json {
 		if bar := a.progress(); bar != nil {
 			v.Progress = bar

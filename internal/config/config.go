@@ -48,6 +48,8 @@ type Config struct {
 	OnFailure          string      `mapstructure:"on_failure"`
 	MetricsFile        string      `mapstructure:"metrics_file"`
 	Parallel           int         `mapstructure:"parallel"`
+	Transfers          int         `mapstructure:"transfers"`
+	BwLimit            string      `mapstructure:"bwlimit"`
 }
 
 // Subvolume is one entry of the subvolumes list.

@@ -23,6 +23,8 @@ func defaultConfig() map[string]any {
 		"on_failure":           "",
 		"metrics_file":         "",
 		"parallel":             2,
+		"transfers":            DefaultTransfers,
+		"bwlimit":              "",
 		"verify.schedule":      "@weekly",
 		"prune.schedule":       "@daily",
 	}
