@@ -73,29 +73,24 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		total int64
 	)
 	for i := 0; ; i++ {
-		buf, err := st.bufs.get(gctx)
+		job, err := st.start(gctx, i)
 		if err != nil {
 			return nil, nil, p.abort(g, err)
 		}
-		n, readErr := io.ReadFull(r, buf[:p.PartSize])
+		n, readErr := io.ReadFull(r, job.buf[:p.PartSize])
 		if n == 0 {
-			st.bufs.put(buf)
+			job.done()
 		} else {
-			chunk := buf[:n]
-			if _, err := validator.Write(chunk); err != nil {
-				st.bufs.put(buf)
+			job.plain = job.buf[:n]
+			if _, err := validator.Write(job.plain); err != nil {
+				job.done()
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
-			whole.Write(chunk)
+			whole.Write(job.plain)
 			total += int64(n)
 			p.progress().Add(int64(n))
-			if err := acquire(gctx, st.seal); err != nil {
-				st.bufs.put(buf)
-				return nil, nil, p.abort(g, err)
-			}
-			job := &partJob{st: st, buf: buf, plain: chunk, index: i}
 			g.Go(func() error {
-				defer job.sealed()
+				defer job.done()
 				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)
 				if err != nil {
 					return err
@@ -127,26 +122,6 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 	return &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
 		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
 		SHA256: hex.EncodeToString(whole.Sum(nil))}, parts, nil
-}
-
-// partJob is one part on its way through the stages. Until it is sealed
-// it holds its plaintext buffer and a seal slot.
-type partJob struct {
-	st    *stages
-	buf   []byte // the plaintext buffer, nil once given back
-	plain []byte
-	index int
-}
-
-// sealed gives back the plaintext buffer and the seal slot; only the first
-// call does anything.
-func (pj *partJob) sealed() {
-	if pj.buf == nil {
-		return
-	}
-	pj.st.bufs.put(pj.buf)
-	pj.buf, pj.plain = nil, nil
-	<-pj.st.seal
 }
 
 // abort waits for running workers and returns err (or theirs, if first).
@@ -215,12 +190,7 @@ func (p *Pusher) put(ctx context.Context, name string, data []byte, sha256Hex st
 // after the upload and retries from our buffer (remote.Store.Put).
 func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plainSum string) (manifest.Part, error) {
 	st, plainBytes := job.st, int64(len(job.plain))
-	out, err := st.bufs.get(ctx)
-	if err != nil {
-		return manifest.Part{}, err
-	}
-	defer st.bufs.put(out)
-	sealed := bytes.NewBuffer(out[:0])
+	sealed := bytes.NewBuffer(job.out[:0])
 	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
 		return manifest.Part{}, fmt.Errorf("seal part %d: %w", job.index, err)
 	}
@@ -229,7 +199,7 @@ func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plain
 	if err := acquire(ctx, st.upload); err != nil {
 		return manifest.Part{}, err
 	}
-	err = p.put(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	err := p.put(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	<-st.upload
 	if err != nil {
 		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)

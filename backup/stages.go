@@ -26,14 +26,68 @@ func newStages(workers, transfers int, partSize int64) *stages {
 	}
 }
 
-// pushBuffers is how many part buffers a push may hold. Sealing a part
-// needs two buffers (plaintext in, sealed out), so workers+2 buffers are
-// the fewest that can never deadlock (the reader holds one, each sealer
-// one plaintext, and one is left to seal into). transfers+1 keeps every
-// upload slot busy on a slow line: while transfers parts upload, the next
-// part is read and waits, and is sealed the moment an upload ends.
+// pushBuffers is how many part buffers a push may hold. A part being
+// sealed holds two (plaintext in, sealed out), a part being uploaded one.
+// 2*workers+1 lets every worker seal while the next part is read;
+// transfers+1 keeps every upload slot busy on a slow line: while transfers
+// parts upload, the next one is read and sealed, ready the moment an
+// upload ends.
 func pushBuffers(workers, transfers int) int {
-	return max(workers+2, transfers+1)
+	return max(2*workers+1, transfers+1)
+}
+
+// start takes what part index needs before it is read: a seal slot, then
+// the buffer to seal into and the buffer to read into. Only the reader
+// waits for buffers, and it takes both before reading, so sealers and
+// uploads never wait for a buffer and can always give theirs back: the
+// stages cannot deadlock, whatever the counts.
+func (s *stages) start(ctx context.Context, index int) (*partJob, error) {
+	if err := acquire(ctx, s.seal); err != nil {
+		return nil, err
+	}
+	job := &partJob{st: s, index: index, sealing: true}
+	var err error
+	if job.out, err = s.bufs.get(ctx); err == nil {
+		job.buf, err = s.bufs.get(ctx)
+	}
+	if err != nil {
+		job.done()
+		return nil, err
+	}
+	return job, nil
+}
+
+// partJob is one part on its way through the stages. Until it is sealed
+// it holds its plaintext buffer and a seal slot; until it is uploaded, the
+// sealed buffer.
+type partJob struct {
+	st      *stages
+	index   int
+	buf     []byte // the plaintext buffer, nil once given back
+	plain   []byte // the part, in buf
+	out     []byte // the buffer to seal into, nil once given back
+	sealing bool   // holds a seal slot
+}
+
+// sealed gives back the plaintext buffer and the seal slot.
+func (pj *partJob) sealed() {
+	if pj.buf != nil {
+		pj.st.bufs.put(pj.buf)
+		pj.buf, pj.plain = nil, nil
+	}
+	if pj.sealing {
+		pj.sealing = false
+		<-pj.st.seal
+	}
+}
+
+// done gives back whatever the job still holds.
+func (pj *partJob) done() {
+	pj.sealed()
+	if pj.out != nil {
+		pj.st.bufs.put(pj.out)
+		pj.out = nil
+	}
 }
 
 // acquire takes a slot, or gives up when ctx ends.
@@ -57,6 +111,8 @@ type partBuffers struct {
 	mu    sync.Mutex
 	free  [][]byte
 	stats bufferStats
+	// onFull, if set, is called when get has to wait (tests).
+	onFull func()
 }
 
 // bufferStats is what a push held, for tests and for the log.
@@ -73,8 +129,15 @@ func newPartBuffers(n, size int) *partBuffers {
 
 // get returns a buffer of len size, waiting while all are in use.
 func (b *partBuffers) get(ctx context.Context) ([]byte, error) {
-	if err := acquire(ctx, b.slots); err != nil {
-		return nil, err
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		if b.onFull != nil {
+			b.onFull()
+		}
+		if err := acquire(ctx, b.slots); err != nil {
+			return nil, err
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
