@@ -33,6 +33,8 @@ type Options struct {
 	// latency) and may block it: tests use it to make responses arrive in
 	// an order of their choosing.
 	Before func(*http.Request)
+	// After, if set, runs once the response to a request has been sent.
+	After func(*http.Request)
 }
 
 // Proxy forwards to one HTTP server.
@@ -43,6 +45,10 @@ type Proxy struct {
 
 	inFlight, maxInFlight, requests atomic.Int64
 	bytesIn, bytesOut               atomic.Int64 // from and to clients
+
+	mu             sync.Mutex
+	methodInFlight map[string]int64
+	methodMax      map[string]int64
 }
 
 // Start listens on addr ("127.0.0.1:0" for a free port) and forwards every
@@ -56,7 +62,7 @@ func Start(addr, target string, o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{opt: o, listener: l}
+	p := &Proxy{opt: o, listener: l, methodInFlight: map[string]int64{}, methodMax: map[string]int64{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	// The client's Host header stays: S3 signs it.
 	p.server = &http.Server{Handler: p.handler(rp), ReadHeaderTimeout: time.Minute}
@@ -80,12 +86,21 @@ type Stats struct {
 	MaxInFlight int64 // most requests in flight at once
 	BytesIn     int64 // bytes received from clients
 	BytesOut    int64 // bytes sent to clients
+	// MaxInFlightByMethod is MaxInFlight per HTTP method: PUT for uploads
+	// (S3, WebDAV), GET for downloads.
+	MaxInFlightByMethod map[string]int64
 }
 
 // Stats returns the counts so far.
 func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	byMethod := map[string]int64{}
+	for m, n := range p.methodMax {
+		byMethod[m] = n
+	}
 	return Stats{Requests: p.requests.Load(), MaxInFlight: p.maxInFlight.Load(),
-		BytesIn: p.bytesIn.Load(), BytesOut: p.bytesOut.Load()}
+		BytesIn: p.bytesIn.Load(), BytesOut: p.bytesOut.Load(), MaxInFlightByMethod: byMethod}
 }
 
 // ResetStats zeroes the counts, e.g. between the phases of a test.
@@ -94,6 +109,23 @@ func (p *Proxy) ResetStats() {
 	p.maxInFlight.Store(0)
 	p.bytesIn.Store(0)
 	p.bytesOut.Store(0)
+	p.mu.Lock()
+	clear(p.methodMax)
+	p.mu.Unlock()
+}
+
+// enter and leave count requests in flight per method.
+func (p *Proxy) enter(method string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.methodInFlight[method]++
+	p.methodMax[method] = max(p.methodMax[method], p.methodInFlight[method])
+}
+
+func (p *Proxy) leave(method string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.methodInFlight[method]--
 }
 
 func (p *Proxy) handler(next http.Handler) http.Handler {
@@ -107,6 +139,8 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 			}
 		}
 		p.requests.Add(1)
+		p.enter(r.Method)
+		defer p.leave(r.Method)
 		if p.opt.Latency > 0 {
 			select {
 			case <-time.After(p.opt.Latency):
@@ -118,6 +152,9 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 			p.opt.Before(r)
 		}
 		next.ServeHTTP(w, r)
+		if p.opt.After != nil {
+			p.opt.After(r)
+		}
 	})
 }
 
