@@ -17,12 +17,12 @@ var errParentMismatch = errors.New("the stream's parent does not match")
 
 // finish brings the push in j to its commit, from wherever it stopped: it
 // sends (reusing stored parts), or, when the stream was complete, goes
-// straight to the record.
-func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, parent *manifest.Record) (*manifest.Record, error) {
+// straight to the record. lease is the remote lock commit confirms.
+func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, parent *manifest.Record, lease remote.Lease) (*manifest.Record, error) {
 	if j.Record != nil {
 		var rec manifest.Record
 		if err := json.Unmarshal(j.Record, &rec); err == nil {
-			return &rec, p.commit(ctx, j, &rec)
+			return &rec, p.commit(ctx, j, &rec, lease)
 		}
 	}
 	if j.Stream == nil || !p.allStored(ctx, sv, j) {
@@ -50,7 +50,7 @@ func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, paren
 	if err != nil {
 		return nil, err
 	}
-	return rec, p.commit(ctx, j, rec)
+	return rec, p.commit(ctx, j, rec, lease)
 }
 
 // allStored reports whether every part the journal lists is on the remote.
@@ -124,8 +124,9 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 
 // commit writes the record, the commit point of a backup, then keeps its
 // plaintext copy in state_dir. The record goes into the journal first, so
-// that a push killed around the commit finds it again.
-func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Record) error {
+// that a push killed around the commit finds it again; the lease must be
+// confirmed ours before the record is written.
+func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Record, lease remote.Lease) error {
 	if rec.Committed.IsZero() {
 		rec.Committed = p.now()
 	}
@@ -139,16 +140,18 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := j.save(); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	if err := confirmLock(ctx); err != nil {
+	if err := lease.Confirm(ctx); err != nil {
 		return fmt.Errorf("not committed: %w", err)
 	}
 	sealed, err := crypto.Encrypt(p.Recipients, data)
 	if err != nil {
 		return fmt.Errorf("encrypt record: %w", err)
 	}
+	p.checkpoint(ctx, BeforeRecord, -1)
 	if err := p.Store.Put(ctx, remote.RecordName(p.Host, rec.Subvolume, rec.Snapshot), sealed); err != nil {
 		return fmt.Errorf("write record of %s: %w", rec.Snapshot, err)
 	}
+	p.checkpoint(ctx, AfterRecord, -1)
 	if err := p.State.SaveRecord(rec); err != nil {
 		return fmt.Errorf("backup %s is committed on the remote, but its local copy failed: %w", rec.Snapshot, err)
 	}

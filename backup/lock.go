@@ -138,64 +138,27 @@ func writeHolder(f *os.File, command string) error {
 	return err
 }
 
-// remoteLocker is a remote that can lock a subvolume for a fleet
-// (remote.Store.Lock). A store without locks (a test fake) is not locked.
-type remoteLocker interface {
-	Lock(ctx context.Context, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error)
-}
-
-// remoteAcquirer is a remote whose lock settles in the background
-// (remote.Store.Acquire): the push starts at once and only its commit waits
-// for the claim to be confirmed.
-type remoteAcquirer interface {
-	Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (*remote.Held, error)
-}
-
-// lockConfirmKey carries, in a push's context, the check that the remote
-// lock is really ours; commit calls it before writing the record.
-type lockConfirmKey struct{}
-
-// confirmLock returns an error if this push's remote lock was won by
-// another run; without a remote lock there is nothing to confirm.
-func confirmLock(ctx context.Context) error {
-	if confirm, ok := ctx.Value(lockConfirmKey{}).(func(context.Context) error); ok {
-		return confirm(ctx)
-	}
-	return nil
-}
-
 // lock takes the local lock, then the remote lock of sv for fleets that
-// share one remote. unlock releases both; it is safe after ctx ended. The
-// returned context carries the remote lock's confirmation for commit.
-func (p *Pusher) lock(ctx context.Context, sv Subvolume) (context.Context, func(), error) {
+// share one remote. The lease is what commit confirms before it writes the
+// record. unlock releases both locks; it is safe after ctx ended.
+func (p *Pusher) lock(ctx context.Context, sv Subvolume) (remote.Lease, func(), error) {
 	local, err := p.State.LockLocal(ctx, sv.Name, p.Locks, func(holder string) {
 		p.log().Info("waiting for the local lock", "subvolume", sv.Name, "holder", holder)
 	})
 	if err != nil {
-		return ctx, nil, err
+		return nil, nil, err
 	}
 	stale := p.Locks.Stale
 	if stale <= 0 {
 		stale = RemoteLockStale
 	}
-	release := func(context.Context) error { return nil }
-	switch rl := any(p.Store).(type) {
-	case remoteAcquirer:
-		held, err := rl.Acquire(ctx, p.Host, sv.Name, "", stale)
-		if err != nil {
-			local.Unlock()
-			return ctx, nil, fmt.Errorf("remote lock of %s: %w", sv.Name, err)
-		}
-		release = held.Release
-		ctx = context.WithValue(ctx, lockConfirmKey{}, held.Confirm)
-	case remoteLocker:
-		if release, err = rl.Lock(ctx, p.Host, sv.Name, "", stale); err != nil {
-			local.Unlock()
-			return ctx, nil, fmt.Errorf("remote lock of %s: %w", sv.Name, err)
-		}
+	lease, err := p.Store.Acquire(ctx, p.Host, sv.Name, "", stale)
+	if err != nil {
+		local.Unlock()
+		return nil, nil, fmt.Errorf("remote lock of %s: %w", sv.Name, err)
 	}
-	return ctx, func() {
-		if err := release(context.WithoutCancel(ctx)); err != nil {
+	return lease, func() {
+		if err := lease.Release(context.WithoutCancel(ctx)); err != nil {
 			p.log().Warn("could not release the remote lock", "subvolume", sv.Name, "err", err)
 		}
 		local.Unlock()

@@ -148,6 +148,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 			return old, nil
 		}
 	}
+	p.checkpoint(ctx, BeforePart, index)
 	part, err := p.storePart(ctx, name, job, plainSum)
 	if err != nil {
 		return part, err
@@ -175,17 +176,6 @@ func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// put uploads data, handing the remote its sha256 when the remote can use
-// it, so that the part is not hashed twice.
-func (p *Pusher) put(ctx context.Context, name string, data []byte, sha256Hex string) error {
-	if s, ok := p.Store.(interface {
-		PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error
-	}); ok {
-		return s.PutSHA256(ctx, name, data, sha256Hex)
-	}
-	return p.Store.Put(ctx, name, data)
-}
-
 // storePart seals one part and uploads it. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put).
 func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plainSum string) (manifest.Part, error) {
@@ -199,7 +189,7 @@ func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plain
 	if err := acquire(ctx, st.upload); err != nil {
 		return manifest.Part{}, err
 	}
-	err := p.put(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	err := p.Store.PutSHA256(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	<-st.upload
 	if err != nil {
 		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)

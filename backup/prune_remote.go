@@ -92,14 +92,11 @@ func (p *Pruner) deleteObjects(ctx context.Context, dir *snapshotDir, skip strin
 // has directories (local, SFTP, WebDAV, Drive) and it is now empty, so that
 // pruned snapshots do not linger as empty folders.
 func removeEmptyDir(ctx context.Context, s Store, host string, objects []remote.Entry) {
-	r, ok := s.(interface {
-		RemoveEmptyDir(ctx context.Context, dir string) error
-	})
-	if !ok || len(objects) == 0 {
+	if len(objects) == 0 {
 		return
 	}
 	h, subvol, snapshot, _, parsed := remote.ParsePath(objects[0].Name)
 	if parsed && h == host {
-		_ = r.RemoveEmptyDir(ctx, remote.SnapshotDir(h, subvol, snapshot)) // best effort: only tidiness is at stake
+		_ = s.RemoveEmptyDir(ctx, remote.SnapshotDir(h, subvol, snapshot)) // best effort: only tidiness is at stake
 	}
 }

@@ -14,9 +14,9 @@ import (
 
 	"github.com/rclone/rclone/fs/fshttp"
 
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
 )
 
 // pruneNow is the clock of every prune test: noon on Friday 2026-11-20.

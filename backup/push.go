@@ -44,6 +44,9 @@ type Pusher struct {
 	RemoteRecords func(ctx context.Context) (RecordReader, error)
 
 	onStages func(*stages) // tests: sees each push's stages as it starts
+	// TestHook, when set, is called at each Checkpoint, on the push's own
+	// goroutines: a test stops a push there, to kill it. nil outside tests.
+	TestHook func(ctx context.Context, at Checkpoint, part int)
 }
 
 // Progress receives the bytes of the send stream as they pass. Start is
@@ -103,16 +106,15 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	if err := CheckSource(sv); err != nil {
 		return nil, err
 	}
-	ctx, unlock, err := p.lock(ctx, sv)
+	lease, unlock, err := p.lock(ctx, sv)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	p = p.withTestPause()
 	if err := p.rebuildState(ctx, sv); err != nil {
 		return nil, fmt.Errorf("push %s: %w", sv.Name, err)
 	}
-	if err := p.resume(ctx, sv); err != nil {
+	if err := p.resume(ctx, sv, lease); err != nil {
 		return nil, err // already says "push <subvolume>"
 	}
 	committed, err := p.State.Records(p.Host, sv.Name)
@@ -129,12 +131,12 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	}
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
 	p.warnParentGone(sv, committed, local, parent, full)
-	pauseForTest(ctx, pauseBeforeSnapshot)
+	p.checkpoint(ctx, BeforeSnapshot, -1)
 	name, err := p.snapshot(ctx, sv, committed, now)
 	if err != nil {
 		return nil, err
 	}
-	pauseForTest(ctx, pauseAfterSnapshot)
+	p.checkpoint(ctx, AfterSnapshot, -1)
 	j := newJournal(p.State, p.Host, sv.Name, name, parentName(parent),
 		p.SendCompressed && btrfs.SupportsProto2(ctx), p.PartSize, now)
 	if err := j.save(); err != nil {
@@ -142,7 +144,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 		return nil, fmt.Errorf("push %s: %w", sv.Name, p.stateDirError(err))
 	}
 	p.log().Info("backup", "subvolume", sv.Name, "snapshot", name, "kind", kind(parent), "why", reason)
-	rec, err := p.finish(ctx, sv, j, parent)
+	rec, err := p.finish(ctx, sv, j, parent, lease)
 	if err != nil {
 		return nil, p.failed(ctx, sv, j, err)
 	}

@@ -17,7 +17,7 @@ const maxAttempts = 5
 
 // resume finishes the interrupted push of sv, if there is one, or discards
 // it when it cannot be finished (its snapshot or its parent is gone).
-func (p *Pusher) resume(ctx context.Context, sv Subvolume) error {
+func (p *Pusher) resume(ctx context.Context, sv Subvolume, lease remote.Lease) error {
 	j, err := loadJournal(p.State, p.Host, sv.Name)
 	if err != nil || j == nil {
 		return err
@@ -33,7 +33,7 @@ func (p *Pusher) resume(ctx context.Context, sv Subvolume) error {
 	}
 	p.log().Info("resuming interrupted backup", "snapshot", j.Snapshot, "parts_stored", len(j.Parts), "attempt", j.Attempts)
 	storedBefore := len(j.Parts)
-	rec, err := p.finish(ctx, sv, j, parent)
+	rec, err := p.finish(ctx, sv, j, parent, lease)
 	if err != nil {
 		if j.Stream == nil && len(j.Parts) > storedBefore {
 			// It got further: a first upload that stops at Drive's daily

@@ -3,16 +3,14 @@ package btrfs_test
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 )
 
 func TestProgsVersionInstalled(t *testing.T) {
-	if _, err := exec.LookPath("btrfs"); err != nil {
-		t.Skip("btrfs-progs not installed")
-	}
+	btrfstest.RequireTools(t, "btrfs-progs (apt-get install btrfs-progs)", "btrfs")
 	v, err := btrfs.ProgsVersion(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -42,9 +40,10 @@ func TestSupportsProto2MatchesVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	btrfstest.RequireTools(t, "btrfs-progs (apt-get install btrfs-progs)", "btrfs")
 	p, err := btrfs.ProgsVersion(context.Background())
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	want := k.AtLeast(6, 0) && p.AtLeast(6, 0)
 	if got := btrfs.SupportsProto2(context.Background()); got != want {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // The bandwidth limit holds within 10% on a network remote, upload and

@@ -16,6 +16,12 @@ const FormatVersion = 1
 // repository.
 const MarkerName = "argo-backup.json"
 
+// ErrNoRepository is matched (errors.Is) when the remote path holds no
+// argo-backup repository: no format marker, or for a local directory
+// opened with MustExist, no directory. Commands that only read report it
+// as a mistake in the config (a mistyped path), not a failed job.
+var ErrNoRepository = errors.New("no argo-backup repository")
+
 type marker struct {
 	Format  int       `json:"format"`
 	Created time.Time `json:"created"`
@@ -31,7 +37,7 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 	case errors.Is(err, ErrNotFound) && create:
 		return s.writeMarker(ctx)
 	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("no argo-backup repository at %s: push once to create it (or check the remote path)", s)
+		return fmt.Errorf("%w at %s: push once to create it (or check the remote path)", ErrNoRepository, s)
 	case err != nil:
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 func TestMain(m *testing.M) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -102,6 +103,16 @@ func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale tim
 	return h.Release, nil
 }
 
+// Lease is a fleet lock this run holds (Store.Acquire). Confirm waits
+// until the claim is settled and fails if another run won it; Release
+// stops the heartbeat and deletes the lock if it is still ours.
+type Lease interface {
+	Confirm(ctx context.Context) error
+	Release(ctx context.Context) error
+}
+
+var _ Lease = (*Held)(nil)
+
 // Held is a remote lock this run has written. Whether the claim holds is
 // settled in the background: two runs that both found no lock both write
 // one, and only after lockSettle does the loser see the winner's. The slow
@@ -128,7 +139,7 @@ func (h *Held) Confirm(ctx context.Context) error {
 func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
 
 // Acquire is Lock without waiting for the claim to settle: see Held.
-func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (*Held, error) {
+func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (Lease, error) {
 	if holder == "" {
 		holder = DefaultHolder()
 	}
@@ -185,19 +196,21 @@ func (l *lockFile) locked(name string) *LockedError {
 	return &LockedError{Name: name, Holder: l.Holder, Since: l.Since, Heartbeat: l.Heartbeat}
 }
 
-// readLock reads a lock object. One that does not parse may be caught
-// mid-rewrite (the local backend rewrites in place), so it is read again
-// before being called damaged.
+// readLock reads a lock object. One that is short or does not parse may be
+// caught mid-rewrite (the local backend rewrites in place), so it is read
+// again before being called damaged.
 func (s *Store) readLock(ctx context.Context, name string) (*lockFile, error) {
 	var parseErr error
 	for range 3 {
 		data, err := s.ReadAll(ctx, name)
-		if err != nil {
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, err
 		}
 		var l lockFile
-		if parseErr = json.Unmarshal(data, &l); parseErr == nil {
-			return &l, nil
+		if parseErr = err; err == nil {
+			if parseErr = json.Unmarshal(data, &l); parseErr == nil {
+				return &l, nil
+			}
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err

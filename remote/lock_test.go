@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 func TestLockRefusesASecondHolderUntilReleased(t *testing.T) {
@@ -51,15 +51,62 @@ func TestLockTakesOverAStaleLock(t *testing.T) {
 	})
 }
 
+// A run that holds its lock for longer than the stale period keeps it: the
+// test waits for the event that proves it (a heartbeat written more than
+// twice the stale period after the lock was taken), not for a guessed time.
 func TestLockHeartbeatKeepsALongRunFresh(t *testing.T) {
 	s := openStore(t, remotes[0].spec(t))
-	const stale = 400 * time.Millisecond
+	const stale = 100 * time.Millisecond
 	mustLock(t, s, "long run", stale)
-	time.Sleep(3 * stale)
+	waitForLock(t, s, func(l *lockFile) bool { return l.Heartbeat.Sub(l.Since) > 2*stale })
 	_, err := s.Lock(t.Context(), "h", "home", "other", stale)
 	var locked *LockedError
 	if !errors.As(err, &locked) {
-		t.Fatalf("Lock of a lock held for 3x stale = %v, want a *LockedError", err)
+		t.Fatalf("Lock of a lock held for over 2x stale = %v, want a *LockedError", err)
+	}
+}
+
+// Without its heartbeat, a lock goes stale after the stale period and is
+// taken over; before that it is not. The lock object's own times are the
+// clock: a heartbeat stale-minus-a-margin old is fresh, one older is stale.
+func TestLockStalePeriod(t *testing.T) {
+	s := openStore(t, remotes[0].spec(t))
+	const stale = time.Hour
+	for _, tt := range []struct {
+		age      time.Duration
+		takeover bool
+	}{
+		{stale - time.Minute, false},
+		{stale + time.Minute, true},
+	} {
+		beat := time.Now().Add(-tt.age).UTC()
+		writeLockObject(t, s, lockFile{Holder: "quiet pid 1", Since: beat, Heartbeat: beat, Token: "old"})
+		release, err := s.Lock(t.Context(), "h", "home", "next pid 2", stale)
+		if got := err == nil; got != tt.takeover {
+			t.Errorf("heartbeat %v old, stale after %v: taken over = %v (%v), want %v", tt.age, stale, got, err, tt.takeover)
+		}
+		if release != nil {
+			_ = release(t.Context())
+		}
+	}
+}
+
+// waitForLock polls h/home's lock object until cond holds, for at most ten
+// seconds.
+func waitForLock(t *testing.T, s *Store, cond func(*lockFile) bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		if l, err := s.readLock(t.Context(), LockName("h", "home")); err == nil && cond(l) {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the lock never met the condition within 10s")
+		}
 	}
 }
 
@@ -171,7 +218,7 @@ func TestAcquireLocalRaceHasOneWinnerAtOnce(t *testing.T) {
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
-		winners []*Held
+		winners []Lease
 		refused int
 	)
 	start := make(chan struct{})

@@ -28,6 +28,11 @@ type Options struct {
 	// RetryDelay is the first pause between retries; it doubles on each
 	// retry up to a minute. 0 means one second.
 	RetryDelay time.Duration
+	// MustExist refuses a local directory that does not exist instead of
+	// creating it. Commands that only read (list, restore, verify, doctor)
+	// set it, so that a mistyped path is an error, not a new empty
+	// directory; push creates the repository.
+	MustExist bool
 }
 
 func (o Options) withDefaults() Options {
@@ -45,12 +50,18 @@ func (o Options) withDefaults() Options {
 //	name:path                  a remote from rclone.conf
 //	:backend,opt=value:path    an rclone connection string
 //	/absolute/directory        a local directory, created if missing
+//	                           (unless MustExist)
 //
-// rclone.conf is read only for the first form. Google Drive remotes delete
+// rclone.conf is read only for the first form, but an RcloneConfig that
+// does not exist is an error for every form: the user named a file, and a
+// typo there should not go unnoticed until the remote changes type. Google Drive remotes delete
 // for good (use_trash=false) unless rclone.conf sets use_trash: trashed
 // parts would still count against the user's quota.
 func Open(ctx context.Context, spec string, o Options) (*Store, error) {
-	b, err := resolve(spec, o.RcloneConfig)
+	if err := namedConfExists(o.RcloneConfig); err != nil {
+		return nil, err
+	}
+	b, err := resolve(spec, o.RcloneConfig, o.MustExist)
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +85,13 @@ type backend struct {
 	display string // spec with secrets redacted, for messages
 }
 
-func resolve(spec, rcloneConf string) (*backend, error) {
+func resolve(spec, rcloneConf string, mustExist bool) (*backend, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return nil, errors.New("no remote given: set remote to an rclone remote (name:path) or an absolute directory")
 	}
 	if filepath.IsAbs(spec) {
-		return localBackend(spec)
+		return localBackend(spec, mustExist)
 	}
 	parsed, err := fspath.Parse(spec)
 	if err != nil {
@@ -96,8 +107,12 @@ func resolve(spec, rcloneConf string) (*backend, error) {
 	}
 }
 
-func localBackend(dir string) (*backend, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+func localBackend(dir string, mustExist bool) (*backend, error) {
+	if mustExist {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("%w at %s: the directory does not exist (check the remote path; push creates it)", ErrNoRepository, dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating local remote: %w", err)
 	}
 	ri, err := fs.Find("local")

@@ -1,12 +1,13 @@
 package remote
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // writeRcloneConf writes an rclone.conf for one test and returns its path.
@@ -35,7 +36,9 @@ func TestOpenRefusesUnusableRcloneConfig(t *testing.T) {
 	}{
 		{"encrypted", "gdrive:argo", writeRcloneConf(t, encryptedConf), "is encrypted: argo-backup runs unattended and cannot ask for its password"},
 		{"encrypted without the comment", "gdrive:argo", writeRcloneConf(t, "RCLONE_ENCRYPT_V0:\nabc\n"), "is encrypted"},
-		{"named but missing", "gdrive:argo", missing, "rclone config: open " + missing + ": no such file or directory (check rclone_config)"},
+		{"named but missing", "gdrive:argo", missing, "rclone config: stat " + missing + ": no such file or directory (check rclone_config)"},
+		{"named but missing, local remote", t.TempDir(), missing, "rclone config: stat " + missing + ": no such file or directory (check rclone_config)"},
+		{"named but missing, connection string", ":local:" + t.TempDir(), missing, "(check rclone_config)"},
 		{"unknown remote", "foo:argo", writeRcloneConf(t, "[gdrive]\ntype = drive\n"), `unknown rclone remote "foo": not in `},
 		{"remote without type", "gdrive:argo", writeRcloneConf(t, "[gdrive]\nscope = drive\n"), `rclone remote "gdrive" in `},
 		{"backend not shipped", "ftp:argo", writeRcloneConf(t, "[ftp]\ntype = ftp\n"), `rclone backend "ftp" is not built into argo-backup`},
@@ -98,6 +101,22 @@ func TestOpenLocalDirectory(t *testing.T) {
 	}
 }
 
+// A command that only reads opens with MustExist: a mistyped local path is
+// ErrNoRepository, and nothing is created.
+func TestOpenMustExist(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	_, err := Open(t.Context(), dir, Options{MustExist: true})
+	if !errors.Is(err, ErrNoRepository) {
+		t.Fatalf("Open(%s, MustExist) = %v, want ErrNoRepository", dir, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open(MustExist) made %s: %v", dir, err)
+	}
+	if _, err := Open(t.Context(), filepath.Dir(dir), Options{MustExist: true}); err != nil {
+		t.Fatalf("Open(MustExist) of an existing directory: %v", err)
+	}
+}
+
 func TestStringHidesSecrets(t *testing.T) {
 	spec := remotetest.S3(t)
 	s := openStore(t, spec)
@@ -126,7 +145,7 @@ func TestDriveDeletesForGoodUnlessTheUserChoseTheTrash(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := resolve(tt.spec, writeRcloneConf(t, tt.conf))
+			b, err := resolve(tt.spec, writeRcloneConf(t, tt.conf), false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -71,6 +71,20 @@ func checkRcloneConf(path string, explicit bool) error {
 	return nil
 }
 
+// namedConfExists refuses an rclone.conf the user named (rclone_config)
+// that is not there, whatever the remote: for a local directory or a
+// connection string rclone.conf is not read, but the setting is then
+// stale or mistyped, and saying so beats ignoring it.
+func namedConfExists(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("rclone config: %w (check rclone_config)", err)
+	}
+	return nil
+}
+
 // isEncryptedConf reports whether an rclone.conf was encrypted by
 // `rclone config encryption`: its first line that is not a comment is the
 // RCLONE_ENCRYPT_V<n>: marker, after an "# Encrypted rclone configuration

@@ -25,10 +25,10 @@ func TestPutRetriesAFailedUploadFromItsBuffer(t *testing.T) {
 	}
 	for _, r := range remotes {
 		for _, fault := range faults {
+			if r.name == fault.undetectedOn {
+				continue // no such case: the remote keeps no hash that could catch it
+			}
 			t.Run(r.name+"/"+fault.name, func(t *testing.T) {
-				if r.name == fault.undetectedOn {
-					t.Skipf("%s keeps no hash to catch a %s", r.name, fault.name)
-				}
 				s := openStore(t, r.spec(t))
 				data := randomBytes(t, 64<<10)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 // Catalog reads the records on a remote. Records are encrypted: reading
 // them needs an identity.
 type Catalog struct {
-	Store      *remote.Store
+	Store      Store
 	Identities []age.Identity
 }
 
@@ -44,25 +45,16 @@ func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error)
 	return names, nil
 }
 
-// Hosts lists the hosts that have backups on the remote.
+// Hosts lists the hosts that have a folder on the remote. It lists the top
+// level only: a remote holds every part of every backup, and listing is
+// recursive, so reading records to find hosts would walk all of it. The
+// escrow folder (keys) is not a host.
 func (c *Catalog) Hosts(ctx context.Context) ([]string, error) {
-	entries, err := c.Store.List(ctx, "")
+	dirs, err := c.Store.Dirs(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("list remote: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		h, _, _, file, ok := remote.ParsePath(e.Name)
-		if ok && file == "record.json.age" {
-			seen[h] = true
-		}
-	}
-	var hosts []string
-	for h := range seen {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	return hosts, nil
+	return slices.DeleteFunc(dirs, func(d string) bool { return remote.CheckName("host", d) != nil }), nil
 }
 
 // Records returns the committed backups of one subvolume, oldest first. A

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/drivefake"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/remote/drivefake"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/internal/errs"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

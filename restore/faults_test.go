@@ -16,8 +16,8 @@ import (
 
 	"github.com/rclone/rclone/fs/fshttp"
 
-	"github.com/argo-backup/argo-backup/remote/drivefake"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/drivefake"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

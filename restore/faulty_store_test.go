@@ -23,6 +23,16 @@ type faultyStore struct {
 }
 
 func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
+	return f.inject(name, func() error { return f.Store.Put(ctx, name, data) })
+}
+
+// PutSHA256 is how parts are uploaded: the faults apply to it as to Put.
+func (f *faultyStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+	return f.inject(name, func() error { return f.Store.PutSHA256(ctx, name, data, sha256Hex) })
+}
+
+// inject runs the upload put of name, failing it as the switches say.
+func (f *faultyStore) inject(name string, put func() error) error {
 	f.mu.Lock()
 	failing := f.fail != nil && f.fail(name)
 	losing := f.loseReply != nil && f.loseReply(name)
@@ -30,7 +40,7 @@ func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
 	if failing {
 		return errors.New("injected fault: connection lost")
 	}
-	if err := f.Store.Put(ctx, name, data); err != nil {
+	if err := put(); err != nil {
 		return err
 	}
 	if losing {

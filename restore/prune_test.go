@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
 )
 
 // Twenty days of daily backups, a full every seventh, then prune with

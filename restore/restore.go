@@ -142,7 +142,7 @@ func (r *Restorer) Replay(ctx context.Context, chain []*manifest.Record, dir str
 			return err
 		}
 		if reused {
-			r.log().Debug("already received", "snapshot", rec.Snapshot)
+			r.log().Info("already received", "snapshot", rec.Snapshot)
 		} else {
 			r.log().Info("receive", "snapshot", rec.Snapshot, "stage", fmt.Sprintf("%d/%d", i+1, len(chain)), "bytes", rec.PlainBytes)
 			if err := r.receive(ctx, rec, dir); err != nil {
@@ -215,7 +215,7 @@ func (r *Restorer) receive(ctx context.Context, rec *manifest.Record, dir string
 		err = checkReceived(filepath.Join(dir, rec.Snapshot), rec)
 	}
 	if err != nil {
-		r.removeHalfReceived(filepath.Join(dir, rec.Snapshot))
+		r.removeHalfReceived(ctx, filepath.Join(dir, rec.Snapshot))
 		return err
 	}
 	return nil
@@ -239,11 +239,11 @@ func checkReceived(path string, rec *manifest.Record) error {
 	return nil
 }
 
-func (r *Restorer) removeHalfReceived(path string) {
+func (r *Restorer) removeHalfReceived(ctx context.Context, path string) {
 	if _, err := os.Lstat(path); err != nil {
 		return
 	}
-	if err := btrfs.Delete(context.Background(), path); err != nil {
+	if err := btrfs.Delete(context.WithoutCancel(ctx), path); err != nil {
 		r.log().Error("could not remove the half-received subvolume: delete it by hand", "path", path, "err", err)
 	}
 }

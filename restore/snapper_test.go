@@ -12,7 +12,7 @@ import (
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
-	"github.com/argo-backup/argo-backup/remote/remotetest"
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
 

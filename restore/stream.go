@@ -9,6 +9,8 @@ import (
 	"hash"
 	"io"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -71,61 +73,71 @@ func release(buf *bytes.Buffer) {
 // failed, as soon as it and every part before it are checked: parts that
 // arrive early wait for their turn. While use writes part i, parts i+1 to
 // i+ahead download, so at most ahead+1 parts are held in memory. It stops
-// at the first error use returns, and when ctx ends. Restore stops at the
-// first bad part; verify goes on to name them all.
+// at the first error use returns, and when ctx ends; it returns only once
+// its downloads have stopped. Restore stops at the first bad part; verify
+// goes on to name them all.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
+	var downloads errgroup.Group // a part's failure is its result, not the group's
+	defer downloads.Wait()       // deferred first, so it runs after cancel
 	defer cancel()
-	type pending struct {
-		part   manifest.Part
-		result chan fetched
-	}
 	ahead = max(ahead, 1)
 	queue := make(chan pending, ahead)
-	downloads := make(chan struct{}, ahead) // a slot per download in flight
-	go func() {
+	slots := make(chan struct{}, ahead) // a slot per download in flight
+	downloads.Go(func() error {
 		defer close(queue)
 		for _, part := range parts {
 			p := pending{part, make(chan fetched, 1)}
 			select {
 			case queue <- p:
 			case <-ctx.Done():
-				return
+				return nil
 			}
-			go func() {
-				if err := acquire(ctx, downloads); err != nil {
+			downloads.Go(func() error {
+				if err := acquire(ctx, slots); err != nil {
 					p.result <- fetched{nil, err}
-					return
+					return nil
 				}
 				buf, err := c.fetchPart(ctx, rec, part)
-				<-downloads
+				<-slots
 				p.result <- fetched{buf, err}
-			}()
+				return nil
+			})
 		}
-	}()
+		return nil
+	})
 	for p := range queue {
-		var f fetched
-		select {
-		case f = <-p.result:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if ctx.Err() != nil {
-			release(f.buf)
-			return ctx.Err()
-		}
-		var data []byte
-		if f.buf != nil {
-			data = f.buf.Bytes()
-		}
-		err := use(p.part, data, f.err)
-		release(f.buf)
-		if err != nil {
+		if err := usePart(ctx, p, use); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// pending is a part whose download has started.
+type pending struct {
+	part   manifest.Part
+	result chan fetched
+}
+
+// usePart waits for p's download and hands it to use.
+func usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
+	var f fetched
+	select {
+	case f = <-p.result:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer release(f.buf)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var data []byte
+	if f.buf != nil {
+		data = f.buf.Bytes()
+	}
+	return use(p.part, data, f.err)
 }
 
 // acquire takes a slot, or gives up when ctx ends.

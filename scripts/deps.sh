@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what argo-backup's demo and tests need on a Debian/Ubuntu machine:
-# btrfs-progs (mkfs.btrfs, btrfs send/receive), zstd and age for the
-# benchmark's shell pipeline. Go itself must already be installed.
+# btrfs-progs (mkfs.btrfs, btrfs send/receive); rclone, age and zstd for
+# the test of formats.md's restore by hand with the stock tools (and the
+# benchmark's shell pipeline). Go itself must already be installed.
 set -euo pipefail
 
 need=()
 command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
 command -v losetup >/dev/null 2>&1 || need+=(mount)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v age >/dev/null 2>&1 || need+=(age)
+command -v rclone >/dev/null 2>&1 || need+=(rclone)
 if [ "${1:-}" = "--bench" ]; then
-  command -v zstd >/dev/null 2>&1 || need+=(zstd)
-  command -v age >/dev/null 2>&1 || need+=(age)
   command -v restic >/dev/null 2>&1 || need+=(restic)
-  command -v rclone >/dev/null 2>&1 || need+=(rclone)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

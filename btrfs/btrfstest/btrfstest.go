@@ -18,15 +18,36 @@ import (
 )
 
 // RequireRoot skips t unless it runs as root with btrfs-progs installed
-// (under CI=true it fails instead).
+// (under CI=true it fails instead). Every end-to-end test goes through it,
+// so `go test -short` (make test-short) skips them all: asked for, not
+// silent.
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	switch {
+	case testing.Short():
+		t.Skip("end-to-end test on real btrfs: skipped by -short")
 	case os.Geteuid() != 0:
 		unmet(t, "needs root to make loop devices and btrfs filesystems")
 	case !installed("btrfs", "mkfs.btrfs", "losetup", "mount"):
 		unmet(t, "needs btrfs-progs (apt-get install btrfs-progs) and util-linux")
 	}
+}
+
+// RequireTools skips t unless every tool is on PATH (under CI=true it fails
+// instead: scripts/deps.sh installs them there). why names the package(s).
+func RequireTools(t testing.TB, why string, tools ...string) {
+	t.Helper()
+	if !installed(tools...) {
+		unmet(t, "needs "+why)
+	}
+}
+
+// Unmet skips t for reason, or fails it under CI=true: for any test whose
+// precondition is outside the test's control (a tool, a kernel feature,
+// timing), so that CI never passes without having run it.
+func Unmet(t testing.TB, reason string) {
+	t.Helper()
+	unmet(t, reason)
 }
 
 // unmet skips t for reason, or fails it under CI=true.

@@ -82,8 +82,13 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 	return ids, nil
 }
 
-func (a *app) store(ctx context.Context) (*remote.Store, error) {
-	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig})
+// store opens the remote. Only writers (create) may make a local remote
+// directory: for the others a missing one is a mistyped path (exit 2).
+func (a *app) store(ctx context.Context, create bool) (*remote.Store, error) {
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, MustExist: !create})
+	if errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // it names the path
+	}
 	if err != nil {
 		return nil, errs.User(fmt.Errorf("remote %s: %w", a.cfg.Remote, err))
 	}
@@ -101,12 +106,14 @@ func (a *app) hostOr(flag string) string {
 // repository opens the remote and checks its format marker; create makes
 // the marker on an empty remote (only writers do that).
 func (a *app) repository(ctx context.Context, create bool) (*remote.Store, error) {
-	st, err := a.store(ctx)
+	st, err := a.store(ctx, create)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.EnsureFormat(ctx, create); err != nil {
-		return nil, err // it names the remote
+	if err := st.EnsureFormat(ctx, create); errors.Is(err, remote.ErrNoRepository) {
+		return nil, errs.User(err) // a mistyped remote path: it names the remote
+	} else if err != nil {
+		return nil, err
 	}
 	return st, nil
 }
@@ -136,6 +143,10 @@ func (a *app) subvolumes(names []string) ([]backup.Subvolume, error) {
 	return out, nil
 }
 
+// pushTestHook, when a test sets it, changes every Pusher a command builds
+// (kill_test.go stops pushes at a checkpoint with it). nil outside tests.
+var pushTestHook func(*backup.Pusher)
+
 func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	rs, err := a.recipients()
 	if err != nil {
@@ -164,6 +175,9 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
 		p.Progress = bar
+	}
+	if pushTestHook != nil {
+		pushTestHook(p)
 	}
 	return p, nil
 }

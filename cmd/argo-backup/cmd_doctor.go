@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/argo-backup/argo-backup/btrfs"
-	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/internal/config"
 )
 
@@ -72,7 +70,11 @@ func (d *doctor) run(ctx context.Context) {
 	}
 	d.checkKeys()
 	d.checkStateDir()
-	d.checkRemote(ctx)
+	if d.restoreOnly() {
+		d.checkRepository(ctx)
+	} else {
+		d.checkRemote(ctx)
+	}
 	d.checkClock()
 }
 
@@ -155,33 +157,6 @@ func existingParent(dir string) string {
 	}
 }
 
-func (d *doctor) checkKeys() {
-	rs, err := d.a.recipients()
-	if err != nil {
-		d.fail("run argo-backup keygen and put the recipient in the config", "recipients: %v", err)
-		return
-	}
-	d.ok("%d recipient(s)", len(rs))
-	ids, err := crypto.LoadIdentities(d.a.cfg.Identity)
-	if errors.Is(err, os.ErrNotExist) {
-		d.warn("fine for a machine that only pushes; keep the identity safe elsewhere for restores",
-			"identity %s not on this machine", d.a.cfg.Identity)
-		return
-	}
-	if err != nil {
-		d.fail("", "identity: %v", err)
-		return
-	}
-	for _, r := range crypto.Recipients(ids) {
-		if slices.Contains(d.a.cfg.Recipients, r) {
-			d.ok("identity %s is private and matches a recipient", d.a.cfg.Identity)
-			return
-		}
-	}
-	d.warn("this identity cannot read the backups this config writes: check recipients",
-		"identity %s matches none of the recipients", d.a.cfg.Identity)
-}
-
 func (d *doctor) checkStateDir() {
 	dir := existingParent(d.a.cfg.StateDir)
 	var st unix.Statfs_t
@@ -195,24 +170,6 @@ func (d *doctor) checkStateDir() {
 		return
 	}
 	d.ok("state_dir %s: %s free", d.a.cfg.StateDir, humanize.IBytes(free))
-}
-
-func (d *doctor) checkRemote(ctx context.Context) {
-	st, err := d.a.store(ctx)
-	if err != nil {
-		d.fail("check remote and rclone_config", "%v", err)
-		return
-	}
-	probe := fmt.Sprintf("%s/doctor-probe-%d", d.a.cfg.Host, time.Now().UnixNano())
-	if err := st.Put(ctx, probe, []byte("argo-backup doctor probe\n")); err != nil {
-		d.fail("check the remote's credentials and quota", "remote %s is not writable: %v", st, err)
-		return
-	}
-	if err := st.Delete(ctx, probe); err != nil {
-		d.warn("delete "+probe+" by hand", "remote %s: probe object not deleted: %v", st, err)
-		return
-	}
-	d.ok("remote %s reachable and writable", st)
 }
 
 func (d *doctor) checkClock() {

@@ -38,21 +38,25 @@ func init() {
 				a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
 				return nil
 			}
-			return a.verifyLogged(ctx)
+			names := a.backedUp()
+			if len(names) == 0 {
+				return nil // nothing to check yet: backedUp said so
+			}
+			return a.verifyLogged(ctx, names)
 		}
 	}
 }
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context) error {
+func (a *app) verifyLogged(ctx context.Context, names []string) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
 	quiet.daemonJob = true
-	err := quiet.verify(ctx, nil, verifyFlags{})
+	err := quiet.verify(ctx, names, verifyFlags{})
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
 			a.log.Info("verify", "report", line)
@@ -73,11 +77,13 @@ also compares each received tree with the local snapshot while it exists.
 --quick needs no filesystem and no root: every part is downloaded, decrypted,
 decompressed and hash-checked, the send stream is parsed, and every backup's
 parent must exist. Exit status 3 means damage was found; the report names
-the snapshot and the object. Needs the identity.`,
+the snapshot and the object. Needs the identity, or --escrow and its
+passphrase.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
-  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp`,
+  argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp
+  argo-backup verify --quick --escrow     # with the identity escrowed on the remote`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -131,7 +137,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
-	if f.identity == "" && a.cfg.Identity == "" {
+	if f.identity == "" && a.cfg.Identity == "" && !a.escrow {
 		return errs.Userf("verify reads the backups, which needs the identity: set identity in the config or pass --identity FILE")
 	}
 	host := a.hostOr(f.host)

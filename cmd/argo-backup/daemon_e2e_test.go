@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 )
 
 // The daemon backs up on "@every 1s", a failing subvolume runs on_failure
@@ -98,7 +99,7 @@ func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 	m.stop(d)
 	name := filepath.Base(interrupted)
 	if _, err := os.Stat(filepath.Join(interrupted, "record.json.age")); err == nil {
-		t.Skipf("the push of %s finished before SIGTERM arrived: nothing was interrupted", name)
+		btrfstest.Unmet(t, "the push of "+name+" finished before SIGTERM arrived: nothing was interrupted")
 	}
 	for _, r := range m.records() {
 		if r.Snapshot == name {
@@ -150,5 +151,34 @@ func TestManualPushWaitsForTheDaemon(t *testing.T) {
 	}
 	if st := m.statusJSON().Subvolumes["home"]; st.LastSuccess.IsZero() {
 		t.Errorf("a manual push did not update the status file: %+v", st)
+	}
+}
+
+// A daemon started on a fresh set-up can reach its first verify before the
+// first backup has committed (here: home's first push fails): verify says
+// there is nothing to check yet, and status does not show that as a failed
+// verify.
+func TestDaemonVerifyBeforeTheFirstBackup(t *testing.T) {
+	m := newStation(t, "@daily")
+	cfg, err := os.ReadFile(m.config)
+	must(t, err)
+	cfg = bytes.Replace(cfg, []byte(`verify: {schedule: ""}`), []byte(`verify: {schedule: "@every 1s"}`), 1)
+	cfg = bytes.Replace(cfg, []byte("path: "+m.home), []byte("path: "+filepath.Join(m.fs, "plain")), 1)
+	must(t, os.WriteFile(m.config, cfg, 0o600))
+	d := m.startDaemon()
+	m.eventually("a scheduled verify", func() bool {
+		st, err := m.state.ReadStatus()
+		if err != nil {
+			return false
+		}
+		v := st.Tasks["verify"]
+		return v != nil && (!v.LastSuccess.IsZero() || !v.LastFailure.IsZero())
+	})
+	m.stop(d)
+	if !strings.Contains(d.out.String(), "nothing to check before the first backup") {
+		t.Errorf("the daemon does not say verify had nothing to check:\n%s", d.out)
+	}
+	if v := m.statusJSON().Tasks["verify"]; v.Failing() || v.FailuresTotal != 0 || v.LastError != "" {
+		t.Errorf("status shows the verify before the first backup as a failure: %+v", v)
 	}
 }

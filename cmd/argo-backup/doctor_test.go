@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,14 @@ import (
 func TestDoctor(t *testing.T) {
 	m := newMachine(t)
 	out, _ := m.run(0, "doctor")
+	if !strings.Contains(out, "WARN  remote "+m.remoteDir()+" does not exist yet") {
+		t.Errorf("doctor before the first push does not say the remote is not there yet:\n%s", out)
+	}
+	if _, err := os.Stat(m.remoteDir()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("doctor created the local remote %s: %v", m.remoteDir(), err)
+	}
+	m.run(0, "push")
+	out, _ = m.run(0, "doctor")
 	for _, want := range []string{"OK    running as root", "OK    subvolume home", "same filesystem", "matches a recipient", "reachable and writable"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
@@ -19,6 +29,19 @@ func TestDoctor(t *testing.T) {
 	}
 	if strings.Contains(out, "FAIL") {
 		t.Errorf("doctor fails a healthy machine:\n%s", out)
+	}
+
+	// The recipient in recipients_file instead of recipients: no false WARN.
+	recipients := filepath.Join(m.dir, "recipients.txt")
+	if err := os.WriteFile(recipients, []byte("# this machine\n"+m.recipient()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(readFile(t, m.config), fmt.Sprintf("recipients: [%q]", m.recipient()), "recipients_file: "+recipients, 1)
+	fromFile := filepath.Join(m.dir, "recipients-file.yaml")
+	writeFile(t, fromFile, cfg)
+	out, _ = m.runWith(fromFile, 0, "doctor")
+	if !strings.Contains(out, "OK    identity "+m.identity+" is private and matches a recipient") || strings.Contains(out, "WARN  identity") {
+		t.Errorf("doctor with recipients_file says:\n%s", out)
 	}
 
 	// A machine that only pushes keeps no identity: a warning, not a failure.

@@ -23,7 +23,7 @@ import (
 // --host picks whose escrowed identity is used, as it picks whose backups.
 func addEscrowFlags(g *globals, root *cobra.Command) {
 	for _, c := range root.Commands() {
-		if c.Name() != "restore" && c.Name() != "list" {
+		if c.Name() != "restore" && c.Name() != "list" && c.Name() != "verify" {
 			continue
 		}
 		c.Flags().BoolVar(&g.escrow, "escrow", false,

@@ -69,6 +69,10 @@ func TestEscrowRoundTrip(t *testing.T) {
 	if !strings.Contains(listed, snapshot) {
 		t.Errorf("list --escrow does not show %s:\n%s", snapshot, listed)
 	}
+	verified, _ := m.run(0, "verify", "--quick", "--escrow")
+	if !strings.Contains(verified, "ok "+snapshot) {
+		t.Errorf("verify --quick --escrow does not show %s verified:\n%s", snapshot, verified)
+	}
 	target := btrfstest.NewFS(t, 1<<30, "")
 	_, stderr = m.run(0, "restore", "--escrow", "--to", target, "home")
 	m.requireIdentical(filepath.Join(m.fs, "snapshots", snapshot), filepath.Join(target, snapshot))

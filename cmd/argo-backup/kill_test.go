@@ -278,11 +278,11 @@ type process struct {
 }
 
 // startPush runs `argo-backup push` in its own process group, asking it
-// to pause at point (backup/testpause.go).
+// to pause at point (pause_test.go).
 func (m *machine) startPush(point string, args ...string) *process {
 	m.t.Helper()
 	cmd := exec.Command(argoBinary(m.t), append([]string{"--config", m.config, "push"}, args...)...)
-	cmd.Env = append(os.Environ(), "ARGO_BACKUP_TEST_PAUSE="+point)
+	cmd.Env = append(os.Environ(), pauseEnv+"="+point)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

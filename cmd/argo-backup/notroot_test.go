@@ -10,13 +10,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 )
 
 // Commands that need root say so, with the fix, when run by someone else:
 // the CLI itself runs as user nobody here.
 func TestNotRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a command as another user")
+		btrfstest.Unmet(t, "needs root to run a command as another user")
 	}
 	dir := t.TempDir()
 	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {

@@ -24,7 +24,7 @@ type globals struct {
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
-	escrow     bool   // restore/list --escrow: use the identity escrowed on the remote
+	escrow     bool   // restore/list/verify --escrow: use the identity escrowed on the remote
 	escrowHost string // whose escrowed identity: --host, or the config's host
 }
 

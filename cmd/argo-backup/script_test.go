@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,7 +13,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"argo-backup": func() { os.Exit(run()) },
+		"argo-backup": func() {
+			pauseFromEnv()
+			os.Exit(run())
+		},
 	})
 }
 
@@ -34,7 +38,8 @@ func TestScripts(t *testing.T) {
 			case "root":
 				return os.Geteuid() == 0, nil
 			}
-			return false, nil
+			// A typo such as [rot] must not skip a script silently.
+			return false, fmt.Errorf("unknown condition %q: the scripts know [root]", cond)
 		},
 	})
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/rclone/rclone/fs/operations"
 	"github.com/rclone/rclone/fs/walk"
 
-	"github.com/argo-backup/argo-backup/remote/drivefake"
+	"github.com/argo-backup/argo-backup/internal/testing/drivefake"
 )
 
 const mib = 1 << 20

@@ -1,0 +1,28 @@
+package backup
+
+import "context"
+
+// A Checkpoint is a moment of a push where Pusher.TestHook is called. The
+// promise that a push killed anywhere is finished by the next one can only
+// be tested by killing a real push at exact points, which timing alone
+// cannot hit on a loaded machine: the SIGKILL tests
+// (cmd/argo-backup/kill_test.go) stop a push at one of these and kill it.
+type Checkpoint string
+
+// The checkpoints of a push, in order.
+const (
+	BeforeSnapshot Checkpoint = "before-snapshot" // parent chosen, no snapshot yet
+	AfterSnapshot  Checkpoint = "after-snapshot"  // snapshot taken, nothing sent
+	BeforePart     Checkpoint = "before-part"     // one part is about to be sealed and uploaded
+	BeforeRecord   Checkpoint = "before-record"   // every part stored, the record not yet written
+	AfterRecord    Checkpoint = "after-record"    // the record written, its local copy not yet
+)
+
+// checkpoint calls the test hook, if a test set one. part is the index of
+// the part at BeforePart, -1 elsewhere. Parts already stored by an
+// interrupted push are reused without passing BeforePart.
+func (p *Pusher) checkpoint(ctx context.Context, at Checkpoint, part int) {
+	if p.TestHook != nil {
+		p.TestHook(ctx, at, part)
+	}
+}

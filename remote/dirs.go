@@ -1,0 +1,29 @@
+package remote
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/rclone/rclone/fs"
+)
+
+// Dirs returns the names of the directories directly under dir ("" for
+// the store root), sorted, without looking deeper: one listing call, where
+// List would walk every object below. A directory that does not exist
+// lists as empty, as in List.
+func (s *Store) Dirs(ctx context.Context, dir string) ([]string, error) {
+	dir = strings.Trim(dir, "/")
+	des, err := s.f.List(ctx, dir)
+	if err != nil && !isNotFound(err) {
+		return nil, s.wrap("listing", dir+"/", err)
+	}
+	var names []string
+	for _, de := range des {
+		if d, ok := de.(fs.Directory); ok {
+			names = append(names, strings.TrimPrefix(strings.TrimPrefix(d.Remote(), dir), "/"))
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
