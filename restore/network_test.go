@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/internal/testing/wanproxy"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 // wanS3 is an in-process S3 server behind a wanproxy, so that the test
