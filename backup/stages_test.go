@@ -26,15 +26,30 @@ type stallingStore struct {
 }
 
 func (s *stallingStore) Put(ctx context.Context, name string, data []byte) error {
-	if strings.Contains(name, "part-") {
-		s.waiting <- name
-		select {
-		case <-s.release:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := s.stall(ctx, name); err != nil {
+		return err
 	}
 	return s.Store.Put(ctx, name, data)
+}
+
+func (s *stallingStore) PutSHA256(ctx context.Context, name string, data []byte, sum string) error {
+	if err := s.stall(ctx, name); err != nil {
+		return err
+	}
+	return s.Store.PutSHA256(ctx, name, data, sum)
+}
+
+func (s *stallingStore) stall(ctx context.Context, name string) error {
+	if !strings.Contains(name, "part-") {
+		return nil
+	}
+	s.waiting <- name
+	select {
+	case <-s.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // countingReader counts the bytes the pipeline has taken from the stream.
@@ -94,7 +109,11 @@ func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 	// Wait until every upload slot holds a stalled part and the reader
 	// waits for a buffer.
 	for range transfers {
-		<-stalled.waiting
+		select {
+		case <-stalled.waiting:
+		case err := <-done:
+			t.Fatalf("the push ended (%v) without stalling on the remote", err)
+		}
 	}
 	<-full
 	limit := pushBuffers(workers, transfers)
