@@ -221,7 +221,7 @@ wan=${BENCH_WAN:-1}
 wan_pids=()
 stop_wan() {
   local p
-  for p in "${wan_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${wan_pids[@]}"; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done
   wan_pids=()
 }
 if [ "$wan" = 1 ]; then
