@@ -244,14 +244,14 @@ if [ "$wan" = 1 ]; then
   for ((r = 1; r <= wan_rounds; r++)); do
     rm -rf "$work/wan-remote/shell"
     measure wan-shell-push "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat $wanflags :webdav:shell/v2.zst.age"
-    cfg=$(config "wan$r")
-    sed -i "s|^remote: .*|remote: \":webdav,url='$wanurl',vendor=other:argo-$r\"|" "$cfg"
-    measure wan-push "$r" "$argo" -q --config "$cfg" push data
+    wcfg=$(config "wan$r")
+    sed -i "s|^remote: .*|remote: \":webdav,url='$wanurl',vendor=other:argo-$r\"|" "$wcfg"
+    measure wan-push "$r" "$argo" -q --config "$wcfg" push data
     new_fs "$work/dst" "$dst_size" noatime
     measure wan-shell-restore "$r" bash -o pipefail -c "rclone cat $wanflags :webdav:shell/v2.zst.age | age -d -i '$work/identity.txt' | zstd -d -q | btrfs -q receive '$work/dst'"
     drop_fs "$work/dst"
     new_fs "$work/dst" "$dst_size" noatime
-    measure wan-restore "$r" "$argo" -q --config "$cfg" restore --to "$work/dst" data
+    measure wan-restore "$r" "$argo" -q --config "$wcfg" restore --to "$work/dst" data
     drop_fs "$work/dst"
     drop_round "wan$r"
     rm -rf "$work/wan-remote/argo-$r"
