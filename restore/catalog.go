@@ -20,6 +20,8 @@ import (
 type Catalog struct {
 	Store      Store
 	Identities []age.Identity
+
+	free *partFree // plaintext part buffers; made by fetchParts
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -19,7 +18,7 @@ import (
 // zstd decompresses) and checks it against the record: stored size and
 // sha256, plaintext size and sha256. Nothing unchecked reaches btrfs receive.
 //
-// The plaintext lands in a buffer from partBuffers; the caller puts it back
+// The plaintext lands in a buffer from c.free; the caller puts it back
 // once the bytes are written.
 func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part manifest.Part) (*bytes.Buffer, error) {
 	name := remote.PartName(rec.Host, rec.Subvolume, rec.Snapshot, part.Index)
@@ -39,14 +38,14 @@ func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part mani
 		return nil, fail(err)
 	}
 	defer plainReader.Close()
-	plain := partBuffers.Get().(*bytes.Buffer)
+	plain := c.free.get()
 	plain.Reset()
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.
 	plain.Grow(int(part.PlainBytes) + bytes.MinRead)
 	err = copyAll(plain, counted, plainReader, part, stored)
 	if err != nil {
-		partBuffers.Put(plain)
+		c.free.put(plain)
 		return nil, fail(err)
 	}
 	return plain, nil
@@ -61,11 +60,6 @@ func copyAll(plain *bytes.Buffer, counted *countingReader, plainReader io.Reader
 	}
 	return checkPart(part, plain.Bytes(), counted.n, stored.Sum(nil))
 }
-
-// partBuffers recycles the plaintext buffers of parts: they are as large as
-// part_size, and allocating one per part makes the garbage collector let
-// the heap grow to several times what is in use.
-var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func checkPart(part manifest.Part, plain []byte, storedBytes int64, storedSum []byte) error {
 	if storedBytes != part.StoredBytes {

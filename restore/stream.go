@@ -52,12 +52,6 @@ func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Wr
 	})
 }
 
-func release(buf *bytes.Buffer) {
-	if buf != nil {
-		partBuffers.Put(buf)
-	}
-}
-
 // fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
 // at a time, and hands each to use in order, with its data or the reason it
 // failed, as soon as it and every part before it are checked: parts that
@@ -68,6 +62,9 @@ func release(buf *bytes.Buffer) {
 // goes on to name them all.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
+	if c.free == nil {
+		c.free = &partFree{}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var downloads errgroup.Group // a part's failure is its result, not the group's
 	defer downloads.Wait()       // deferred first, so it runs after cancel
@@ -98,7 +95,7 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 		return nil
 	})
 	for p := range queue {
-		if err := usePart(ctx, p, use); err != nil {
+		if err := c.usePart(ctx, p, use); err != nil {
 			return err
 		}
 	}
@@ -112,14 +109,14 @@ type pending struct {
 }
 
 // usePart waits for p's download and hands it to use.
-func usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
+func (c *Catalog) usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
 	var f fetched
 	select {
 	case f = <-p.result:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer release(f.buf)
+	defer c.free.put(f.buf)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
