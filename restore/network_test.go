@@ -21,11 +21,16 @@ import (
 // wanS3 is an in-process S3 server behind a wanproxy, so that the test
 // can see at the server's door what moves, and when.
 func wanS3(t *testing.T, o wanproxy.Options) (spec string, proxy *wanproxy.Proxy) {
+	return behindProxy(t, remotetest.S3(t), o)
+}
+
+// behindProxy puts a wanproxy between the remote of spec (an in-process
+// S3 or WebDAV server) and its clients.
+func behindProxy(t *testing.T, spec string, o wanproxy.Options) (string, *wanproxy.Proxy) {
 	t.Helper()
-	spec = remotetest.S3(t)
-	m := regexp.MustCompile(`endpoint='http://([^']+)'`).FindStringSubmatch(spec)
+	m := regexp.MustCompile(`(?:endpoint|url)='http://([^'/]+)`).FindStringSubmatch(spec)
 	if m == nil {
-		t.Fatalf("no endpoint in %s", spec)
+		t.Fatalf("no server address in %s", spec)
 	}
 	proxy, err := wanproxy.Start("127.0.0.1:0", "http://"+m[1], o)
 	if err != nil {
@@ -58,24 +63,32 @@ func partIndex(r *http.Request) int {
 }
 
 // With transfers (default 4) parts really move at once, in both directions,
-// as the server sees it: a line with latency is kept busy.
+// as the server sees it: a line with latency is kept busy. S3 and WebDAV
+// both upload a part with PUT and download it with GET.
 func TestTransfersMovePartsAtOnce(t *testing.T) {
-	t.Parallel()
-	spec, proxy := wanS3(t, wanproxy.Options{Latency: 30 * time.Millisecond})
-	w := newWorld(t, spec)
-	randomFile(t, filepath.Join(w.source, "data"), 6<<20)
-	rec := w.push(true)
-	if len(rec.Parts) < 5 {
-		t.Fatalf("%d parts, want at least 5", len(rec.Parts))
-	}
-	if got := proxy.Stats().MaxInFlightByMethod["PUT"]; got < 2 {
-		t.Errorf("at most %d uploads at once at the server, want at least 2", got)
-	}
-	proxy.ResetStats()
-	w.restore(rec.Snapshot)
-	w.requireSameTree(rec.Snapshot)
-	if got := proxy.Stats().MaxInFlightByMethod["GET"]; got < 2 {
-		t.Errorf("at most %d downloads at once at the server, want at least 2", got)
+	for _, r := range []struct {
+		name string
+		spec func(testing.TB) string
+	}{{"s3", remotetest.S3}, {"webdav", remotetest.WebDAV}} {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			spec, proxy := behindProxy(t, r.spec(t), wanproxy.Options{Latency: 30 * time.Millisecond})
+			w := newWorld(t, spec)
+			randomFile(t, filepath.Join(w.source, "data"), 6<<20)
+			rec := w.push(true)
+			if len(rec.Parts) < 5 {
+				t.Fatalf("%d parts, want at least 5", len(rec.Parts))
+			}
+			if got := proxy.Stats().MaxInFlightByMethod["PUT"]; got < 2 {
+				t.Errorf("at most %d uploads at once at the server, want at least 2", got)
+			}
+			proxy.ResetStats()
+			w.restore(rec.Snapshot)
+			w.requireSameTree(rec.Snapshot)
+			if got := proxy.Stats().MaxInFlightByMethod["GET"]; got < 2 {
+				t.Errorf("at most %d downloads at once at the server, want at least 2", got)
+			}
+		})
 	}
 }
 
