@@ -1,7 +1,7 @@
 # argo-backup. `make demo` and `make test` are the README's two commands.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION) -X github.com/argo-backup/argo-backup/backup.Version=$(VERSION)
+LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/argo-backup
 
 .PHONY: build static deps demo test test-short bench lint fuzz clean

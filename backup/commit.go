@@ -92,7 +92,7 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 	s := j.Stream
 	rec := &manifest.Record{
 		Format:           manifest.FormatVersion,
-		ToolVersion:      Version,
+		ToolVersion:      p.ToolVersion,
 		Host:             p.Host,
 		Subvolume:        sv.Name,
 		SourcePath:       sv.Path,
@@ -158,6 +158,7 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := j.remove(); err != nil {
 		return fmt.Errorf("backup %s is committed, but its journal could not be removed: %w", rec.Snapshot, err)
 	}
+	p.markReadBack(j, rec)
 	p.log().Info("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
 	return nil
 }

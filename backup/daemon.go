@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -22,12 +23,17 @@ type Plan struct {
 	Tasks    []Task
 	Parallel int // backups of different subvolumes at once; 0: 1
 	Reporter *Reporter
+	// Pinger sends the healthchecks pings and the webhook; nil: none.
+	Pinger *Pinger
+	// WebhookURL gets a POST of every job's JobResult as JSON; "": none.
+	WebhookURL string
 }
 
 // Scheduled is a subvolume and when to back it up.
 type Scheduled struct {
 	Subvolume
 	Schedule Schedule
+	Ping     string // healthchecks URL of its pushes; "": none
 }
 
 // Task is a scheduled job that is not a backup. A nil Run is not scheduled.
@@ -35,6 +41,7 @@ type Task struct {
 	Name     string
 	Schedule Schedule
 	Run      func(ctx context.Context) error
+	Ping     string // healthchecks URL of this task; "": none
 }
 
 // Daemon runs backups and tasks on their schedules until its context ends.
@@ -48,19 +55,9 @@ type Daemon struct {
 	CatchUpDelay func() time.Duration
 }
 
-func (d *Daemon) now() time.Time {
-	if d.Now == nil {
-		return time.Now()
-	}
-	return d.Now()
-}
+func (d *Daemon) now() time.Time { return fallback.Now(d.Now) }
 
-func (d *Daemon) log() *slog.Logger {
-	if d.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return d.Log
-}
+func (d *Daemon) log() *slog.Logger { return fallback.Log(d.Log) }
 
 func (d *Daemon) catchUpDelay() time.Duration {
 	if d.CatchUpDelay == nil {
@@ -88,6 +85,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			stop()
 			s.drain()
+			flushPings(s.plan.Pinger)
 			d.log().Info("daemon stopped")
 			return nil
 		case j := <-s.done:
@@ -108,4 +106,11 @@ func (d *Daemon) reload(ctx context.Context, s *scheduler) {
 	}
 	s.replan(plan)
 	d.log().Info("config reloaded", "subvolumes", len(plan.Subvolumes))
+}
+
+// flushPings gives the last pings a few seconds to go out at exit.
+func flushPings(p *Pinger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.Close(ctx)
 }

@@ -23,6 +23,9 @@ type pushJournal struct {
 	mu      sync.Mutex
 	path    string
 	byIndex map[int]manifest.Part
+	// readBack holds the parts this push uploaded and read back intact,
+	// with their md5 where known; not saved: a resumed push has not.
+	readBack map[int]string
 
 	Snapshot string          `json:"snapshot"`
 	Parent   string          `json:"parent,omitempty"`
@@ -126,4 +129,13 @@ func (j *pushJournal) remove() error {
 		return nil
 	}
 	return err
+}
+
+func (j *pushJournal) noteReadBack(index int, md5sum string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.readBack == nil {
+		j.readBack = map[int]string{}
+	}
+	j.readBack[index] = md5sum
 }

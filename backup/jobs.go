@@ -6,15 +6,18 @@ import (
 )
 
 // backupRun is the daemon's job for one subvolume under plan p: a push,
-// logged and reported.
-func (s *scheduler) backupRun(p *Plan, sv Subvolume) func(context.Context) error {
+// logged, reported and pinged.
+func (s *scheduler) backupRun(p *Plan, sc Scheduled) func(context.Context) error {
+	sv := sc.Subvolume
 	return func(ctx context.Context) error {
 		log := s.d.log().With("subvolume", sv.Name)
 		log.Info("backup started")
+		p.Pinger.Start(sc.Ping)
 		start := s.d.now()
 		rec, err := p.Backup(ctx, sv)
 		end := s.d.now()
 		p.Reporter.Pushed(ctx, sv, start, end, rec, err)
+		p.ended(ctx, sc.Ping, newJobResult(p.Reporter, "push", sv.Name, start, end, rec, err))
 		switch {
 		case err != nil && ctx.Err() != nil:
 			log.Info("backup stopped: nothing committed, the next run carries on", "err", err)
@@ -33,10 +36,15 @@ func (s *scheduler) taskRun(p *Plan, t Task) func(context.Context) error {
 	return func(ctx context.Context) error {
 		log := s.d.log().With("task", t.Name)
 		log.Info("task started")
+		p.Pinger.Start(t.Ping)
 		start := s.d.now()
-		err := t.Run(ctx)
+		sink := &resultSink{}
+		err := t.Run(context.WithValue(ctx, resultKey{}, sink))
 		end := s.d.now()
 		p.Reporter.Ran(ctx, t.Name, start, end, err)
+		res := newJobResult(p.Reporter, t.Name, "", start, end, nil, err)
+		res.Report = sink.get()
+		p.ended(ctx, t.Ping, res)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			log.Info("task stopped", "err", err)
@@ -48,3 +56,26 @@ func (s *scheduler) taskRun(p *Plan, t Task) func(context.Context) error {
 		return err
 	}
 }
+
+// ended pings the job's check and posts its result to the webhook. A job
+// stopped by ctx (SIGTERM) neither succeeded nor failed: nothing is sent,
+// and the check's grace time tells if the next run never comes.
+func (p *Plan) ended(ctx context.Context, ping string, r JobResult) {
+	if r.Error != "" && ctx.Err() != nil {
+		return
+	}
+	var err error
+	if r.Error != "" {
+		err = jobError(r.Error)
+	}
+	p.Pinger.Done(ping, err)
+	if p.WebhookURL != "" {
+		if body, jerr := r.JSON(); jerr == nil {
+			p.Pinger.Post(p.WebhookURL, body)
+		}
+	}
+}
+
+type jobError string
+
+func (e jobError) Error() string { return string(e) }

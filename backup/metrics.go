@@ -1,64 +1,71 @@
 package backup
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // metric is one family in the metrics file.
 type metric struct {
-	name, help, kind string
-	value            func(*JobStatus) (float64, bool)
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(*JobStatus) (float64, bool)
+}
+
+func newMetric(name, help string, kind prometheus.ValueType, value func(*JobStatus) (float64, bool)) metric {
+	return metric{prometheus.NewDesc(name, help, []string{"subvolume"}, nil), kind, value}
 }
 
 var metrics = []metric{
-	{"argo_backup_last_success_timestamp_seconds", "Unix time of the last successful backup.", "gauge",
+	newMetric("argo_backup_last_success_timestamp_seconds", "Unix time of the last successful backup.", prometheus.GaugeValue,
 		func(j *JobStatus) (float64, bool) {
 			return float64(j.LastSuccess.UnixMilli()) / 1000, !j.LastSuccess.IsZero()
-		}},
-	{"argo_backup_last_duration_seconds", "Duration of the last backup run, successful or not.", "gauge",
-		func(j *JobStatus) (float64, bool) { return j.LastDuration, true }},
-	{"argo_backup_last_bytes_sent", "Bytes of the last committed backup's send stream.", "gauge",
-		func(j *JobStatus) (float64, bool) { return float64(j.BytesSent), true }},
-	{"argo_backup_last_bytes_stored", "Bytes the last committed backup stores on the remote.", "gauge",
-		func(j *JobStatus) (float64, bool) { return float64(j.BytesStored), true }},
-	{"argo_backup_failures_total", "Failed backup runs.", "counter",
-		func(j *JobStatus) (float64, bool) { return float64(j.FailuresTotal), true }},
-	{"argo_backup_chain_depth", "Incremental streams a restore of the newest backup replays after the full.", "gauge",
-		func(j *JobStatus) (float64, bool) { return float64(j.ChainDepth), true }},
+		}),
+	newMetric("argo_backup_last_duration_seconds", "Duration of the last backup run, successful or not.", prometheus.GaugeValue,
+		func(j *JobStatus) (float64, bool) { return j.LastDuration, true }),
+	newMetric("argo_backup_last_bytes_sent", "Bytes of the last committed backup's send stream.", prometheus.GaugeValue,
+		func(j *JobStatus) (float64, bool) { return float64(j.BytesSent), true }),
+	newMetric("argo_backup_last_bytes_stored", "Bytes the last committed backup stores on the remote.", prometheus.GaugeValue,
+		func(j *JobStatus) (float64, bool) { return float64(j.BytesStored), true }),
+	newMetric("argo_backup_failures_total", "Failed backup runs.", prometheus.CounterValue,
+		func(j *JobStatus) (float64, bool) { return float64(j.FailuresTotal), true }),
+	newMetric("argo_backup_chain_depth", "Incremental streams a restore of the newest backup replays after the full.", prometheus.GaugeValue,
+		func(j *JobStatus) (float64, bool) { return float64(j.ChainDepth), true }),
+}
+
+// statusCollector turns status.json into metrics: the values are already
+// computed, so they are constant metrics, read once per write.
+type statusCollector struct{ st *Status }
+
+func (c statusCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range metrics {
+		ch <- m.desc
+	}
+}
+
+func (c statusCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range metrics {
+		for name, j := range c.st.Subvolumes {
+			if v, ok := m.value(j); ok {
+				ch <- prometheus.MustNewConstMetric(m.desc, m.kind, v, name)
+			}
+		}
+	}
 }
 
 // writeMetrics writes st in the Prometheus text format for node_exporter's
-// textfile collector, atomically (the collector may read at any moment).
+// textfile collector. WriteToTextfile writes atomically (the collector may
+// read at any moment) and world-readable (node_exporter does not run as
+// root).
 func writeMetrics(path string, st *Status) error {
-	var b bytes.Buffer
-	names := make([]string, 0, len(st.Subvolumes))
-	for name := range st.Subvolumes {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, m := range metrics {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.kind)
-		for _, name := range names {
-			if v, ok := m.value(st.Subvolumes[name]); ok {
-				fmt.Fprintf(&b, "%s{subvolume=%s} %s\n", m.name, quoteLabel(name), strconv.FormatFloat(v, 'f', -1, 64))
-			}
-		}
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(statusCollector{st}); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, b.Bytes()); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o644) // node_exporter does not run as root
-}
-
-func quoteLabel(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	return prometheus.WriteToTextfile(path, reg)
 }

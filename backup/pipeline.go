@@ -149,7 +149,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		}
 	}
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.storePart(ctx, name, job, plainSum)
+	part, err := p.storePart(ctx, j, name, job, plainSum)
 	if err != nil {
 		return part, err
 	}
@@ -177,8 +177,10 @@ func maxSealedSize(plain int) int {
 }
 
 // storePart seals one part and uploads it. The remote checks size and hash
-// after the upload and retries from our buffer (remote.Store.Put).
-func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plainSum string) (manifest.Part, error) {
+// after the upload and retries from our buffer (remote.Store.Put); then the
+// part is read back against what was sealed (putChecked). Both hold an
+// upload slot: they are the network's part of the work.
+func (p *Pusher) storePart(ctx context.Context, j *pushJournal, name string, job *partJob, plainSum string) (manifest.Part, error) {
 	st, plainBytes := job.st, int64(len(job.plain))
 	sealed := bytes.NewBuffer(job.out[:0])
 	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
@@ -189,11 +191,12 @@ func (p *Pusher) storePart(ctx context.Context, name string, job *partJob, plain
 	if err := acquire(ctx, st.upload); err != nil {
 		return manifest.Part{}, err
 	}
-	err := p.Store.PutSHA256(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	<-st.upload
 	if err != nil {
-		return manifest.Part{}, fmt.Errorf("upload %s: %w", name, err)
+		return manifest.Part{}, err
 	}
+	j.noteReadBack(job.index, md5sum)
 	return manifest.Part{
 		Index:        job.index,
 		PlainBytes:   plainBytes,

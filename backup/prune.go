@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -89,19 +90,9 @@ func (p *Pruner) Prune(ctx context.Context, sv Subvolume, dryRun bool) (*PruneRe
 	return plan.report, nil
 }
 
-func (p *Pruner) log() *slog.Logger {
-	if p.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Log
-}
+func (p *Pruner) log() *slog.Logger { return fallback.Log(p.Log) }
 
-func (p *Pruner) now() time.Time {
-	if p.Now == nil {
-		return time.Now()
-	}
-	return p.Now()
-}
+func (p *Pruner) now() time.Time { return fallback.Now(p.Now) }
 
 func (p *Pruner) location() *time.Location {
 	if p.Location == nil {

@@ -16,15 +16,14 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
-
-// Version is the tool version written into every record.
-var Version = "dev"
 
 // Pusher backs up subvolumes of one host to one remote.
 type Pusher struct {
 	Host             string
+	ToolVersion      string // written into every record
 	Store            Store
 	Sealer           *crypto.Sealer
 	Recipients       []age.Recipient // records are encrypted to these
@@ -51,38 +50,13 @@ type Pusher struct {
 
 // Progress receives the bytes of the send stream as they pass. Start is
 // called once per backup with the snapshot name.
-type Progress interface {
-	Start(name string, total int64)
-	Add(n int64)
-	Finish()
-}
+type Progress = fallback.ProgressReporter
 
-type noProgress struct{}
+func (p *Pusher) progress() Progress { return fallback.Progress(p.Progress) }
 
-func (noProgress) Start(string, int64) {}
-func (noProgress) Add(int64)           {}
-func (noProgress) Finish()             {}
+func (p *Pusher) log() *slog.Logger { return fallback.Log(p.Log) }
 
-func (p *Pusher) progress() Progress {
-	if p.Progress == nil {
-		return noProgress{}
-	}
-	return p.Progress
-}
-
-func (p *Pusher) log() *slog.Logger {
-	if p.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Log
-}
-
-func (p *Pusher) now() time.Time {
-	if p.Now == nil {
-		return time.Now().UTC()
-	}
-	return p.Now().UTC()
-}
+func (p *Pusher) now() time.Time { return fallback.Now(p.Now).UTC() }
 
 func (p *Pusher) workers() int {
 	if p.Workers > 0 {
@@ -194,19 +168,12 @@ func (p *Pusher) pruneLocal(ctx context.Context, sv Subvolume, rec *manifest.Rec
 // chain (the month's full and the week's backup are the parents of later
 // weeklies and dailies).
 func (p *Pusher) neededLocally(sv Subvolume, rec *manifest.Record) map[string]bool {
-	needed := map[string]bool{rec.Snapshot: true}
-	if sv.Parents.Mode != manifest.ModeTiered {
-		return needed
-	}
 	records, err := p.State.Records(p.Host, sv.Name)
 	if err != nil {
-		return needed
+		return map[string]bool{rec.Snapshot: true}
 	}
-	if chain, err := manifest.Chain(records, rec.Snapshot); err == nil {
-		for _, r := range chain {
-			needed[r.Snapshot] = true
-		}
-	}
+	needed := manifest.Pinned(sv.Parents, records)
+	needed[rec.Snapshot] = true
 	return needed
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -21,12 +22,7 @@ type Reporter struct {
 	Log         *slog.Logger
 }
 
-func (r *Reporter) log() *slog.Logger {
-	if r.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Log
-}
+func (r *Reporter) log() *slog.Logger { return fallback.Log(r.Log) }
 
 // Pushed records a push of sv that ran from start to end: rec on success,
 // err on failure. A push stopped by ctx (SIGTERM) is neither.

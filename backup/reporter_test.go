@@ -3,12 +3,14 @@ package backup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/argo-backup/argo-backup/manifest"
 )
@@ -62,23 +64,53 @@ func TestMetricsFile(t *testing.T) {
 	rec := &manifest.Record{Snapshot: "home.20261110T020000Z", PlainBytes: 5000, StoredBytes: 2000}
 	r.Pushed(ctx, home, t0, t0.Add(90*time.Second), rec, nil)
 	r.Pushed(ctx, home, t0, t0.Add(time.Second), nil, errors.New("boom"))
-	data, err := os.ReadFile(r.MetricsFile)
+	got := readMetrics(t, r.MetricsFile)
+	for _, want := range []struct {
+		name  string
+		kind  dto.MetricType
+		value float64
+	}{
+		{"argo_backup_last_success_timestamp_seconds", dto.MetricType_GAUGE, float64(t0.Add(90 * time.Second).Unix())},
+		{"argo_backup_last_duration_seconds", dto.MetricType_GAUGE, 1},
+		{"argo_backup_last_bytes_sent", dto.MetricType_GAUGE, 5000},
+		{"argo_backup_last_bytes_stored", dto.MetricType_GAUGE, 2000},
+		{"argo_backup_failures_total", dto.MetricType_COUNTER, 1},
+	} {
+		mf, ok := got[want.name]
+		if !ok {
+			t.Errorf("metrics file lacks %s", want.name)
+			continue
+		}
+		if mf.GetType() != want.kind || len(mf.Metric) != 1 {
+			t.Errorf("%s: type %v with %d series, want %v with one", want.name, mf.GetType(), len(mf.Metric), want.kind)
+			continue
+		}
+		m := mf.Metric[0]
+		v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		if len(m.Label) != 1 || m.Label[0].GetName() != "subvolume" || m.Label[0].GetValue() != "home" || v != want.value {
+			t.Errorf("%s = %v %v, want {subvolume=\"home\"} %v", want.name, m.Label, v, want.value)
+		}
+	}
+	if fi, err := os.Stat(r.MetricsFile); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("metrics file mode: %v %v, want 0644 for node_exporter", fi.Mode(), err)
+	}
+}
+
+// readMetrics parses a metrics file as node_exporter's textfile collector
+// would.
+func readMetrics(t *testing.T, path string) map[string]*dto.MetricFamily {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
-		"# TYPE argo_backup_last_success_timestamp_seconds gauge",
-		fmt.Sprintf(`argo_backup_last_success_timestamp_seconds{subvolume="home"} %d`, t0.Add(90*time.Second).Unix()),
-		`argo_backup_last_duration_seconds{subvolume="home"} 1`,
-		`argo_backup_last_bytes_sent{subvolume="home"} 5000`,
-		`argo_backup_last_bytes_stored{subvolume="home"} 2000`,
-		"# TYPE argo_backup_failures_total counter",
-		`argo_backup_failures_total{subvolume="home"} 1`,
-	} {
-		if !strings.Contains(string(data), want+"\n") {
-			t.Errorf("metrics file lacks %q:\n%s", want, data)
-		}
+	defer f.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(f)
+	if err != nil {
+		t.Fatalf("metrics file %s does not parse: %v", path, err)
 	}
+	return mfs
 }
 
 func TestOnFailureGetsTheJobInItsEnvironment(t *testing.T) {

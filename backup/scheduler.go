@@ -43,7 +43,7 @@ func (s *scheduler) replan(p *Plan) {
 	s.plan = p
 	seen := map[string]bool{}
 	for _, sv := range p.Subvolumes {
-		seen[s.install(sv.Name, false, sv.Schedule, s.backupRun(p, sv.Subvolume))] = true
+		seen[s.install(sv.Name, false, sv.Schedule, s.backupRun(p, sv))] = true
 	}
 	for _, t := range p.Tasks {
 		if t.Run != nil {

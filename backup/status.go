@@ -1,6 +1,8 @@
 package backup
 
 import (
+	"github.com/argo-backup/argo-backup/manifest"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,18 +22,21 @@ type Status struct {
 
 // JobStatus is one subvolume's (or task's) record of runs.
 type JobStatus struct {
-	LastSuccess     time.Time `json:"last_success,omitzero"`
-	LastFailure     time.Time `json:"last_failure,omitzero"`
-	LastError       string    `json:"last_error,omitempty"` // of the last failure, kept after a success
-	NextRun         time.Time `json:"next_run,omitzero"`    // set by the daemon
-	LastDuration    float64   `json:"last_duration_seconds"`
-	LastSnapshot    string    `json:"last_snapshot,omitempty"`
-	BytesSent       int64     `json:"bytes_sent"`   // plaintext send stream of the last backup
-	BytesStored     int64     `json:"bytes_stored"` // compressed and encrypted, on the remote
-	ChainDepth      int       `json:"chain_depth"`  // of the newest backup: streams a restore replays, minus one
-	LocalSnapshots  int       `json:"local_snapshots"`
-	FailuresTotal   int       `json:"failures_total"`
-	ConsecutiveFail int       `json:"consecutive_failures"`
+	LastSuccess    time.Time `json:"last_success,omitzero"`
+	LastFailure    time.Time `json:"last_failure,omitzero"`
+	LastError      string    `json:"last_error,omitempty"` // of the last failure, kept after a success
+	NextRun        time.Time `json:"next_run,omitzero"`    // set by the daemon
+	LastDuration   float64   `json:"last_duration_seconds"`
+	LastSnapshot   string    `json:"last_snapshot,omitempty"`
+	BytesSent      int64     `json:"bytes_sent"`   // plaintext send stream of the last backup
+	BytesStored    int64     `json:"bytes_stored"` // compressed and encrypted, on the remote
+	ChainDepth     int       `json:"chain_depth"`  // of the newest backup: streams a restore replays, minus one
+	LocalSnapshots int       `json:"local_snapshots"`
+	// PinnedSnapshots of LocalSnapshots are parents of future backups,
+	// which keep_local never deletes (tiered parents pin one per tier).
+	PinnedSnapshots int `json:"pinned_snapshots"`
+	FailuresTotal   int `json:"failures_total"`
+	ConsecutiveFail int `json:"consecutive_failures"`
 }
 
 // Failing reports whether the last run failed.
@@ -138,6 +143,13 @@ func (s State) refresh(host string, sv Subvolume, j *JobStatus) error {
 		return err
 	}
 	j.LocalSnapshots = len(local)
+	j.PinnedSnapshots = 0
+	pinned := manifest.Pinned(sv.Parents, recs)
+	for _, name := range local {
+		if pinned[name] {
+			j.PinnedSnapshots++
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/argo-backup/argo-backup/remote"
@@ -18,6 +19,9 @@ type Store interface {
 	// PutSHA256 is Put for data whose sha256 the caller has computed
 	// anyway (a part's stored_sha256), so that it is not hashed twice.
 	PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error
+	// Open streams one object back: the read-back check of a part whose
+	// remote lists no hash (readback.go).
+	Open(ctx context.Context, name string) (io.ReadCloser, error)
 	// Stat describes one object; a missing one is remote.ErrNotFound.
 	Stat(ctx context.Context, name string) (remote.Entry, error)
 	// List lists every object under dir, recursively.

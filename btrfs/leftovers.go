@@ -1,12 +1,12 @@
 package btrfs
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // Leftovers lists the loop devices whose backing file is under root and the
@@ -49,39 +49,17 @@ func loopDevicesUnder(root string) ([]string, error) {
 }
 
 func mountsUnder(root string) ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		return !isUnder(m.Mountpoint, root), false
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var found []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		if mnt := unescapeMountinfo(fields[4]); isUnder(mnt, root) {
-			found = append(found, "mount "+mnt)
-		}
+	for _, m := range mounts {
+		found = append(found, "mount "+m.Mountpoint)
 	}
-	return found, s.Err()
-}
-
-// unescapeMountinfo undoes the octal escapes (\040 for space) of mountinfo.
-func unescapeMountinfo(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if c, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(c))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return found, nil
 }
 
 func isUnder(path, root string) bool {

@@ -48,3 +48,25 @@ func parseLocal(names []string) []localSnapshot {
 	}
 	return snaps
 }
+
+// Pinned returns the local snapshots that future backups need as parents,
+// which local retention must keep whatever keep_local says: the newest
+// committed backup and, with tiered parents, its whole chain (the full and
+// the newest backup of each tier are the parents of the backups to come).
+func Pinned(p ParentPolicy, committed []*Record) map[string]bool {
+	pinned := map[string]bool{}
+	last := newest(committed)
+	if last == nil {
+		return pinned
+	}
+	pinned[last.Snapshot] = true
+	if p.Mode != ModeTiered {
+		return pinned
+	}
+	if chain, err := Chain(committed, last.Snapshot); err == nil {
+		for _, r := range chain {
+			pinned[r.Snapshot] = true
+		}
+	}
+	return pinned
+}

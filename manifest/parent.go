@@ -20,19 +20,30 @@ type ParentPolicy struct {
 	Mode      string        // ModeTiered, or ModeChain (also for "" and anything Validate refuses)
 	FullEvery time.Duration // a full is due once the chain's full is this old; 0: never forced by age
 	MaxChain  int           // most incrementals since the full; 0: unbounded
+	// Tiers are the levels above the daily backups in ModeTiered, longest
+	// period first, the first being the full (see chooseTiered); empty:
+	// DefaultTiers.
+	Tiers []string
+}
+
+func (p ParentPolicy) tiers() []string {
+	if len(p.Tiers) == 0 {
+		return DefaultTiers
+	}
+	return p.Tiers
 }
 
 // Validate reports a policy that ChooseParent would not apply as written.
 func (p ParentPolicy) Validate() error {
 	switch {
 	case p.Mode != "" && p.Mode != ModeChain && p.Mode != ModeTiered:
-		return fmt.Errorf("parents: %q is not %q or %q", p.Mode, ModeChain, ModeTiered)
+		return fmt.Errorf("parents %q: must be %s or %s", p.Mode, ModeChain, ModeTiered)
 	case p.FullEvery < 0:
-		return fmt.Errorf("full_every: %s is negative", p.FullEvery)
+		return fmt.Errorf("full_every %s: must not be negative", p.FullEvery)
 	case p.MaxChain < 0:
-		return fmt.Errorf("max_chain: %d is negative", p.MaxChain)
+		return fmt.Errorf("max_chain %d: must not be negative", p.MaxChain)
 	}
-	return nil
+	return ValidateTiers(p.Tiers)
 }
 
 // ChooseParent picks the parent of the next backup of one subvolume, or nil

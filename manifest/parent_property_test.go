@@ -20,10 +20,13 @@ func TestChooseParentProperties(t *testing.T) {
 		{Mode: ModeTiered},
 		{Mode: ModeTiered, FullEvery: 10 * 24 * time.Hour},
 		{Mode: ModeTiered, MaxChain: 1},
+		{Mode: ModeTiered, Tiers: []string{TierQuarter, TierMonth, TierWeek}},
+		{Mode: ModeTiered, Tiers: []string{TierYear, TierQuarter, TierMonth, TierWeek}},
+		{Mode: ModeTiered, Tiers: []string{TierYear, TierWeek}},
 	}
 	for _, p := range policies {
 		for seed := range uint64(5) {
-			t.Run(fmt.Sprintf("%s/full_every=%s/max_chain=%d/seed=%d", p.Mode, p.FullEvery, p.MaxChain, seed), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s%v/full_every=%s/max_chain=%d/seed=%d", p.Mode, p.Tiers, p.FullEvery, p.MaxChain, seed), func(t *testing.T) {
 				simulateDaemon(t, p, rand.New(rand.NewPCG(seed, 42)))
 			})
 		}
@@ -108,7 +111,7 @@ func (s *daemonSim) checkChoice(t *testing.T, p ParentPolicy, parent *Record, re
 		t.Fatalf("%s: parent %s cannot be restored: %v", now, parent.Snapshot, err)
 	}
 	depth := parent.Depth + 1
-	if p.Mode == ModeTiered && depth > 2 {
+	if p.Mode == ModeTiered && depth > len(p.tiers()) {
 		t.Fatalf("%s: tiered backup at depth %d on %s (%s)", now, depth, parent.Snapshot, reason)
 	}
 	if p.MaxChain > 0 && depth > p.MaxChain {
@@ -118,7 +121,7 @@ func (s *daemonSim) checkChoice(t *testing.T, p ParentPolicy, parent *Record, re
 	if p.FullEvery > 0 && now.Sub(full.Created) >= p.FullEvery {
 		t.Fatalf("%s: built on full %s, older than full_every %s (%s)", now, full.Snapshot, p.FullEvery, reason)
 	}
-	if p.Mode == ModeTiered && monthOf(full.Created) != monthOf(now) {
-		t.Fatalf("%s: built on full %s of another month (%s)", now, full.Snapshot, reason)
+	if first := p.tiers()[0]; p.Mode == ModeTiered && tierPeriod(first, full.Created) != tierPeriod(first, now) {
+		t.Fatalf("%s: built on full %s of another %s (%s)", now, full.Snapshot, first, reason)
 	}
 }

@@ -83,6 +83,7 @@ func TestChooseParentSkipsRecordWithWrongDepth(t *testing.T) {
 
 func TestChooseParentTiered(t *testing.T) {
 	tiered := ParentPolicy{Mode: ModeTiered}
+	quarterly := ParentPolicy{Mode: ModeTiered, Tiers: []string{TierQuarter, TierMonth, TierWeek}}
 	// day(0) is Monday 2026-11-02; day(7) starts the next ISO week.
 	full := fullAt(day(0))
 	weekly := incrAt(full, day(1))
@@ -123,6 +124,16 @@ func TestChooseParentTiered(t *testing.T) {
 			wantParent: decFull, wantReason: "first backup of ISO week 2026-W49"},
 		{name: "full_every applies to the full", policy: ParentPolicy{Mode: ModeTiered, FullEvery: 48 * time.Hour}, committed: []*Record{full, weekly}, local: []*Record{full, weekly}, now: day(2),
 			wantReason: "full_every 48h0m0s reached"},
+		{name: "quarterly tiers: first of the month against the full", policy: quarterly, committed: []*Record{full}, local: []*Record{full}, now: day(1),
+			wantParent: full, wantReason: "first backup of month 2026-11: against full"},
+		{name: "quarterly tiers: then the week's first against the monthly", policy: quarterly, committed: []*Record{full, weekly}, local: []*Record{full, weekly}, now: day(2),
+			wantParent: weekly, wantReason: "first backup of ISO week 2026-W45: against monthly"},
+		{name: "quarterly tiers: dailies against the weekly", policy: quarterly, committed: []*Record{full, weekly, daily}, local: []*Record{full, weekly, daily}, now: day(3),
+			wantParent: daily, wantReason: "against weekly " + daily.Snapshot},
+		{name: "quarterly tiers: a new month does not need a new full", policy: quarterly, committed: []*Record{october}, local: []*Record{october}, now: day(0),
+			wantParent: october, wantReason: "first backup of month 2026-11"},
+		{name: "yearly tiers: a new year needs a new full", policy: ParentPolicy{Mode: ModeTiered, Tiers: []string{TierYear, TierWeek}}, committed: []*Record{october}, local: []*Record{october},
+			now: time.Date(2027, 1, 4, 3, 0, 0, 0, time.UTC), wantReason: "yearly full due: newest full " + october.Snapshot + " is from 2026"},
 		{name: "max_chain 1 keeps every backup against the full", policy: ParentPolicy{Mode: ModeTiered, MaxChain: 1}, committed: []*Record{full, weekly}, local: []*Record{full, weekly}, now: day(2),
 			wantParent: full, wantReason: "max_chain 1"},
 	}
@@ -132,18 +143,55 @@ func TestChooseParentTiered(t *testing.T) {
 }
 
 func TestParentPolicyValidate(t *testing.T) {
-	for _, p := range []ParentPolicy{{}, {Mode: ModeChain, FullEvery: time.Hour, MaxChain: 3}, {Mode: ModeTiered}} {
+	for _, p := range []ParentPolicy{{}, {Mode: ModeChain, FullEvery: time.Hour, MaxChain: 3}, {Mode: ModeTiered},
+		{Mode: ModeTiered, Tiers: []string{TierYear, TierQuarter, TierMonth, TierWeek}}, {Mode: ModeTiered, Tiers: []string{TierQuarter}}} {
 		if err := p.Validate(); err != nil {
 			t.Errorf("%+v: %v", p, err)
 		}
 	}
-	for p, want := range map[ParentPolicy]string{
-		{Mode: "tree"}:  `parents: "tree" is not "chain" or "tiered"`,
-		{FullEvery: -1}: "full_every",
-		{MaxChain: -1}:  "max_chain",
+	for _, c := range []struct {
+		p    ParentPolicy
+		want string
+	}{
+		{ParentPolicy{Mode: "tree"}, `parents "tree": must be chain or tiered`},
+		{ParentPolicy{FullEvery: -1}, "full_every"},
+		{ParentPolicy{MaxChain: -1}, "max_chain"},
+		{ParentPolicy{Mode: ModeTiered, Tiers: []string{TierMonth, "day"}}, `tiers: "day" is not year, quarter, month or week`},
+		{ParentPolicy{Mode: ModeTiered, Tiers: []string{TierWeek, TierMonth}}, "longest period first"},
+		{ParentPolicy{Mode: ModeTiered, Tiers: []string{TierMonth, TierMonth}}, "list each level once"},
 	} {
-		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%+v: got %v, want an error containing %q", p, err, want)
+		if err := c.p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error containing %q", c.p, err, c.want)
 		}
+	}
+}
+
+// Pinned keeps the newest backup, and with tiered parents its whole chain:
+// the parents of the backups to come.
+func TestPinned(t *testing.T) {
+	full := fullAt(day(0))
+	weekly := incrAt(full, day(1))
+	daily := incrAt(weekly, day(2))
+	older := fullAt(day(-40))
+	committed := []*Record{older, full, weekly, daily}
+	for _, c := range []struct {
+		p    ParentPolicy
+		want []string
+	}{
+		{ParentPolicy{Mode: ModeChain}, []string{daily.Snapshot}},
+		{ParentPolicy{Mode: ModeTiered}, []string{full.Snapshot, weekly.Snapshot, daily.Snapshot}},
+	} {
+		got := Pinned(c.p, committed)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: pinned %v, want %v", c.p.Mode, got, c.want)
+		}
+		for _, name := range c.want {
+			if !got[name] {
+				t.Errorf("%s: %s not pinned (pinned: %v)", c.p.Mode, name, got)
+			}
+		}
+	}
+	if len(Pinned(ParentPolicy{}, nil)) != 0 {
+		t.Error("pinned snapshots without any backup")
 	}
 }

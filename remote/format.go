@@ -9,7 +9,7 @@ import (
 )
 
 // FormatVersion is the remote layout this package reads and writes
-// (DESIGN.md, "Remote layout").
+// (docs/formats.md, "Layout").
 const FormatVersion = 1
 
 // MarkerName is the plaintext object that makes a directory an argo-backup

@@ -44,7 +44,7 @@ func TestEnsureFormat(t *testing.T) {
 	})
 }
 
-// wantMarker checks the marker is the plaintext JSON DESIGN.md promises.
+// wantMarker checks the marker is the plaintext JSON docs/formats.md promises.
 func wantMarker(t *testing.T, s *Store) {
 	t.Helper()
 	data, err := s.ReadAll(t.Context(), MarkerName)

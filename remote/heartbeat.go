@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 )
@@ -36,7 +35,7 @@ func (h *heartbeat) run(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		if err := h.beat(ctx); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "remote: lock heartbeat failed", "lock", h.name, "err", err)
+			h.s.opt.Log.ErrorContext(ctx, "remote: lock heartbeat failed", "lock", h.name, "err", err)
 		}
 	}
 }

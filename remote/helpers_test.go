@@ -73,3 +73,17 @@ func wantContent(t testing.TB, s *Store, name string, want []byte) {
 		t.Fatalf("%s reads back %d bytes, want the %d stored", name, len(got), len(want))
 	}
 }
+
+// lockNow takes the lock and waits until the claim is settled: Acquire
+// then Confirm, as a push does before its commit.
+func lockNow(ctx context.Context, s *Store, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
+	h, err := s.Acquire(ctx, host, subvol, holder, stale)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Confirm(ctx); err != nil {
+		_ = h.Release(context.WithoutCancel(ctx)) // deletes nothing that is not ours
+		return nil, err
+	}
+	return h.Release, nil
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -81,28 +80,6 @@ func DefaultHolder() string {
 	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }
 
-// Lock takes the remote lock on host's subvol for a fleet where several
-// machines share one remote, returning a *LockedError if another run
-// holds it. holder names us in that error on the other side ("" means
-// DefaultHolder).
-//
-// While held, the lock's heartbeat is refreshed every stale/4, so a lock
-// whose heartbeat is older than stale belongs to a run that died, and is
-// taken over. release stops the heartbeat and deletes the lock; it returns
-// an error if the lock was taken over meanwhile. ctx bounds the heartbeat
-// as well: when it ends, the lock stops being refreshed.
-func (s *Store) Lock(ctx context.Context, host, subvol, holder string, stale time.Duration) (release func(context.Context) error, err error) {
-	h, err := s.Acquire(ctx, host, subvol, holder, stale)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.Confirm(ctx); err != nil {
-		_ = h.Release(context.WithoutCancel(ctx)) // deletes nothing that is not ours
-		return nil, err
-	}
-	return h.Release, nil
-}
-
 // Lease is a fleet lock this run holds (Store.Acquire). Confirm waits
 // until the claim is settled and fails if another run won it; Release
 // stops the heartbeat and deletes the lock if it is still ours.
@@ -138,7 +115,17 @@ func (h *Held) Confirm(ctx context.Context) error {
 // Release stops the heartbeat and deletes the lock if it is still ours.
 func (h *Held) Release(ctx context.Context) error { return h.hb.release(ctx) }
 
-// Acquire is Lock without waiting for the claim to settle: see Held.
+// Acquire takes the remote lock on host's subvol for a fleet where several
+// machines share one remote, returning a *LockedError if another run
+// holds it. holder names us in that error on the other side ("" means
+// DefaultHolder). It does not wait for the claim to settle: see Held, and
+// confirm with Lease.Confirm before anything the lock protects.
+//
+// While held, the lock's heartbeat is refreshed every stale/4, so a lock
+// whose heartbeat is older than stale belongs to a run that died, and is
+// taken over. Release stops the heartbeat and deletes the lock; it returns
+// an error if the lock was taken over meanwhile. ctx bounds the heartbeat
+// as well: when it ends, the lock stops being refreshed.
 func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale time.Duration) (Lease, error) {
 	if holder == "" {
 		holder = DefaultHolder()
@@ -154,11 +141,11 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 	case err != nil:
 		return nil, err
 	case cur.deadHere():
-		slog.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
+		s.opt.Log.WarnContext(ctx, "remote: taking over the lock of a run that died", "lock", name, "holder", cur.Holder)
 	case time.Since(cur.Heartbeat) < stale:
 		return nil, cur.locked(name)
 	default:
-		slog.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
+		s.opt.Log.WarnContext(ctx, "remote: taking over stale lock", "lock", name, "holder", cur.Holder, "heartbeat", cur.Heartbeat)
 	}
 	now := time.Now().UTC()
 	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: newToken(), Boot: bootID(), PID: os.Getpid()}

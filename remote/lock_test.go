@@ -19,7 +19,7 @@ func TestLockRefusesASecondHolderUntilReleased(t *testing.T) {
 	forEachRemote(t, func(t *testing.T, s *Store) {
 		release := mustLock(t, s, "build-host pid 1", time.Hour)
 
-		_, err := s.Lock(t.Context(), "h", "home", "desktop pid 2", time.Hour)
+		_, err := lockNow(t.Context(), s, "h", "home", "desktop pid 2", time.Hour)
 		var locked *LockedError
 		if !errors.As(err, &locked) || locked.Holder != "build-host pid 1" {
 			t.Fatalf("second Lock = %v, want a *LockedError naming build-host pid 1", err)
@@ -43,7 +43,7 @@ func TestLockTakesOverAStaleLock(t *testing.T) {
 
 		mustLock(t, s, "desktop pid 2", time.Hour)
 
-		_, err := s.Lock(t.Context(), "h", "home", "third pid 3", time.Hour)
+		_, err := lockNow(t.Context(), s, "h", "home", "third pid 3", time.Hour)
 		var locked *LockedError
 		if !errors.As(err, &locked) || locked.Holder != "desktop pid 2" {
 			t.Fatalf("Lock after takeover = %v, want a *LockedError naming the new holder", err)
@@ -59,7 +59,7 @@ func TestLockHeartbeatKeepsALongRunFresh(t *testing.T) {
 	const stale = 100 * time.Millisecond
 	mustLock(t, s, "long run", stale)
 	waitForLock(t, s, func(l *lockFile) bool { return l.Heartbeat.Sub(l.Since) > 2*stale })
-	_, err := s.Lock(t.Context(), "h", "home", "other", stale)
+	_, err := lockNow(t.Context(), s, "h", "home", "other", stale)
 	var locked *LockedError
 	if !errors.As(err, &locked) {
 		t.Fatalf("Lock of a lock held for over 2x stale = %v, want a *LockedError", err)
@@ -81,7 +81,7 @@ func TestLockStalePeriod(t *testing.T) {
 	} {
 		beat := time.Now().Add(-tt.age).UTC()
 		writeLockObject(t, s, lockFile{Holder: "quiet pid 1", Since: beat, Heartbeat: beat, Token: "old"})
-		release, err := s.Lock(t.Context(), "h", "home", "next pid 2", stale)
+		release, err := lockNow(t.Context(), s, "h", "home", "next pid 2", stale)
 		if got := err == nil; got != tt.takeover {
 			t.Errorf("heartbeat %v old, stale after %v: taken over = %v (%v), want %v", tt.age, stale, got, err, tt.takeover)
 		}
@@ -113,7 +113,7 @@ func waitForLock(t *testing.T, s *Store, cond func(*lockFile) bool) {
 func TestReleaseOfALockTakenOverFails(t *testing.T) {
 	s := openStore(t, remotes[0].spec(t))
 	ctx := t.Context()
-	release, err := s.Lock(ctx, "h", "home", "slow run", time.Hour)
+	release, err := lockNow(ctx, s, "h", "home", "slow run", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestReleaseOfALockTakenOverFails(t *testing.T) {
 // mustLock locks h/home as holder and releases the lock when the test ends.
 func mustLock(t *testing.T, s *Store, holder string, stale time.Duration) func(context.Context) error {
 	t.Helper()
-	release, err := s.Lock(t.Context(), "h", "home", holder, stale)
+	release, err := lockNow(t.Context(), s, "h", "home", holder, stale)
 	if err != nil {
 		t.Fatalf("Lock as %s: %v", holder, err)
 	}
@@ -163,7 +163,7 @@ func TestLockOfDeadProcessTakenOver(t *testing.T) {
 	if err := s.writeLock(ctx, LockName("h", "home"), dead); err != nil {
 		t.Fatal(err)
 	}
-	release, err := s.Lock(ctx, "h", "home", "", time.Hour)
+	release, err := lockNow(ctx, s, "h", "home", "", time.Hour)
 	if err != nil {
 		t.Fatalf("the lock of a dead process was not taken over: %v", err)
 	}
@@ -174,7 +174,7 @@ func TestLockOfDeadProcessTakenOver(t *testing.T) {
 	if err := s.writeLock(ctx, LockName("h", "home"), alive); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, "h", "home", "", time.Hour); err == nil {
+	if _, err := lockNow(ctx, s, "h", "home", "", time.Hour); err == nil {
 		t.Fatal("the lock of a live process was taken over")
 	}
 }

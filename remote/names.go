@@ -3,11 +3,12 @@ package remote
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
-// Object names on the remote (DESIGN.md, "Remote layout"):
+// Object names on the remote (docs/formats.md, "Layout"):
 //
 //	argo-backup.json
 //	<host>/<subvol>/<snapshot>/part-000000.zst.age
@@ -84,18 +85,17 @@ func ParsePartFile(file string) (index int, ok bool) {
 	return i, true
 }
 
-// CheckName refuses a host or subvolume name that would not make a single,
-// unambiguous path element on every backend, or that the layout reserves
-// ("keys" as a host, "locks" as a subvolume). kind is "host" or "subvolume",
-// for the message.
+// CheckName is the one rule for host and subvolume names, which become
+// folder names on every backend: one plain path element of letters,
+// digits, '.', '-' and '_', not starting with '.' or '-', and none of the
+// names the layout reserves. kind says what the name is, for the message
+// ("host", "subvolumes[0].name").
 func CheckName(kind, name string) error {
-	switch {
-	case name == "", name == ".", name == "..":
-		return fmt.Errorf("%s name %q is not usable on a remote", kind, name)
-	case strings.ContainsAny(name, "/\\:") || strings.HasPrefix(name, ".") || strings.TrimSpace(name) != name:
-		return fmt.Errorf("%s name %q must not contain / \\ or :, start with a dot or space, or end with a space", kind, name)
-	case kind == "host" && name == keysDir, kind == "subvolume" && name == locksDir:
-		return fmt.Errorf("%s name %q is reserved on the remote: choose another", kind, name)
+	if !safeName.MatchString(name) || name == locksDir || name == keysDir || name == MarkerName {
+		return fmt.Errorf("%s %q: use letters, digits, '.', '-' and '_' only, not starting with '.' or '-' (and not %s, %s or %s)",
+			kind, name, locksDir, keysDir, MarkerName)
 	}
 	return nil
 }
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)

@@ -80,7 +80,13 @@ func TestCheckName(t *testing.T) {
 		{"host", "c:", false},
 		{"host", "keys", false},
 		{"subvolume", "locks", false},
-		{"host", "locks", true},
+		{"host", "locks", false},
+		{"host", "argo-backup.json", false},
+		{"host", "-v", false},
+		{"host", "a b", false},
+		{"subvolume", "@home", false},
+		{"host", "desk.example.org", true},
+		{"subvolume", "_x", true},
 	}
 	for _, tt := range tests {
 		if err := CheckName(tt.kind, tt.name); (err == nil) != tt.ok {

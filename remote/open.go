@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"github.com/rclone/rclone/fs/config"
 	"github.com/rclone/rclone/fs/config/configmap"
 	"github.com/rclone/rclone/fs/fspath"
+
+	"github.com/argo-backup/argo-backup/internal/fallback"
 )
 
 // Options tune how a Store talks to its remote.
@@ -28,6 +31,10 @@ type Options struct {
 	// RetryDelay is the first pause between retries; it doubles on each
 	// retry up to a minute. 0 means one second.
 	RetryDelay time.Duration
+	// Log receives the store's own records (retries, lock takeovers);
+	// nil drops them. rclone's records go to slog.Default instead:
+	// rclone has one logger per process (see SetLogLevel).
+	Log *slog.Logger
 	// MustExist refuses a local directory that does not exist instead of
 	// creating it. Commands that only read (list, restore, verify, doctor)
 	// set it, so that a mistyped path is an error, not a new empty
@@ -42,6 +49,7 @@ func (o Options) withDefaults() Options {
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = time.Second
 	}
+	o.Log = fallback.Log(o.Log)
 	return o
 }
 

@@ -3,7 +3,6 @@ package remote
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/rclone/rclone/fs/fserrors"
@@ -32,7 +31,7 @@ func (s *Store) retry(ctx context.Context, what string, op func() error) error {
 		if attempt > s.opt.Retries {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
-		slog.WarnContext(ctx, "remote: retrying", "remote", s.display, "op", what, "attempt", attempt, "delay", delay, "err", err)
+		s.opt.Log.WarnContext(ctx, "remote: retrying", "remote", s.display, "op", what, "attempt", attempt, "delay", delay, "err", err)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

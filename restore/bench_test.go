@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/internal/benchdata"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -105,7 +106,7 @@ func BenchmarkWriteStream(b *testing.B) {
 			b.Run(fmt.Sprintf("part=%dMiB/ahead=%d", partMiB, ahead), func(b *testing.B) {
 				b.SetBytes(int64(len(data)))
 				for b.Loop() {
-					if err := c.writeStream(ctx, rec, io.Discard, ahead, noProgress{}); err != nil {
+					if err := c.writeStream(ctx, rec, io.Discard, ahead, fallback.Progress(nil)); err != nil {
 						b.Fatal(err)
 					}
 				}

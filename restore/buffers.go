@@ -20,7 +20,12 @@ type partFree struct {
 // maxFree bounds what the list keeps, should a caller ever hold more.
 const maxFree = 65
 
+// get returns a buffer from the list, or a new one; a nil list makes new
+// ones.
 func (f *partFree) get() *bytes.Buffer {
+	if f == nil {
+		return new(bytes.Buffer)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if n := len(f.bufs); n > 0 {
@@ -31,8 +36,9 @@ func (f *partFree) get() *bytes.Buffer {
 	return new(bytes.Buffer)
 }
 
+// put gives b back to the list; a nil list drops it.
 func (f *partFree) put(b *bytes.Buffer) {
-	if b == nil {
+	if f == nil || b == nil {
 		return
 	}
 	f.mu.Lock()

@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -26,7 +27,8 @@ type Catalog struct {
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }
 
-// Subvolumes lists the subvolume names a host has backups of.
+// Subvolumes lists the subvolume names a host has backups of: those with
+// at least one committed record.
 func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error) {
 	entries, err := c.Store.List(ctx, host)
 	if err != nil {
@@ -35,16 +37,11 @@ func (c *Catalog) Subvolumes(ctx context.Context, host string) ([]string, error)
 	seen := map[string]bool{}
 	for _, e := range entries {
 		h, subvol, _, file, ok := remote.ParsePath(e.Name)
-		if ok && h == host && file == "record.json.age" {
+		if ok && h == host && remote.IsRecord(file) {
 			seen[subvol] = true
 		}
 	}
-	var names []string
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // Hosts lists the hosts that have a folder on the remote. It lists the top

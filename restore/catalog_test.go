@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // Hosts are the top-level folders that can be hosts: a host with only an

@@ -31,11 +31,21 @@ func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part mani
 		return nil, fail(err)
 	}
 	defer rc.Close()
+	plain, err := c.openPart(rc, part)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return plain, nil
+}
+
+// openPart reads one stored part from rc, opens it and checks it against
+// the record (see fetchPart).
+func (c *Catalog) openPart(rc io.Reader, part manifest.Part) (*bytes.Buffer, error) {
 	stored := sha256.New()
 	counted := &countingReader{r: io.TeeReader(rc, stored)}
 	plainReader, err := c.opener().Open(counted)
 	if err != nil {
-		return nil, fail(err)
+		return nil, err
 	}
 	defer plainReader.Close()
 	plain := c.free.get()
@@ -43,10 +53,9 @@ func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part mani
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.
 	plain.Grow(int(part.PlainBytes) + bytes.MinRead)
-	err = copyAll(plain, counted, plainReader, part, stored)
-	if err != nil {
+	if err := copyAll(plain, counted, plainReader, part, stored); err != nil {
 		c.free.put(plain)
-		return nil, fail(err)
+		return nil, err
 	}
 	return plain, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -39,19 +40,9 @@ type Options struct {
 	Writable  string // also make a writable snapshot of the result with this name
 }
 
-func (r *Restorer) log() *slog.Logger {
-	if r.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Log
-}
+func (r *Restorer) log() *slog.Logger { return fallback.Log(r.Log) }
 
-func (r *Restorer) progress() Progress {
-	if r.Progress == nil {
-		return noProgress{}
-	}
-	return r.Progress
-}
+func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 
 // Restore receives the chain of the target backup of host/subvol into dir
 // and returns the target's record. dir/<snapshot> holds the result.

@@ -7,21 +7,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
 // Progress receives the bytes written to btrfs receive.
-type Progress interface {
-	Start(name string, total int64)
-	Add(n int64)
-	Finish()
-}
-
-type noProgress struct{}
-
-func (noProgress) Start(string, int64) {}
-func (noProgress) Add(int64)           {}
-func (noProgress) Finish()             {}
+type Progress = fallback.ProgressReporter
 
 type fetched struct {
 	buf *bytes.Buffer

@@ -34,7 +34,13 @@ func (g *globals) load() (*app, error) {
 		return nil, err
 	}
 	log := g.logger()
-	slog.SetDefault(log) // rclone's records (remote.SetLogLevel) come out in the same format
+	slog.SetDefault(log) // rclone logs through slog.Default: its records come out in the same format
+	if g.verbose {
+		remote.SetLogLevel(slog.LevelDebug) // rclone's per-request records too, retries included
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w)
+	}
 	return &app{globals: g, cfg: cfg, log: log}, nil
 }
 
@@ -85,7 +91,7 @@ func (a *app) identities(flag string) ([]age.Identity, error) {
 // store opens the remote. Only writers (create) may make a local remote
 // directory: for the others a missing one is a mistyped path (exit 2).
 func (a *app) store(ctx context.Context, create bool) (*remote.Store, error) {
-	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, MustExist: !create})
+	s, err := remote.Open(ctx, a.cfg.Remote, remote.Options{RcloneConfig: a.cfg.RcloneConfig, MustExist: !create, Log: a.log})
 	if errors.Is(err, remote.ErrNoRepository) {
 		return nil, errs.User(err) // it names the path
 	}
@@ -162,6 +168,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	}
 	p := &backup.Pusher{
 		Host:             a.cfg.Host,
+		ToolVersion:      version,
 		Store:            st,
 		Sealer:           sealer,
 		Recipients:       rs,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 // (cmd_verify.go, cmd_prune.go) by setting these; while nil the daemon
 // checks the schedule but does not run the task.
 var (
-	daemonVerify func(a *app) func(ctx context.Context) error
-	daemonPrune  func(a *app) func(ctx context.Context) error
+	daemonVerify        func(a *app) func(ctx context.Context) error
+	daemonVerifyRestore func(a *app) func(ctx context.Context) error
+	daemonPrune         func(a *app) func(ctx context.Context) error
 )
 
 // daemonCatchUpDelay replaces the daemon's random catch-up delay (tests).
@@ -77,8 +79,9 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched})
+		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched, Ping: a.cfg.PushPing(cfg)})
 	}
+	plan.Pinger, plan.WebhookURL = g.pinger(), a.cfg.WebhookURL
 	if plan.Tasks, err = a.daemonTasks(); err != nil {
 		return nil, err
 	}
@@ -98,11 +101,12 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 func (a *app) daemonTasks() ([]backup.Task, error) {
 	var tasks []backup.Task
 	for _, t := range []struct {
-		name, spec string
-		build      func(*app) func(context.Context) error
+		name, spec, ping string
+		build            func(*app) func(context.Context) error
 	}{
-		{"verify", a.cfg.Verify.Schedule, daemonVerify},
-		{"prune", a.cfg.Prune.Schedule, daemonPrune},
+		{"verify", a.cfg.Verify.Schedule, a.cfg.Verify.HealthchecksURL, daemonVerify},
+		{"verify-restore", a.cfg.Verify.RestoreSchedule, a.cfg.Verify.HealthchecksURL, daemonVerifyRestore},
+		{"prune", a.cfg.Prune.Schedule, a.cfg.Prune.HealthchecksURL, daemonPrune},
 	} {
 		if t.spec == "" {
 			continue
@@ -111,7 +115,7 @@ func (a *app) daemonTasks() ([]backup.Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		task := backup.Task{Name: t.name, Schedule: sched}
+		task := backup.Task{Name: t.name, Schedule: sched, Ping: t.ping}
 		if t.build != nil {
 			task.Run = t.build(a)
 		}
@@ -132,3 +136,15 @@ func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// pinger is the daemon's one Pinger, kept across reloads so that pings
+// already queued still go out in order.
+func (g *globals) pinger() *backup.Pinger {
+	daemonPingerOnce.Do(func() { daemonPinger = &backup.Pinger{Log: g.logger()} })
+	return daemonPinger
+}
+
+var (
+	daemonPingerOnce sync.Once
+	daemonPinger     *backup.Pinger
+)

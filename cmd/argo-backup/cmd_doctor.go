@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/moby/sys/mountinfo"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
@@ -127,7 +127,7 @@ func (d *doctor) checkSubvolume(sv config.Subvolume) {
 	}
 	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
 	d.checkSnapshotDir(sv)
-	if opts := mountOf(sv.Path).options; !slices.Contains(opts, "noatime") {
+	if opts := strings.Split(mountOf(sv.Path).Options, ","); !slices.Contains(opts, "noatime") {
 		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
 			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
 	}
@@ -141,7 +141,7 @@ func (d *doctor) checkSnapshotDir(sv config.Subvolume) {
 	// statfs's fsid and st_dev differ per subvolume on btrfs; the mounted
 	// device does not.
 	src, dst := mountOf(sv.Path), mountOf(dir)
-	if src.source == "" || src.source != dst.source || dst.fstype != "btrfs" {
+	if src.Source == "" || src.Source != dst.Source || dst.FSType != "btrfs" {
 		d.fail("snapshots must live on the same btrfs as the subvolume", "subvolume %s: snapshot_dir %s is on another filesystem", sv.Name, sv.SnapshotDir)
 		return
 	}
@@ -188,36 +188,20 @@ func (d *doctor) checkClock() {
 	d.ok("clock %s", now.UTC().Format(time.RFC3339))
 }
 
-// mount is a line of /proc/self/mountinfo.
-type mount struct {
-	dir, fstype, source string
-	options             []string
-}
-
-// mountOf returns the mount holding path.
-func mountOf(path string) mount {
-	f, err := os.Open("/proc/self/mountinfo")
+// mountOf returns the mount holding path: the innermost one above it, or
+// an empty Info if mountinfo cannot be read.
+func mountOf(path string) *mountinfo.Info {
+	above, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		return !strings.HasPrefix(path+"/", strings.TrimSuffix(m.Mountpoint, "/")+"/"), false
+	})
+	best := &mountinfo.Info{}
 	if err != nil {
-		return mount{}
+		return best
 	}
-	defer f.Close()
-	var best mount
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		before, after, ok := strings.Cut(sc.Text(), " - ")
-		fields, tail := strings.Fields(before), strings.Fields(after)
-		if !ok || len(fields) < 6 || len(tail) < 2 {
-			continue
-		}
-		dir := unescapeOctal(fields[4])
-		if (path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")) && len(dir) >= len(best.dir) {
-			best = mount{dir: dir, fstype: tail[0], source: tail[1], options: strings.Split(fields[5], ",")}
+	for _, m := range above {
+		if len(m.Mountpoint) >= len(best.Mountpoint) {
+			best = m
 		}
 	}
 	return best
-}
-
-func unescapeOctal(s string) string {
-	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
-	return r.Replace(s)
 }

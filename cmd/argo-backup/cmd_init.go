@@ -50,16 +50,20 @@ subvolumes:
     path: {{.Path}}
     snapshot_dir: {{.SnapshotDir}}
     schedule: "@daily"
-    parents: chain
-    full_every: 720h
-    max_chain: 30
+    # A full each quarter, then one backup a month, a week and a day built on
+    # the level above: half the remote storage of a 30-day chain, and a
+    # restore replays at most 4 streams (docs/prune.md has the numbers).
+    parents: tiered
+    tiers: [quarter, month, week]
     keep_local: 2
     retention: {last: 7, daily: 14, weekly: 8, monthly: 12}
 {{- else}}
   [] # e.g. - {name: home, path: /home, snapshot_dir: /home/.snapshots/argo-backup}
 {{- end}}
 verify:
-  schedule: "@weekly"
+  schedule: "@daily"           # read back a share of the remote (budget) each day
+  budget: 2GiB
+  restore_schedule: "@monthly" # test restore on a loop device
 prune:
   schedule: "@daily"
 `))

@@ -23,7 +23,8 @@ type pruneFlags struct {
 func init() {
 	daemonPrune = func(a *app) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			_, err := a.prune(ctx, nil, pruneFlags{})
+			reports, err := a.prune(ctx, nil, pruneFlags{})
+			backup.ReportResult(ctx, reports) // the webhook's report: prune --json
 			return err
 		}
 	}

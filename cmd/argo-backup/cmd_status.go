@@ -104,17 +104,17 @@ func rateText(bps int64) string {
 
 func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SUBVOLUME\tLAST SUCCESS\tLAST FAILURE\tNEXT RUN\tDEPTH\tLOCAL\tSENT\tSTORED")
+	fmt.Fprintln(tw, "SUBVOLUME\tLAST SUCCESS\tLAST FAILURE\tNEXT RUN\tDEPTH\tLOCAL\tPINNED\tSENT\tSTORED")
 	for _, name := range names {
 		j := st.Subvolumes[name]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", name, when(j.LastSuccess, now, "never"),
-			when(j.LastFailure, now, "-"), nextRun(j.NextRun, now), j.ChainDepth, j.LocalSnapshots,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", name, when(j.LastSuccess, now, "never"),
+			when(j.LastFailure, now, "-"), nextRun(j.NextRun, now), j.ChainDepth, j.LocalSnapshots, j.PinnedSnapshots,
 			humanize.IBytes(uint64(j.BytesSent)), humanize.IBytes(uint64(j.BytesStored)))
 	}
 	tasks := slices.Sorted(maps.Keys(st.Tasks))
 	for _, name := range tasks {
 		j := st.Tasks[name]
-		fmt.Fprintf(tw, "(%s)\t%s\t%s\t%s\t\t\t\t\n", name, when(j.LastSuccess, now, "never"),
+		fmt.Fprintf(tw, "(%s)\t%s\t%s\t%s\t\t\t\t\t\n", name, when(j.LastSuccess, now, "never"),
 			when(j.LastFailure, now, "-"), nextRun(j.NextRun, now))
 	}
 	tw.Flush()

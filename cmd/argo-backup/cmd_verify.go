@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -26,37 +29,46 @@ type verifyFlags struct {
 	host     string
 	identity string
 	net      networkFlags
+	budget   string
 }
 
-// The daemon's verify.schedule test-restores every subvolume's newest
-// backup. A machine that only pushes has no identity to read its backups
-// with: there the scheduled verify says so and does nothing.
+// The daemon's verify.schedule runs the budgeted quick check of every
+// subvolume (verify.budget), and verify.restore_schedule test-restores
+// every subvolume's newest backup. A machine that only pushes has no
+// identity to read its backups with: there the scheduled verify says so
+// and does nothing.
 func init() {
-	daemonVerify = func(a *app) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			if !identityPresent(a.cfg.Identity) {
-				a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
-				return nil
+	scheduled := func(f verifyFlags) func(a *app) func(ctx context.Context) error {
+		return func(a *app) func(ctx context.Context) error {
+			return func(ctx context.Context) error {
+				if !identityPresent(a.cfg.Identity) {
+					a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
+					return nil
+				}
+				names := a.backedUp()
+				if len(names) == 0 {
+					return nil // nothing to check yet: backedUp said so
+				}
+				return a.verifyLogged(ctx, names, f)
 			}
-			names := a.backedUp()
-			if len(names) == 0 {
-				return nil // nothing to check yet: backedUp said so
-			}
-			return a.verifyLogged(ctx, names)
 		}
 	}
+	daemonVerify = func(a *app) func(ctx context.Context) error {
+		return scheduled(verifyFlags{quick: true, budget: a.cfg.Verify.Budget})(a)
+	}
+	daemonVerifyRestore = scheduled(verifyFlags{})
 }
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context, names []string) error {
+func (a *app) verifyLogged(ctx context.Context, names []string, f verifyFlags) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
 	quiet.daemonJob = true
-	err := quiet.verify(ctx, names, verifyFlags{})
+	err := quiet.verify(ctx, names, f)
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
 			a.log.Info("verify", "report", line)
@@ -76,12 +88,16 @@ every part's hashes and every received UUID, then tears it all down. --deep
 also compares each received tree with the local snapshot while it exists.
 --quick needs no filesystem and no root: every part is downloaded, decrypted,
 decompressed and hash-checked, the send stream is parsed, and every backup's
-parent must exist. Exit status 3 means damage was found; the report names
-the snapshot and the object. Needs the identity, or --escrow and its
-passphrase.`,
+parent must exist. --quick --budget checks every backup of every subvolume
+from the listing (presence, size, hash where the remote lists one) and reads
+back only the least recently checked parts, up to a size or a time; repeated
+runs cover every part, and the report says how much is covered. Exit status
+3 means damage was found; the report names the snapshot and the object.
+Needs the identity, or --escrow and its passphrase.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
+  argo-backup verify --quick --budget 2GiB # a rotating share of every backup
   argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp
   argo-backup verify --quick --escrow     # with the identity escrowed on the remote`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -100,6 +116,7 @@ passphrase.`,
 	fl.StringVar(&f.scratch, "scratch", "", "directory for the sparse test image, e.g. --scratch /var/tmp (default: state_dir)")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON for scripts")
 	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
+	fl.StringVar(&f.budget, "budget", "", "with --quick: read back at most this much, least recently checked first, e.g. --budget 2GiB or --budget 20m")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	addNetworkFlags(cmd, &f.net)
 	return cmd
@@ -132,6 +149,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
+	var budget restore.Budget
+	if f.budget != "" {
+		if budget, err = f.checkBudget(); err != nil {
+			return err
+		}
+	}
 	if !f.quick {
 		if err := requireRoot("verify (without --quick)"); err != nil {
 			return err
@@ -142,13 +165,22 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
+	if errors.Is(err, remote.ErrNoRepository) && f.budget != "" && host == a.cfg.Host && len(a.backedUp()) == 0 {
+		fmt.Fprintf(a.stdout, "nothing to check yet: %v\n", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
-			return err
-		}
+	switch {
+	case len(names) > 0:
+	case f.budget != "" && host == a.cfg.Host:
+		names, err = a.budgetScope(ctx, cat, host)
+	default:
+		names, err = a.remoteSubvolumes(ctx, cat, host)
+	}
+	if err != nil {
+		return err
 	}
 	transfers, unlimit, err := a.network(ctx, f.net, true)
 	if err != nil {
@@ -166,6 +198,9 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
+	if f.budget != "" {
+		return a.verifyBudget(ctx, v, host, names, budget, f.json)
+	}
 	var reports []*restore.Report
 	for _, subvol := range names {
 		rep, err := v.Verify(ctx, host, subvol, a.verifyOptions(host, subvol, f))
@@ -177,6 +212,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			printReport(a, rep)
 		}
 	}
+	backup.ReportResult(ctx, verifyJSON(reports)) // in the daemon, the webhook's report
 	return a.verdict(reports, f.json)
 }
 
@@ -229,13 +265,7 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		if reports == nil {
-			reports = []*restore.Report{}
-		}
-		if err := enc.Encode(struct {
-			OK      bool              `json:"ok"`
-			Reports []*restore.Report `json:"reports"`
-		}{damaged == 0, reports}); err != nil {
+		if err := enc.Encode(verifyJSON(reports)); err != nil {
 			return err
 		}
 	} else if damaged == 0 {
@@ -245,4 +275,21 @@ func (a *app) verdict(reports []*restore.Report, asJSON bool) error {
 		return errs.Damage(fmt.Errorf("%d of %d backups checked are damaged or cannot be restored: see the report; push --full makes a new chain", damaged, checked))
 	}
 	return nil
+}
+
+// verifyJSONReport is what verify --json prints.
+type verifyJSONReport struct {
+	OK      bool              `json:"ok"`
+	Reports []*restore.Report `json:"reports"`
+}
+
+func verifyJSON(reports []*restore.Report) verifyJSONReport {
+	out := verifyJSONReport{OK: true, Reports: reports}
+	if out.Reports == nil {
+		out.Reports = []*restore.Report{}
+	}
+	for _, r := range reports {
+		out.OK = out.OK && r.OK()
+	}
+	return out
 }

@@ -83,8 +83,12 @@ func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 	m := newStation(t, "@every 1s")
 	d := m.startDaemon()
 	m.eventually("the first backup", func() bool { return len(m.records()) >= 1 })
+	// Written while the daemon is stopped, so that no snapshot catches the
+	// file half-written and every later backup holds all of it.
+	m.stop(d)
 	big := randomBytes(t, 192<<20) // big enough to stop in the middle
 	m.write("big.bin", big)
+	d = m.startDaemon()
 	var interrupted string // the snapshot directory of the push we stop
 	m.eventually("parts of a backup of big.bin on the remote", func() bool {
 		parts, _ := filepath.Glob(filepath.Join(m.remote, "testhost", "home", "*", "part-000003.zst.age"))

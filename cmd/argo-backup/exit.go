@@ -35,8 +35,7 @@ func exitCode(ctx context.Context, err error) int {
 	return exitFailure
 }
 
-// report prints err as one line (the first line carries the message and the
-// fix; details, if any, follow indented).
+// report prints err as one line: the message, naming the fix.
 func report(w io.Writer, err error) {
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintf(w, "argo-backup: %s\n", msg)

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // proposal is a subvolume init offers to back up.
@@ -23,27 +24,25 @@ var skipped = []string{"@snapshots", ".snapshots", "@var-cache", "@var-tmp", "@t
 // proposeSubvolumes reads /proc/self/mountinfo and proposes each mounted
 // btrfs subvolume worth a backup, once per filesystem and subvolume (the
 // first mount point wins), each with a name of its own.
-func proposeSubvolumes(mountinfo io.Reader) []proposal {
+func proposeSubvolumes(r io.Reader) []proposal {
+	mounts, err := mountinfo.GetMountsFromReader(r, mountinfo.FSTypeFilter("btrfs"))
+	if err != nil {
+		return nil // proposals are a convenience: the user can still type paths
+	}
 	seen := map[string]bool{}
 	names := map[string]int{}
 	var out []proposal
-	sc := bufio.NewScanner(mountinfo)
-	for sc.Scan() {
-		before, after, ok := strings.Cut(sc.Text(), " - ")
-		fields, tail := strings.Fields(before), strings.Fields(after)
-		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "btrfs" {
+	for _, m := range mounts {
+		subvol := superOption(m.VFSOptions, "subvol")
+		if subvol == "" || seen[m.Source+subvol] || isSkipped(subvol) {
 			continue
 		}
-		subvol, device := superOption(tail[2], "subvol"), tail[1]
-		if subvol == "" || seen[device+subvol] || isSkipped(subvol) {
-			continue
-		}
-		seen[device+subvol] = true
+		seen[m.Source+subvol] = true
 		name := configName(subvol)
 		if names[name]++; names[name] > 1 {
 			name = fmt.Sprintf("%s-%d", name, names[name])
 		}
-		out = append(out, proposal{Name: name, Path: unescapeOctal(fields[4]), Subvol: subvol})
+		out = append(out, proposal{Name: name, Path: m.Mountpoint, Subvol: subvol})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out

@@ -110,7 +110,8 @@ func (g *globals) interactive() bool {
 	return ok && !g.quiet && term.IsTerminal(int(f.Fd()))
 }
 
-// exactArgs and friends turn cobra's argument errors into usage errors.
+// noArgs and maxArgs are cobra's argument checks, returning user errors
+// (exit 2) instead of cobra's plain ones.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return errs.Userf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])

@@ -43,13 +43,18 @@ type Config struct {
 	PartSize           ByteSize    `mapstructure:"part_size"`
 	SendCompressedData bool        `mapstructure:"send_compressed_data"`
 	Subvolumes         []Subvolume `mapstructure:"subvolumes"`
-	Verify             Schedule    `mapstructure:"verify"`
+	Verify             Verify      `mapstructure:"verify"`
 	Prune              Schedule    `mapstructure:"prune"`
 	OnFailure          string      `mapstructure:"on_failure"`
+	HealthchecksURL    string      `mapstructure:"healthchecks_url"` // push jobs; a subvolume may have its own
+	WebhookURL         string      `mapstructure:"webhook_url"`
 	MetricsFile        string      `mapstructure:"metrics_file"`
 	Parallel           int         `mapstructure:"parallel"`
 	Transfers          int         `mapstructure:"transfers"`
 	BwLimit            string      `mapstructure:"bwlimit"`
+	// Warnings are settings that are accepted but do not do what they
+	// say; the commands log them.
+	Warnings []string `mapstructure:"-"`
 }
 
 // Subvolume is one entry of the subvolumes list.
@@ -64,11 +69,37 @@ type Subvolume struct {
 	MaxChain      int                `mapstructure:"max_chain"`
 	KeepLocal     int                `mapstructure:"keep_local"`
 	Retention     manifest.Retention `mapstructure:"retention"`
+	// HealthchecksURL is this subvolume's own check for its pushes; "":
+	// the global healthchecks_url.
+	HealthchecksURL string `mapstructure:"healthchecks_url"`
+	// Tiers are the levels above the daily backups with parents: tiered,
+	// longest first, the first being the full; empty: [month, week].
+	Tiers []string `mapstructure:"tiers"`
 }
 
-// Schedule is a job that only has a schedule (verify, prune).
+// Schedule is a task with a schedule and its own check (prune).
 type Schedule struct {
-	Schedule string `mapstructure:"schedule"`
+	Schedule        string `mapstructure:"schedule"`
+	HealthchecksURL string `mapstructure:"healthchecks_url"`
+}
+
+// Verify is the verify section. schedule runs the budgeted quick check
+// (what an older config's verify.schedule now means), restore_schedule the
+// test restore on a loop device.
+type Verify struct {
+	Schedule        string `mapstructure:"schedule"`
+	RestoreSchedule string `mapstructure:"restore_schedule"`
+	Budget          string `mapstructure:"budget"`
+	HealthchecksURL string `mapstructure:"healthchecks_url"`
+}
+
+// PushPing is the healthchecks URL of sv's pushes: its own, else the
+// global one.
+func (c *Config) PushPing(sv *Subvolume) string {
+	if sv.HealthchecksURL != "" {
+		return sv.HealthchecksURL
+	}
+	return c.HealthchecksURL
 }
 
 // ByteSize is a size written as "64MiB", "1G" or a plain number of bytes.
@@ -114,6 +145,7 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, describeDecodeError(err)
 	}
+	restoreOffWithVerify(v, &cfg)
 	if err := cfg.complete(); err != nil {
 		return nil, err
 	}

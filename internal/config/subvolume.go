@@ -23,8 +23,14 @@ func (c *Config) Backup(name string) (backup.Subvolume, error) {
 		Name:        sv.Name,
 		Path:        sv.Path,
 		SnapshotDir: sv.SnapshotDir,
-		Parents:     manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain},
+		Parents:     sv.parents(),
 		KeepLocal:   sv.KeepLocal,
 		Retention:   sv.Retention,
 	}, nil
+}
+
+// parents is the subvolume's parent policy, as manifest.ChooseParent
+// applies it and manifest.ParentPolicy.Validate checks it.
+func (sv *Subvolume) parents() manifest.ParentPolicy {
+	return manifest.ParentPolicy{Mode: sv.Parents, FullEvery: sv.FullEvery, MaxChain: sv.MaxChain, Tiers: sv.Tiers}
 }

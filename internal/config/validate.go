@@ -3,15 +3,15 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 func (c *Config) validate() error {
-	if err := validName("host", c.Host); err != nil {
+	if err := remote.CheckName("host", c.Host); err != nil {
 		return err
 	}
 	if c.CompressionLevel < 1 || c.CompressionLevel > 22 {
@@ -32,13 +32,8 @@ func (c *Config) validate() error {
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
 	}
-	for key, spec := range map[string]string{"verify": c.Verify.Schedule, "prune": c.Prune.Schedule} {
-		if spec == "" {
-			continue // "" turns the scheduled task off
-		}
-		if _, err := backup.ParseSchedule(spec); err != nil {
-			return fmt.Errorf("%s: %v", key, err)
-		}
+	if err := c.validateTasks(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, sv := range c.Subvolumes {
@@ -57,7 +52,7 @@ func (sv *Subvolume) validate(i int) error {
 	if sv.Name == "" {
 		return fmt.Errorf("subvolumes[%d]: name is missing: give each subvolume a short name such as root or home", i)
 	}
-	if err := validName(fmt.Sprintf("subvolumes[%d].name", i), sv.Name); err != nil {
+	if err := remote.CheckName(fmt.Sprintf("subvolumes[%d].name", i), sv.Name); err != nil {
 		return err
 	}
 	if !filepath.IsAbs(sv.Path) {
@@ -69,28 +64,20 @@ func (sv *Subvolume) validate(i int) error {
 	if !filepath.IsAbs(sv.SnapshotDir) {
 		return fmt.Errorf("subvolume %s: snapshot_dir %q must be an absolute path", sv.Name, sv.SnapshotDir)
 	}
-	if sv.Parents != "chain" && sv.Parents != "tiered" {
-		return fmt.Errorf("subvolume %s: parents %q: must be chain or tiered", sv.Name, sv.Parents)
+	if len(sv.Tiers) > 0 && sv.Parents != "tiered" {
+		return fmt.Errorf("subvolume %s: tiers apply to parents: tiered: set parents: tiered, or remove tiers", sv.Name)
+	}
+	if err := sv.parents().Validate(); err != nil {
+		return fmt.Errorf("subvolume %s: %w", sv.Name, err)
 	}
 	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
-	if sv.MaxChain < 0 || sv.KeepLocal < 0 || sv.FullEvery < 0 {
-		return fmt.Errorf("subvolume %s: max_chain, keep_local and full_every must not be negative", sv.Name)
+	if sv.KeepLocal < 0 {
+		return fmt.Errorf("subvolume %s: keep_local %d is negative: keep at least 0 snapshots", sv.Name, sv.KeepLocal)
 	}
 	return nil
 }
-
-// validName accepts names that are safe as one path element on every
-// remote: they become directory names on the remote.
-func validName(key, name string) error {
-	if !safeName.MatchString(name) || name == "locks" || name == "keys" {
-		return fmt.Errorf("%s %q: use letters, digits, '.', '-' and '_' only, not starting with '.' or '-' (and not locks or keys)", key, name)
-	}
-	return nil
-}
-
-var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 
 // Subvolume returns the subvolume with the given name.
 func (c *Config) Subvolume(name string) (*Subvolume, error) {
