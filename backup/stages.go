@@ -166,3 +166,12 @@ func (b *partBuffers) snapshot() bufferStats {
 	defer b.mu.Unlock()
 	return b.stats
 }
+
+// PartMemory is the most a push holds in part buffers with part size
+// partSize, transfers uploads and the default workers: what the program's
+// soft memory limit is sized from (cmd/argo-backup, memory.go). A restore
+// holds transfers+1 parts, never more than this.
+func PartMemory(partSize int64, transfers int) int64 {
+	workers := (&Pusher{}).workers()
+	return int64(pushBuffers(workers, transfers)) * int64(maxSealedSize(int(partSize)))
+}

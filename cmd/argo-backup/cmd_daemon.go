@@ -95,6 +95,8 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 		return p.Push(ctx, sv, false)
 	}
 	a.daemonLimit()
+	// Up to parallel pushes at once, and a scheduled verify beside them.
+	setMemoryLimit(a.cfg, max(a.cfg.Parallel, 1)+1)
 	return plan, nil
 }
 
