@@ -36,12 +36,23 @@ bench: build
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Every parser of bytes from outside (the remote, files users give), as
+# package:FuzzTarget. CI runs each for a few seconds (.ci/run); their seed
+# corpora (f.Add and testdata/fuzz) also run in every plain `go test`.
+FUZZ := manifest:FuzzDecodeRecord sendstream:FuzzValidator sendstream:FuzzPathRules sendstream:FuzzApply \
+	internal/config:FuzzParseConfig \
+	remote:FuzzLockFile remote:FuzzFormatMarker remote:FuzzObjectNames \
+	crypto:FuzzIdentityFile crypto:FuzzRecipients crypto:FuzzEscrow crypto:FuzzOpenPart \
+	backup:FuzzJournal
+FUZZTIME ?= 30s
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 30s ./manifest/
-	$(GO) test -run '^$$' -fuzz FuzzValidator -fuzztime 30s ./btrfs/
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./internal/config/
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ || exit 1; \
+	done
 
 clean:
 	rm -rf bin

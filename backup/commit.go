@@ -110,6 +110,7 @@ func (p *Pusher) record(sv Subvolume, j *pushJournal, parent *manifest.Record) (
 	for _, part := range j.Parts {
 		rec.StoredBytes += part.StoredBytes
 	}
+	p.recordPlacement(sv, rec)
 	if j.Proto2 {
 		rec.SendFlags = []string{"--proto", "2", "--compressed-data"}
 	}

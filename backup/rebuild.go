@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -28,7 +29,7 @@ type RecordReader interface {
 // bytes a full costs.
 func (p *Pusher) rebuildState(ctx context.Context, sv Subvolume) error {
 	have, err := p.State.Records(p.Host, sv.Name)
-	if err != nil || len(have) > 0 {
+	if err != nil || (len(have) > 0 && !restoredAhead(sv, have)) {
 		return err
 	}
 	stored, err := p.remoteRecordCount(ctx, sv)
@@ -36,7 +37,7 @@ func (p *Pusher) rebuildState(ctx context.Context, sv Subvolume) error {
 		return err
 	}
 	newChain := func(why string) {
-		p.log().Warn("state_dir has no record of this subvolume, but the remote holds its backups: "+
+		p.log().Warn("state_dir lacks records of this subvolume that the remote holds (state_dir lost, or restored from an older backup): "+
 			"they cannot be read back, so this backup starts a new full chain",
 			"subvolume", sv.Name, "remote_backups", stored, "why", why)
 	}
@@ -102,4 +103,29 @@ func (p *Pusher) warnParentGone(sv Subvolume, committed []*manifest.Record, loca
 	}
 	p.log().Warn("the local snapshot of the newest backup is gone, so this backup is a full one and starts a new chain",
 		"subvolume", sv.Name, "missing", newest.Snapshot, "snapshot_dir", sv.SnapshotDir)
+}
+
+// restoredAhead reports whether snapshot_dir holds a received snapshot that
+// state_dir has no record of: the one `restore --layout` kept, on a machine
+// whose state_dir came back from an older backup of its root. Its record is
+// on the remote, and with it the next push is an incremental on it rather
+// than a full.
+func restoredAhead(sv Subvolume, have []*manifest.Record) bool {
+	known := make(map[string]bool, len(have))
+	for _, r := range have {
+		known[r.Snapshot] = true
+	}
+	local, err := localSnapshots(sv)
+	if err != nil {
+		return false
+	}
+	for _, name := range local {
+		if known[name] {
+			continue
+		}
+		if info, err := btrfs.Info(sv.snapshotPath(name)); err == nil && info.ReceivedUUID != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -120,10 +120,11 @@ func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 // noteName remembers the subvolume the stream is about to create, once its
 // first command has been validated and before btrfs has seen it.
 func (rc *receiver) noteName(v *Validator) {
-	if v.info.Commands == 0 || v.info.Name == "" {
+	info := v.Info()
+	if info.Commands == 0 || info.Name == "" {
 		return
 	}
-	name := v.info.Name
+	name := info.Name
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.named {

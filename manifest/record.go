@@ -47,6 +47,13 @@ type Record struct {
 	StoredBytes      int64     `json:"stored_bytes"`
 	StreamSHA256     string    `json:"stream_sha256"`
 	Parts            []Part    `json:"parts"`
+	// Where the source sat on its filesystem, so that restore --layout can
+	// rebuild a machine the old fstab mounts (layout.go). Empty in records
+	// of older versions.
+	FSUUID      string        `json:"fs_uuid,omitempty"`      // the source btrfs's UUID (what fstab's UUID= names)
+	SubvolPath  string        `json:"subvol_path,omitempty"`  // the source subvolume from the top level, e.g. "@home"
+	SnapshotDir string        `json:"snapshot_dir,omitempty"` // where push keeps its snapshots, e.g. /.snapshots/argo-backup
+	Layout      []LayoutEntry `json:"layout,omitempty"`       // every subvolume of that filesystem the machine used
 }
 
 // IsFull reports whether r was sent without a parent, so that restoring it

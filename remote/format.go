@@ -41,12 +41,18 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 	case err != nil:
 		return err
 	}
+	return checkMarker(s.String(), data)
+}
+
+// checkMarker parses the marker's bytes, which come from the remote and so
+// may be anything: only a format this version reads is accepted.
+func checkMarker(remote string, data []byte) error {
 	var m marker
 	if err := json.Unmarshal(data, &m); err != nil || m.Format < 1 {
-		return fmt.Errorf("%s/%s is not an argo-backup format marker: remove it or use another remote path", s, MarkerName)
+		return fmt.Errorf("%s/%s is not an argo-backup format marker: remove it or use another remote path", remote, MarkerName)
 	}
 	if m.Format > FormatVersion {
-		return fmt.Errorf("the repository at %s has format %d, newer than this argo-backup understands (%d): upgrade argo-backup", s, m.Format, FormatVersion)
+		return fmt.Errorf("the repository at %s has format %d, newer than this argo-backup understands (%d): upgrade argo-backup", remote, m.Format, FormatVersion)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argo-backup/argo-backup/internal/testing/b2fake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
@@ -16,14 +17,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// remotes are the kinds of remote every behaviour is checked against.
+// remotes are the kinds of remote every behaviour is checked against;
+// http says whether rclone reaches it over HTTP (fshttp's fault injector).
 var remotes = []struct {
 	name string
 	spec func(testing.TB) string
+	http bool
 }{
-	{"local", remotetest.Local},
-	{"s3", remotetest.S3},
-	{"webdav", remotetest.WebDAV},
+	{"local", remotetest.Local, false},
+	{"s3", remotetest.S3, true},
+	{"webdav", remotetest.WebDAV, true},
+	{"sftp", remotetest.SFTP, false},
+	{"b2", b2fake.Spec, true},
 }
 
 // forEachRemote runs test against a fresh store on each kind of remote.

@@ -39,7 +39,7 @@ type benchKeys struct {
 	id     age.Identity
 }
 
-func newBenchKeys(b *testing.B) benchKeys {
+func newBenchKeys(b testing.TB) benchKeys {
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		b.Fatal(err)
@@ -116,7 +116,7 @@ func BenchmarkWriteStream(b *testing.B) {
 }
 
 // storeBenchStream seals data in parts onto st and returns their record.
-func storeBenchStream(b *testing.B, st *remote.Store, s *crypto.Sealer, data []byte, partSize int) *manifest.Record {
+func storeBenchStream(b testing.TB, st *remote.Store, s *crypto.Sealer, data []byte, partSize int) *manifest.Record {
 	rec := &manifest.Record{Host: "bench", Subvolume: "data", Snapshot: "data.20260101T000000Z", PlainBytes: int64(len(data))}
 	whole := sha256.Sum256(data)
 	rec.StreamSHA256 = hex.EncodeToString(whole[:])

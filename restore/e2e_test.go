@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/internal/testing/b2fake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -35,6 +36,7 @@ func TestPushRestoreChain(t *testing.T) {
 
 	w.restore(incr2.Snapshot)
 	w.requireSameTree(incr2.Snapshot)
+	requireMetadataRestored(t, filepath.Join(w.target, incr2.Snapshot))
 	if _, err := os.Lstat(filepath.Join(w.target, incr1.Snapshot)); err == nil {
 		t.Errorf("intermediate %s was left in the target without --keep-chain", incr1.Snapshot)
 	}
@@ -55,6 +57,32 @@ func TestPushRestoreOverS3(t *testing.T) {
 	w.restore(incr.Snapshot)
 	w.requireSameTree(incr.Snapshot)
 	requireNoPlaintext(t, dir)
+}
+
+// The same story over SFTP (a shipped backend): rclone's own sftp server on
+// 127.0.0.1, with password login.
+func TestPushRestoreOverSFTP(t *testing.T) {
+	spec, dir := remotetest.SFTPDir(t)
+	w := newWorld(t, spec)
+	fillTree(t, w.source)
+	w.push(false)
+	changeTree(t, w.source)
+	incr := w.push(false)
+	w.restore(incr.Snapshot)
+	w.requireSameTree(incr.Snapshot)
+	requireNoPlaintext(t, dir)
+}
+
+// The same story over B2 (a shipped backend), against the in-memory B2
+// server of internal/testing/b2fake.
+func TestPushRestoreOverB2(t *testing.T) {
+	w := newWorld(t, b2fake.Spec(t))
+	fillTree(t, w.source)
+	w.push(false)
+	changeTree(t, w.source)
+	incr := w.push(false)
+	w.restore(incr.Snapshot)
+	w.requireSameTree(incr.Snapshot)
 }
 
 // requireNoPlaintext fails if the marker planted in the source, or any

@@ -15,6 +15,7 @@ import (
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // Restorer replays backups from a remote into a directory on btrfs.
@@ -25,6 +26,10 @@ type Restorer struct {
 	// Ahead is how many parts download at once, ahead of the part being
 	// written to btrfs receive (the transfers setting); 0: 4.
 	Ahead int
+
+	// NativeReport is set by a Restore that applied the streams itself
+	// (see NativeTarget), nil after btrfs receive.
+	NativeReport *sendstream.Report
 }
 
 // Target selects the backup to restore: by name, else the newest at or
@@ -38,6 +43,7 @@ type Target struct {
 type Options struct {
 	KeepChain bool   // keep the intermediate received subvolumes
 	Writable  string // also make a writable snapshot of the result with this name
+	Native    bool   // apply the streams natively even onto btrfs (see NativeTarget)
 }
 
 func (r *Restorer) log() *slog.Logger { return fallback.Log(r.Log) }
@@ -47,6 +53,13 @@ func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 // Restore receives the chain of the target backup of host/subvol into dir
 // and returns the target's record. dir/<snapshot> holds the result.
 func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
+	r.NativeReport = nil
+	if native, err := NativeTarget(dir, o.Native); err != nil || native {
+		if err != nil {
+			return nil, err
+		}
+		return r.RestoreNative(ctx, host, subvol, t, dir, o)
+	}
 	if err := checkTarget(dir); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package restore_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -48,6 +49,61 @@ func fillTree(t *testing.T, dir string) {
 	must(t, err)
 	must(t, sparse.Close())
 	mustWrite(t, filepath.Join(dir, "becomes-a-dir"), []byte("a file for now"), 0o644)
+	fillTreeMetadata(t, dir)
+}
+
+// fillTreeMetadata adds what a system subvolume holds beyond plain files:
+// a POSIX ACL, a file capability (as setcap writes it, on a file owned by
+// someone else: btrfs send must order its chown before the capability,
+// which a chown clears) and a reflinked copy sharing its extents.
+func fillTreeMetadata(t *testing.T, dir string) {
+	t.Helper()
+	acl := filepath.Join(dir, "shared-with-1000.txt")
+	mustWrite(t, acl, []byte("alice may read this"), 0o640)
+	must(t, unix.Setxattr(acl, "system.posix_acl_access", posixACL(1000), 0))
+	capped := filepath.Join(dir, "ping-like")
+	mustWrite(t, capped, []byte("#!/bin/sh\n"), 0o755)
+	must(t, os.Lchown(capped, 1234, 1234))
+	must(t, unix.Setxattr(capped, "security.capability", netRawCapability(), 0))
+	reflink(t, filepath.Join(dir, "noise.bin"), filepath.Join(dir, "noise-reflink.bin"))
+}
+
+// posixACL is the system.posix_acl_access value of "u::rw-,u:UID:r--,
+// g::r--,m::r--,o::---" (setfacl's binary form: version 2, then tag, perm,
+// id per entry, little-endian).
+func posixACL(uid uint32) []byte {
+	entry := func(tag, perm uint16, id uint32) []byte {
+		return binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16(nil, tag), perm), id)
+	}
+	const undefined = 0xffffffff
+	b := binary.LittleEndian.AppendUint32(nil, 2)
+	b = append(b, entry(0x01, 6, undefined)...)    // ACL_USER_OBJ rw-
+	b = append(b, entry(0x02, 4, uid)...)          // ACL_USER r--
+	b = append(b, entry(0x04, 4, undefined)...)    // ACL_GROUP_OBJ r--
+	b = append(b, entry(0x10, 4, undefined)...)    // ACL_MASK r--
+	return append(b, entry(0x20, 0, undefined)...) // ACL_OTHER ---
+}
+
+// netRawCapability is the security.capability value of "cap_net_raw+ep"
+// (VFS_CAP_REVISION_2 with the effective bit; CAP_NET_RAW is 13).
+func netRawCapability() []byte {
+	b := binary.LittleEndian.AppendUint32(nil, 0x02000000|1)
+	b = binary.LittleEndian.AppendUint32(b, 1<<13) // permitted, low word
+	b = binary.LittleEndian.AppendUint32(b, 0)     // inheritable, low word
+	b = binary.LittleEndian.AppendUint32(b, 0)     // permitted, high word
+	return binary.LittleEndian.AppendUint32(b, 0)  // inheritable, high word
+}
+
+// reflink makes dst a copy of src sharing all its extents (FICLONE).
+func reflink(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	must(t, err)
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	must(t, err)
+	defer out.Close()
+	must(t, unix.IoctlFileClone(int(out.Fd()), int(in.Fd())))
 }
 
 // changeTree is the first round of changes: modify, delete, rename,
@@ -77,4 +133,29 @@ func changeTreeAgain(t *testing.T, dir string) {
 	must(t, unix.Setxattr(filepath.Join(dir, "docs", "letter.txt"), "user.comment", []byte("changed"), 0))
 	must(t, os.Remove(filepath.Join(dir, "link-to-letter")))
 	must(t, os.Symlink("notes-moved.md", filepath.Join(dir, "link-to-letter")))
+}
+
+// requireMetadataRestored judges fillTreeMetadata's part of a restored tree
+// on its own, with the values written in, not by comparing trees: the ACL
+// and the capability as set, the reflinked copy equal to its source.
+func requireMetadataRestored(t *testing.T, dir string) {
+	t.Helper()
+	for _, x := range []struct {
+		file, name string
+		want       []byte
+	}{
+		{"shared-with-1000.txt", "system.posix_acl_access", posixACL(1000)},
+		{"ping-like", "security.capability", netRawCapability()},
+	} {
+		got := make([]byte, 256)
+		n, err := unix.Lgetxattr(filepath.Join(dir, x.file), x.name, got)
+		if err != nil || !bytes.Equal(got[:n], x.want) {
+			t.Errorf("%s: %s = %x, %v; want %x", x.file, x.name, got[:max(n, 0)], err, x.want)
+		}
+	}
+	a, errA := os.ReadFile(filepath.Join(dir, "noise.bin"))
+	b, errB := os.ReadFile(filepath.Join(dir, "noise-reflink.bin"))
+	if errA != nil || errB != nil || !bytes.Equal(a, b) || len(a) != 3<<20 {
+		t.Errorf("the reflinked copy was not restored equal to its source (%v, %v)", errA, errB)
+	}
 }

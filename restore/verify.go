@@ -22,6 +22,9 @@ type VerifyOptions struct {
 	// same name under LocalSnapshots, while it still exists.
 	Deep           bool
 	LocalSnapshots string
+	// Native applies the chains with sendstream.Applier into a scratch
+	// directory instead of btrfs receive on a loop device: no root needed.
+	Native bool
 }
 
 // Mode names the kind of verification o asks for, for the report.
@@ -29,6 +32,10 @@ func (o VerifyOptions) Mode() string {
 	switch {
 	case o.Quick:
 		return "quick"
+	case o.Native && o.Deep:
+		return "native-deep"
+	case o.Native:
+		return "native"
 	case o.Deep:
 		return "deep"
 	}
@@ -49,9 +56,12 @@ func (v *Verifier) Verify(ctx context.Context, host, subvol string, o VerifyOpti
 	if err != nil {
 		return nil, err
 	}
-	if o.Quick {
+	switch {
+	case o.Quick:
 		err = v.quick(ctx, sc)
-	} else {
+	case o.Native:
+		err = v.nativeScope(ctx, sc, o)
+	default:
 		err = v.restoreScope(ctx, sc, o)
 	}
 	if err != nil {

@@ -42,7 +42,7 @@ func newWorld(t *testing.T, spec string) *world {
 	btrfstest.RequireRoot(t)
 	btrfstest.NoLeftovers(t)
 	w := &world{t: t, ctx: context.Background(), clock: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
-	src := btrfstest.NewFS(t, 1<<30, "noatime")
+	src := btrfstest.NewFS(t, 1<<30, "noatime,compress=zstd") // compressed extents, sent as they are with proto 2
 	w.source = btrfstest.Subvolume(t, src, "@home")
 	w.snapDir = filepath.Join(src, "@snapshots")
 	w.target = btrfstest.NewFS(t, 1<<30, "")
@@ -131,5 +131,17 @@ func deleteSubvolume(t *testing.T, path string) {
 	t.Helper()
 	if err := btrfs.Delete(context.Background(), path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// requireSameTreeIn fails unless dir/snapshot equals its source snapshot.
+func (w *world) requireSameTreeIn(dir, snapshot string) {
+	w.t.Helper()
+	diffs, err := restore.CompareTrees(filepath.Join(w.snapDir, snapshot), filepath.Join(dir, snapshot))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, d := range diffs {
+		w.t.Errorf("%s: restored tree differs: %s", snapshot, d)
 	}
 }

@@ -41,7 +41,7 @@ say() { printf '\n== bench: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (loop devices, btrfs send/receive): run it with sudo"
 [ -x "$argo" ] || die "no binary at $argo: run 'make build' first"
-for t in btrfs mkfs.btrfs losetup zstd age age-keygen rclone restic /usr/bin/time; do
+for t in btrfs mkfs.btrfs mkfs.ext4 losetup zstd age age-keygen rclone restic /usr/bin/time; do
   command -v "$t" >/dev/null || die "$t is missing: run ./scripts/deps.sh --bench"
 done
 
@@ -75,6 +75,18 @@ new_fs() {
   truncate -s "$size" "$dir.img"
   mkfs.btrfs -q -f -m single -d single "$dir.img" >/dev/null
   mount -o "loop,$opts" "$dir.img" "$dir"
+  mounts+=("$dir")
+}
+
+# new_ext4 DIR SIZE: a fresh ext4 on a sparse image, mounted at DIR, for
+# the native restore (no btrfs on the target).
+new_ext4() {
+  local dir=$1 size=$2
+  mkdir -p "$dir"
+  rm -f "$dir.img"
+  truncate -s "$size" "$dir.img"
+  mkfs.ext4 -q -F "$dir.img" >/dev/null
+  mount -o loop,noatime "$dir.img" "$dir"
   mounts+=("$dir")
 }
 
@@ -201,7 +213,7 @@ shell_v2_bytes=$(stat -c %s "$shell_out/v2.zst.age")
 cfg=$work/argo-$last_push/config.yaml
 
 # ---------------------------------------------------------------- restore
-say "restore: $rounds rounds, alternating shell / argo-backup restore, each into a fresh btrfs"
+say "restore: $rounds rounds, alternating shell / argo-backup restore (btrfs) / native restore (ext4), each into a fresh filesystem"
 dst_size=$(((raw1 * 3 / 2 >> 30) + 2))G
 for ((r = 1; r <= rounds; r++)); do
   new_fs "$work/dst" "$dst_size" noatime
@@ -209,6 +221,9 @@ for ((r = 1; r <= rounds; r++)); do
   drop_fs "$work/dst"
   new_fs "$work/dst" "$dst_size" noatime
   measure restore "$r" "$argo" -q --config "$cfg" restore --to "$work/dst" data
+  drop_fs "$work/dst"
+  new_ext4 "$work/dst" "$dst_size"
+  measure restore-native "$r" "$argo" -q --config "$cfg" restore --to "$work/dst" data
   drop_fs "$work/dst"
 done
 
@@ -307,6 +322,9 @@ if [ "$double" = 1 ]; then
   raw_x2=$(btrfs send -q "$src/@snaps-x2"/* | wc -c)
   new_fs "$work/dst" "$(((raw1 * 3 >> 30) + 2))G" noatime
   measure restore-x2 1 "$argo" -q --config "$cfg" restore --to "$work/dst" data
+  drop_fs "$work/dst"
+  new_ext4 "$work/dst" "$(((raw1 * 3 >> 30) + 2))G"
+  measure restore-native-x2 1 "$argo" -q --config "$cfg" restore --to "$work/dst" data
   drop_fs "$work/dst"
   drop_round x2
 fi

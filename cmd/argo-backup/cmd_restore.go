@@ -17,6 +17,8 @@ import (
 
 type restoreFlags struct {
 	to        string
+	layout    bool // restore --layout (cmd_restore_layout.go)
+	dryRun    bool
 	snapshot  string
 	at        string
 	host      string
@@ -24,6 +26,7 @@ type restoreFlags struct {
 	keepChain bool
 	writable  string
 	net       networkFlags
+	native    bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -35,11 +38,20 @@ func newRestoreCommand(g *globals) *cobra.Command {
 replays it with btrfs receive into DIR, oldest first, checking every part and
 every received UUID. The result is DIR/<snapshot>, read-only; --writable also
 makes a writable snapshot of it, ready to become @ or @home. With no SUBVOL,
-every subvolume of the host is restored. Needs the identity.`,
+every subvolume of the host is restored. Needs the identity.
+
+When DIR is not on btrfs (ext4, xfs, tmpfs, NFS...), or with --native, the
+streams are applied by argo-backup itself into DIR/<snapshot> as a plain
+directory tree (no subvolume, no received UUID): contents, holes, modes,
+owners (as root), xattrs, hardlinks, symlinks, devices (as root) and mtimes.
+It needs no root; what a normal user cannot restore is reported.`,
 		Example: `  argo-backup restore --to /mnt/new                       # everything, newest
+  argo-backup restore --layout --dry-run --to /mnt/new     # the plan for the whole machine
+  argo-backup restore --layout --to /mnt/new               # @, @home, ... ready for the old fstab
   argo-backup restore --to /mnt/new home --at 2026-11-20   # home as it was then
   argo-backup restore --to /mnt/new --snapshot root.20261125T020000Z --writable @
-  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup`,
+  argo-backup restore --to /mnt/new --host desktop root    # another machine's backup
+  argo-backup restore --to /media/ext4disk home            # onto a non-btrfs disk`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
@@ -50,6 +62,8 @@ every subvolume of the host is restored. Needs the identity.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
 	fl.StringVar(&f.at, "at", "", "restore the newest backup taken at or before this time, e.g. --at 2026-11-20 or --at 2026-11-20T18:00:00Z")
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
@@ -57,6 +71,7 @@ every subvolume of the host is restored. Needs the identity.`,
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	addNetworkFlags(cmd, &f.net)
+	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
 
@@ -68,6 +83,12 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+	}
+	if f.layout {
+		return a.restoreLayout(ctx, names, target, f)
+	}
+	if f.dryRun {
+		return errs.Userf("--dry-run goes with --layout: restore --layout --dry-run --to DIR")
 	}
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
@@ -82,8 +103,17 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.writable != "" && len(names) != 1 {
 		return errs.Userf("--writable needs exactly one SUBVOL to restore")
 	}
-	if err := requireRoot("restore"); err != nil {
+	native, err := restore.NativeTarget(f.to, f.native)
+	if err != nil {
 		return err
+	}
+	if f.writable != "" && native {
+		return errs.Userf("--writable makes a btrfs snapshot; a native restore (--native or a non-btrfs --to) is already a writable directory: leave --writable out")
+	}
+	if !native {
+		if err := requireRoot("restore onto btrfs (or add --native)"); err != nil {
+			return err
+		}
 	}
 	host := a.hostOr(f.host)
 	cat, err := a.catalog(ctx, f.identity)
@@ -105,12 +135,19 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		r.Progress = bar
 	}
 	for _, subvol := range names {
-		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable})
+		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d) into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), rec.Depth, filepath.Join(f.to, rec.Snapshot))
+		how := ""
+		if r.NativeReport != nil {
+			how = " natively, as a plain directory (no subvolume, no received UUID),"
+		}
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		if r.NativeReport != nil {
+			printNativeReport(a.stdout, subvol, r.NativeReport)
+		}
 		if f.writable != "" {
 			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
 		}

@@ -26,6 +26,7 @@ type verifyFlags struct {
 	deep     bool
 	scratch  string
 	json     bool
+	native   bool
 	host     string
 	identity string
 	net      networkFlags
@@ -91,13 +92,17 @@ decompressed and hash-checked, the send stream is parsed, and every backup's
 parent must exist. --quick --budget checks every backup of every subvolume
 from the listing (presence, size, hash where the remote lists one) and reads
 back only the least recently checked parts, up to a size or a time; repeated
-runs cover every part, and the report says how much is covered. Exit status
-3 means damage was found; the report names the snapshot and the object.
-Needs the identity, or --escrow and its passphrase.`,
+runs cover every part, and the report says how much is covered. --native
+needs no root and no loop device either: the chain is applied by argo-backup
+itself into a scratch directory (--scratch, else the temporary directory)
+and checked, with --deep compared too. Exit status 3 means damage was found;
+the report names the snapshot and the object. Needs the identity, or
+--escrow and its passphrase.`,
 		Example: `  argo-backup verify                      # newest backup of every subvolume
   argo-backup verify home --deep          # and compare with the local snapshot
   argo-backup verify --quick --all        # every backup, without root
   argo-backup verify --quick --budget 2GiB # a rotating share of every backup
+  argo-backup verify --native --deep      # a real restore, without root or btrfs
   argo-backup verify --snapshot home.20261125T020000Z --scratch /var/tmp
   argo-backup verify --quick --escrow     # with the identity escrowed on the remote`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -115,6 +120,7 @@ Needs the identity, or --escrow and its passphrase.`,
 	fl.BoolVar(&f.deep, "deep", false, "also compare each restored tree with the local snapshot, while it exists")
 	fl.StringVar(&f.scratch, "scratch", "", "directory for the sparse test image, e.g. --scratch /var/tmp (default: state_dir)")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON for scripts")
+	fl.BoolVar(&f.native, "native", false, "apply the chain natively into a scratch directory: no root, no loop device")
 	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
 	fl.StringVar(&f.budget, "budget", "", "with --quick: read back at most this much, least recently checked first, e.g. --budget 2GiB or --budget 20m")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
@@ -128,6 +134,8 @@ func (f verifyFlags) check(names []string) ([]string, error) {
 		return nil, errs.Userf("give --snapshot or --all, not both")
 	case f.quick && f.deep:
 		return nil, errs.Userf("--deep compares a restored tree, which --quick does not make: drop one of them")
+	case f.quick && f.native:
+		return nil, errs.Userf("--quick restores nothing and --native restores into a directory: drop one of them")
 	case f.quick && f.scratch != "":
 		return nil, errs.Userf("--quick makes no test image, so --scratch has no use: drop one of them")
 	}
@@ -155,8 +163,8 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			return err
 		}
 	}
-	if !f.quick {
-		if err := requireRoot("verify (without --quick)"); err != nil {
+	if !f.quick && !f.native {
+		if err := requireRoot("verify (without --quick or --native)"); err != nil {
 			return err
 		}
 	}
@@ -193,7 +201,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			v.Progress = bar
 		}
 	}
-	if !f.quick {
+	if f.native && f.scratch != "" {
+		if v.Scratch, err = a.scratchDir(f.scratch); err != nil {
+			return err
+		}
+	}
+	if !f.quick && !f.native {
 		if v.Scratch, err = a.scratchDir(f.scratch); err != nil {
 			return err
 		}
@@ -217,7 +230,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 }
 
 func (a *app) verifyOptions(host, subvol string, f verifyFlags) restore.VerifyOptions {
-	o := restore.VerifyOptions{Snapshot: f.snapshot, All: f.all, Quick: f.quick, Deep: f.deep}
+	o := restore.VerifyOptions{Snapshot: f.snapshot, All: f.all, Quick: f.quick, Deep: f.deep, Native: f.native}
 	if sv, err := a.cfg.Subvolume(subvol); err == nil && host == a.cfg.Host {
 		o.LocalSnapshots = sv.SnapshotDir
 	}

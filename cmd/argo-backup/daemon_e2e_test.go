@@ -127,9 +127,12 @@ func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 		return false
 	})
 	m.stop(d)
-	restored := m.restoreNewest()
-	if got, _ := os.ReadFile(filepath.Join(restored, "big.bin")); !bytes.Equal(got, big) {
-		t.Errorf("restored big.bin differs from the source (%d bytes, want %d)", len(got), len(big))
+	target := btrfstest.NewFS(t, 1<<30, "")
+	if code, out := m.cli(context.Background(), "restore", "--to", target, "--snapshot", name); code != 0 {
+		t.Fatalf("restore of the interrupted backup %s exited %d:\n%s", name, code, out)
+	}
+	if got, _ := os.ReadFile(filepath.Join(target, name, "big.bin")); !bytes.Equal(got, big) {
+		t.Errorf("restored big.bin of %s differs from the source (%d bytes, want %d)", name, len(got), len(big))
 	}
 }
 

@@ -34,6 +34,7 @@ func TestInitWizard(t *testing.T) {
 	if err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), proposals); err != nil {
 		t.Fatalf("wizard: %v\n%s", err, out.String())
 	}
+	// doctor never creates a local remote: the first push does.
 	for _, want := range []string{"Keep a copy elsewhere", "the first push creates it", "All set"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the wizard did not say %q:\n%s", want, out.String())

@@ -30,7 +30,8 @@ func TestNotRoot(t *testing.T) {
 	writeFile(t, config, "recipients: [\""+testRecipient+"\"]\nstate_dir: "+dir+"/state\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
 	os.Chmod(config, 0o644)
 
-	for _, args := range [][]string{{"push"}, {"restore", "--to", dir, "home"}, {"verify"}} {
+	// restore onto a directory that is not on btrfs is native and needs no root
+	for _, args := range [][]string{{"push"}, {"verify"}} {
 		cmd := exec.Command(bin, append([]string{"--config", config}, args...)...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		var stderr bytes.Buffer

@@ -30,7 +30,7 @@ func TestRunbook(t *testing.T) {
 	first := only(t, filepath.Join(old.fs, "snapshots", "home.*"))
 	writeFile(t, filepath.Join(old.home, "file.txt"), "hello again")
 	old.run(0, "push", "home") // home is a chain of two now
-	passphraseFile(t, "correct horse battery staple", 0o600)
+	passphraseFile(t, runbookPassphrase, 0o600)
 	old.run(0, "keygen", "--escrow")
 
 	// 4. On the live system: identity with mode 600, a restore-only config,
@@ -128,6 +128,32 @@ func runbookEscrow(t *testing.T, old *machine, live string) {
 	if out, _ = old.runWith(config, 0, "verify", "--quick", "--escrow"); !strings.Contains(out, "all 3 backups verified") {
 		t.Errorf("verify --quick --escrow says:\n%s", out)
 	}
+	runbookEscrowFile(t, old, live)
+}
+
+// runbookEscrowFile runs the runbook's commands that turn the escrow into
+// an identity file with the stock rclone and age, as written; age asks for
+// the passphrase on a terminal, which script(1) provides. The file must be
+// the identity, private from the start.
+func runbookEscrowFile(t *testing.T, old *machine, live string) {
+	btrfstest.RequireTools(t, "rclone, age and script (apt-get install rclone age util-linux)", "rclone", "age", "script")
+	doc := readFile(t, filepath.Join("..", "..", "docs", "disaster-recovery.md"))
+	block := strings.NewReplacer("gdrive:argo-backup", old.remoteDir(), "OLDHOST", "testhost", "/root/argo", live).
+		Replace(fencedBlock(t, doc, "age -d >"))
+	writeFile(t, filepath.Join(live, "rclone.conf"), "")
+	identity := filepath.Join(live, "identity.txt")
+	must(t, os.Remove(identity)) // step 4's copy: this block makes it anew
+	cmd := exec.Command("script", "-qec", block, "/dev/null")
+	cmd.Stdin = strings.NewReader(runbookPassphrase + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the runbook's age -d block failed: %v\n%s", err, out)
+	}
+	if readFile(t, identity) != readFile(t, old.identity+".burnt") {
+		t.Error("the identity decrypted from the escrow is not the old identity")
+	}
+	if fi, err := os.Stat(identity); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the decrypted identity: %v, mode %v, want 0600", err, fi.Mode())
+	}
 }
 
 // treeListing names every file under dir with its size, to tell whether
@@ -151,6 +177,8 @@ func treeListing(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+const runbookPassphrase = "correct horse battery staple"
 
 func only(t *testing.T, pattern string) string {
 	t.Helper()

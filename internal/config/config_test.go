@@ -199,8 +199,14 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 // FuzzParseConfig: no input makes the parser panic, and whatever it accepts
-// is a config the rest of the program can rely on.
-func FuzzParse(f *testing.F) {
+// is a config the rest of the program can rely on. Seeds: the configs of
+// docs/configuration.md as written. The environment of the machine running
+// it does not leak in: ARGO_BACKUP_* variables are removed for the run.
+func FuzzParseConfig(f *testing.F) {
+	withoutArgoEnvironment(f)
+	for _, yaml := range docConfigs(f) {
+		f.Add([]byte(yaml))
+	}
 	f.Add([]byte("host: desk\nrecipients: [\"" + recipient + "\"]\n"))
 	f.Add([]byte("subvolumes:\n  - {name: home, path: /home, snapshot_dir: /s, full_every: 30d}\n"))
 	f.Add([]byte("part_size: 1GiB\nretention: {last: 1}\n"))

@@ -29,6 +29,7 @@ END {
   row("push", "argo-backup push (full, defaults)", size["raw_v1"])
   row("shell-restore", "rclone cat \\| age -d \\| zstd -d \\| btrfs receive (v2)", size["raw_v1"])
   row("restore", "argo-backup restore (full)", size["raw_v1"])
+  row("restore-native", "argo-backup restore onto ext4 (native apply, full)", size["raw_v1"])
   row("push-incr", "argo-backup push, incremental, ~20 MB changed", size["raw_incr"])
   row("restic-incr", "restic backup, same change", size["raw_incr"])
   row("restic-full", "restic backup, first (full)", size["raw_v1"])
@@ -38,6 +39,7 @@ END {
   row("wan-restore", "WAN: argo-backup restore (full)", size["raw_v1"])
   row("push-x2", "argo-backup push, data doubled", size["raw_x2"])
   row("restore-x2", "argo-backup restore, data doubled", size["raw_x2"])
+  row("restore-native-x2", "argo-backup restore onto ext4, data doubled", size["raw_x2"])
   push = median("push", 1); s1 = median("shell-v1", 1); s2 = median("shell-v2", 1)
   best = (s1 != "" && s1 < s2) ? s1 : s2
   f1 = median("floor-v1", 1); f2 = median("floor-v2", 1)
@@ -52,6 +54,12 @@ END {
   x = ratio(push, bestf); printf "| push / best floor (send v2 > /dev/null) | %s | <= 1.2 | %s |\n", x, verdict(x, 1.2)
   x = ratio(push, f1); printf "| push / floor v1 | %s | | |\n", x
   x = ratio(rs, srs); printf "| restore / shell restore | %s | <= 1.0 | %s |\n", x, verdict(x, 1.0)
+  rn = median("restore-native", 1); rnm = median("restore-native", 2) / 1024; rnm2 = median("restore-native-x2", 2) / 1024
+  if (rn != "") {
+    x = ratio(rn, rs); printf "| native restore onto ext4 / restore with btrfs receive | %s | <= 1.0 | %s |\n", x, verdict(x, 1.0)
+    printf "| peak RSS native restore (MiB) | %.0f | <= 256 | %s |\n", rnm, (rnm <= 256) ? "met" : "missed"
+    if (rnm2 > 0) { x = ratio(rnm2, rnm); printf "| peak RSS native restore, data doubled / single | %s | ~1.0 (flat) | %s |\n", x, verdict(x, 1.15) }
+  }
   printf "| peak RSS push / restore (MiB) | %.0f / %.0f | <= 256 | %s |\n", rp, rr, (rp <= 256 && rr <= 256) ? "met" : "missed"
   if (rp2 > 0) {
     x = ratio(rp2, rp); y = ratio(rr2, rr)

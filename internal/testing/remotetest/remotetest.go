@@ -1,5 +1,5 @@
 // Package remotetest gives tests real remotes to back up to: a local
-// directory, and rclone's own S3 and WebDAV servers running in the test
+// directory, and rclone's own S3, WebDAV and SFTP servers running in the test
 // process on 127.0.0.1, so the network path (HTTP, retries, faults) is the
 // one users get.
 //
@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	// serve/start finds the servers by these imports.
 	_ "github.com/rclone/rclone/backend/local"
 	_ "github.com/rclone/rclone/cmd/serve/s3"
+	_ "github.com/rclone/rclone/cmd/serve/sftp"
 	_ "github.com/rclone/rclone/cmd/serve/webdav"
 )
 
@@ -72,6 +74,27 @@ func WebDAVDir(t testing.TB) (spec, dir string) {
 	addr := serve(t, "webdav", root, rc.Params{"user": user, "pass": pass})
 	spec = fmt.Sprintf(":webdav,url='http://%s/',vendor=other,user=%s,pass=%s:backups",
 		addr, user, obscure.MustObscure(pass))
+	return spec, filepath.Join(root, "backups")
+}
+
+// SFTP returns a connection-string spec for an empty directory on an SFTP
+// server (rclone serve sftp, password login) that runs until the test ends.
+func SFTP(t testing.TB) string {
+	spec, _ := SFTPDir(t)
+	return spec
+}
+
+// SFTPDir is SFTP that also returns the local directory behind the spec.
+func SFTPDir(t testing.TB) (spec, dir string) {
+	t.Helper()
+	root := t.TempDir()
+	user, pass := token(), token()
+	addr := serve(t, "sftp", root, rc.Params{"user": user, "pass": pass})
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("rclone serve sftp address %q: %v", addr, err)
+	}
+	spec = fmt.Sprintf(":sftp,host=%s,port=%s,user=%s,pass=%s:backups", host, port, user, obscure.MustObscure(pass))
 	return spec, filepath.Join(root, "backups")
 }
 

@@ -1,4 +1,4 @@
-package btrfs
+package sendstream
 
 import (
 	"encoding/binary"
@@ -6,10 +6,11 @@ import (
 	"hash/crc32"
 )
 
-// command checks one complete command c, which starts at stream byte v.off.
+// command checks one complete command c, which starts at stream byte v.off,
+// and leaves it decoded in v.last.
 func (v *Validator) command(c []byte) error {
 	n := v.info.Commands + 1
-	typ := binary.LittleEndian.Uint16(c[4:])
+	typ := Cmd(binary.LittleEndian.Uint16(c[4:]))
 	if want, got := binary.LittleEndian.Uint32(c[6:]), commandCRC(c); got != want {
 		return fmt.Errorf("send stream: crc32c mismatch in command %d at byte %d (stored %#08x, computed %#08x)", n, v.off, want, got)
 	}
@@ -17,56 +18,52 @@ func (v *Validator) command(c []byte) error {
 	switch {
 	case typ == 0:
 		return fmt.Errorf("send stream: command %d at byte %d has type 0", n, v.off)
-	case first && typ != cmdSubvol && typ != cmdSnapshot:
+	case first && typ != CmdSubvol && typ != CmdSnapshot:
 		return fmt.Errorf("send stream: command 1 at byte %d is type %d, not a subvolume or snapshot", v.off, typ)
-	case !first && (typ == cmdSubvol || typ == cmdSnapshot):
+	case !first && (typ == CmdSubvol || typ == CmdSnapshot):
 		return fmt.Errorf("send stream: second subvolume in command %d at byte %d: only one is expected", n, v.off)
 	}
-	var visit func(attr uint16, val []byte)
+	v.last = Command{Type: typ, Offset: v.off}
+	if off, err := walkAttrs(c[cmdHeaderLen:], v.info.Version, v.last.decodeAttr); err != nil {
+		return fmt.Errorf("send stream: command %d (%s) at byte %d: %v at byte %d", n, typ, v.off, err, v.off+int64(cmdHeaderLen+off))
+	}
 	if first {
-		visit = v.subvolAttr
+		v.subvol(&v.last)
+		if v.info.UUID == "" || v.info.Name == "" {
+			return fmt.Errorf("send stream: command 1 at byte %d lacks the subvolume's path or UUID", v.off)
+		}
 	}
-	if off, err := walkAttrs(c[cmdHeaderLen:], v.info.Version, visit); err != nil {
-		return fmt.Errorf("send stream: command %d (type %d) at byte %d: %v at byte %d", n, typ, v.off, err, v.off+int64(cmdHeaderLen+off))
-	}
-	if first && (v.info.UUID == "" || v.info.Name == "") {
-		return fmt.Errorf("send stream: command 1 at byte %d lacks the subvolume's path or UUID", v.off)
+	if err := v.paths.check(&v.last); err != nil {
+		return fmt.Errorf("send stream: command %d (%s) at byte %d: %v", n, typ, v.off, err)
 	}
 	v.info.Commands = n
 	v.off += int64(len(c))
-	v.ended = typ == cmdEnd
+	v.ended = typ == CmdEnd
 	return nil
 }
 
-// subvolAttr records the identity carried by the SUBVOL or SNAPSHOT command.
-func (v *Validator) subvolAttr(attr uint16, val []byte) {
-	switch attr {
-	case attrPath:
-		v.info.Name = string(val)
-	case attrUUID:
-		v.info.UUID = formatUUID(val)
-	case attrCTransID:
-		v.info.CTransID = le64(val)
-	case attrCloneUUID:
-		v.info.ParentUUID = formatUUID(val)
-	case attrCloneCTransID:
-		v.info.ParentCTransID = le64(val)
-	}
+// subvol records the identity carried by the SUBVOL or SNAPSHOT command.
+func (v *Validator) subvol(c *Command) {
+	v.info.Name = c.Path
+	v.info.UUID = FormatUUID(c.UUID[:])
+	v.info.CTransID = c.CTransID
+	v.info.ParentUUID = FormatUUID(c.CloneUUID[:])
+	v.info.ParentCTransID = c.CloneCTransID
 }
 
 // walkAttrs checks the framing of a command's attributes (le16 type, le16
-// length, value) and calls visit, if not nil, for each. From version 2 the
-// DATA attribute has no length: it runs to the end of the command. On error
-// it returns the offset in payload where the bad attribute starts.
-func walkAttrs(payload []byte, version uint32, visit func(uint16, []byte)) (int, error) {
+// length, value) and calls visit for each. From version 2 the DATA attribute
+// has no length: it runs to the end of the command. On error it returns the
+// offset in payload where the bad attribute starts.
+func walkAttrs(payload []byte, version uint32, visit func(uint16, []byte) error) (int, error) {
 	for off := 0; off < len(payload); {
 		rest := payload[off:]
 		if len(rest) < 2 {
 			return off, fmt.Errorf("attribute header cut short")
 		}
 		attr := binary.LittleEndian.Uint16(rest)
-		if attr == attrData && version >= 2 {
-			return 0, nil
+		if attr == AttrData && version >= 2 {
+			return off, visit(attr, rest[2:])
 		}
 		if len(rest) < 4 {
 			return off, fmt.Errorf("attribute %d header cut short", attr)
@@ -75,8 +72,8 @@ func walkAttrs(payload []byte, version uint32, visit func(uint16, []byte)) (int,
 		if len(rest) < 4+n {
 			return off, fmt.Errorf("attribute %d claims %d bytes, %d left in the command", attr, n, len(rest)-4)
 		}
-		if visit != nil {
-			visit(attr, rest[4:4+n])
+		if err := visit(attr, rest[4:4+n]); err != nil {
+			return off, err
 		}
 		off += 4 + n
 	}
@@ -94,12 +91,4 @@ func commandCRC(c []byte) uint32 {
 	crc = crc32.Update(crc, castagnoli, zero[:])
 	crc = crc32.Update(crc, castagnoli, c[cmdHeaderLen:])
 	return ^crc
-}
-
-// le64 reads a little-endian u64 attribute; a short value reads as 0.
-func le64(b []byte) uint64 {
-	if len(b) < 8 {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(b)
 }

@@ -1,16 +1,15 @@
-package btrfs_test
+package sendstream_test
 
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // Small real streams, committed so the validator is tested everywhere, also
@@ -85,7 +84,7 @@ func TestValidatorErrors(t *testing.T) {
 // make it good.
 func TestValidatorErrorIsSticky(t *testing.T) {
 	good := readFixture(t, fixtures[0].file)
-	v := btrfs.NewValidator()
+	v := sendstream.NewValidator()
 	if _, err := v.Write([]byte("garbage garbage garbage")); err == nil {
 		t.Fatal("garbage accepted")
 	}
@@ -119,7 +118,7 @@ func FuzzValidator(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, stream []byte, cut uint16) {
 		whole, wholeErr := validate(stream)
-		v := btrfs.NewValidator()
+		v := sendstream.NewValidator()
 		at := min(int(cut), len(stream))
 		_, err := v.Write(stream[:at])
 		if err == nil {
@@ -135,43 +134,11 @@ func FuzzValidator(f *testing.F) {
 	})
 }
 
-var updateStreams = flag.Bool("update-streams", false, "regenerate the stream fixtures in "+fixtureDir)
-
-// TestFixtures regenerates the committed streams when asked to: a small full
-// v1 stream and a v2 incremental on top of it.
-func TestFixtures(t *testing.T) {
-	if !*updateStreams {
-		t.Skip("run with -update-streams to regenerate " + fixtureDir)
+// validate runs a whole stream through a Validator in one Write.
+func validate(stream []byte) (*sendstream.StreamInfo, error) {
+	v := sendstream.NewValidator()
+	if _, err := v.Write(stream); err != nil {
+		return nil, err
 	}
-	mnt, docs := fsWithHome(t, "compress=zstd", map[string]string{
-		"readme.txt":    "hello\n",
-		"notes/a.txt":   strings.Repeat("note ", 200),
-		"notes/b.txt":   "b\n",
-		"empty/.keep":   "",
-		"compress.data": strings.Repeat("z", 8192),
-	})
-	if err := os.Symlink("readme.txt", filepath.Join(docs, "link")); err != nil {
-		t.Fatal(err)
-	}
-	s1 := snapshot(t, docs, filepath.Join(mnt, fixtures[0].name))
-	writeFiles(t, docs, map[string]string{"readme.txt": "changed\n", "new.txt": strings.Repeat("y", 5000)})
-	if err := os.Rename(filepath.Join(docs, "notes/b.txt"), filepath.Join(docs, "b-moved.txt")); err != nil {
-		t.Fatal(err)
-	}
-	s2 := snapshot(t, docs, filepath.Join(mnt, fixtures[1].name))
-	streams := [][]byte{
-		send(t, s1, btrfs.SendOptions{}),
-		send(t, s2, btrfs.SendOptions{Parent: s1, Proto2Compressed: true}),
-	}
-	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for i, fx := range fixtures {
-		if len(streams[i]) > 32<<10 {
-			t.Fatalf("%s: %d bytes, keep fixtures small", fx.file, len(streams[i]))
-		}
-		if err := os.WriteFile(filepath.Join(fixtureDir, fx.file), streams[i], 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return v.Finish()
 }
