@@ -148,8 +148,19 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 			return old, nil
 		}
 	}
+	sealed, err := p.sealPart(job)
+	if err != nil {
+		return manifest.Part{}, err
+	}
+	// The upload slot is held until the part is journaled: with one
+	// transfer, a part is uploaded only once every earlier one is stored
+	// and journaled, as the BeforePart checkpoint promises.
+	if err := acquire(ctx, job.st.upload); err != nil {
+		return manifest.Part{}, err
+	}
+	defer func() { <-job.st.upload }()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.storePart(ctx, j, name, job, plainSum)
+	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), sealed)
 	if err != nil {
 		return part, err
 	}
@@ -176,29 +187,29 @@ func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// storePart seals one part and uploads it. The remote checks size and hash
-// after the upload and retries from our buffer (remote.Store.Put); then the
-// part is read back against what was sealed (putChecked). Both hold an
-// upload slot: they are the network's part of the work.
-func (p *Pusher) storePart(ctx context.Context, j *pushJournal, name string, job *partJob, plainSum string) (manifest.Part, error) {
-	st, plainBytes := job.st, int64(len(job.plain))
+// sealPart seals the job's part into its second buffer, then gives back
+// the plaintext buffer and the seal slot.
+func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
 	sealed := bytes.NewBuffer(job.out[:0])
 	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
-		return manifest.Part{}, fmt.Errorf("seal part %d: %w", job.index, err)
+		return nil, fmt.Errorf("seal part %d: %w", job.index, err)
 	}
 	job.sealed()
+	return sealed, nil
+}
+
+// uploadPart uploads one sealed part. The remote checks size and hash
+// after the upload and retries from our buffer (remote.Store.Put); then the
+// part is read back against what was sealed (putChecked).
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
 	storedSum := sha256.Sum256(sealed.Bytes())
-	if err := acquire(ctx, st.upload); err != nil {
-		return manifest.Part{}, err
-	}
 	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
-	<-st.upload
 	if err != nil {
 		return manifest.Part{}, err
 	}
-	j.noteReadBack(job.index, md5sum)
+	j.noteReadBack(index, md5sum)
 	return manifest.Part{
-		Index:        job.index,
+		Index:        index,
 		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
 		StoredBytes:  int64(sealed.Len()),
