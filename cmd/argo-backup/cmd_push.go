@@ -65,7 +65,9 @@ func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool, net ne
 		return err
 	}
 	p.Locks = backup.LockOptions{NoWait: noWait, Command: "push"}
-	p.Transfers = transfers
+	if transfers != a.cfg.Transfers { // --transfers; a.pusher took the config's
+		p.Transfers = transfers
+	}
 	var failed error
 	for _, sv := range svs {
 		start := time.Now()
