@@ -45,6 +45,7 @@ FUZZ := manifest:FuzzDecodeRecord sendstream:FuzzValidator sendstream:FuzzPathRu
 	internal/config:FuzzParseConfig \
 	remote:FuzzLockFile remote:FuzzFormatMarker remote:FuzzObjectNames \
 	crypto:FuzzIdentityFile crypto:FuzzRecipients crypto:FuzzEscrow crypto:FuzzOpenPart \
+	crypto:FuzzDecodeSigned restore:FuzzClassify \
 	backup:FuzzJournal
 FUZZTIME ?= 30s
 

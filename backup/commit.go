@@ -26,7 +26,8 @@ func (p *Pusher) finish(ctx context.Context, sv Subvolume, j *pushJournal, paren
 		}
 	}
 	if j.Stream == nil || !p.allStored(ctx, sv, j) {
-		p.progress().Start(j.Snapshot, -1)
+		committed, _ := p.State.Records(p.Host, sv.Name)
+		p.progress().Start(j.Snapshot, p.estimateSize(ctx, sv, committed, parent == nil))
 		sum, parts, err := p.storeStream(ctx, sv, j, sv.snapshotPath(j.Snapshot), p.sendOptions(sv, j))
 		p.progress().Finish()
 		if err != nil {
@@ -131,6 +132,9 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if rec.Committed.IsZero() {
 		rec.Committed = p.now()
 	}
+	if err := p.addExpected(rec); err != nil {
+		return err
+	}
 	data, err := manifest.EncodeRecord(rec)
 	if err != nil {
 		return fmt.Errorf("record of %s: %w", rec.Snapshot, err)
@@ -144,7 +148,11 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 	if err := lease.Confirm(ctx); err != nil {
 		return fmt.Errorf("not committed: %w", err)
 	}
-	sealed, err := crypto.Encrypt(p.Recipients, data)
+	object, err := p.signRecord(data)
+	if err != nil {
+		return err
+	}
+	sealed, err := crypto.Encrypt(p.Recipients, object)
 	if err != nil {
 		return fmt.Errorf("encrypt record: %w", err)
 	}
@@ -160,6 +168,6 @@ func (p *Pusher) commit(ctx context.Context, j *pushJournal, rec *manifest.Recor
 		return fmt.Errorf("backup %s is committed, but its journal could not be removed: %w", rec.Snapshot, err)
 	}
 	p.markReadBack(j, rec)
-	p.log().Info("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
+	p.log().Debug("committed", "snapshot", rec.Snapshot, "bytes", rec.PlainBytes, "stored", rec.StoredBytes, "parts", len(rec.Parts))
 	return nil
 }

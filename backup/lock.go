@@ -148,6 +148,7 @@ func (p *Pusher) lock(ctx context.Context, sv Subvolume) (remote.Lease, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
+	p.log().Debug("local lock taken", "subvolume", sv.Name)
 	stale := p.Locks.Stale
 	if stale <= 0 {
 		stale = RemoteLockStale
@@ -157,6 +158,7 @@ func (p *Pusher) lock(ctx context.Context, sv Subvolume) (remote.Lease, func(), 
 		local.Unlock()
 		return nil, nil, fmt.Errorf("remote lock of %s: %w", sv.Name, err)
 	}
+	p.log().Debug("remote lock taken", "subvolume", sv.Name, "stale_after", stale)
 	return lease, func() {
 		if err := lease.Release(context.WithoutCancel(ctx)); err != nil {
 			p.log().Warn("could not release the remote lock", "subvolume", sv.Name, "err", err)

@@ -39,7 +39,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	sum, parts, err := p.cutAndStore(ctx, pr, sv, j)
+	sum, parts, err := p.cutAndStore(ctx, progressReader{pr, p.progress()}, sv, j)
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
@@ -88,7 +88,6 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 			}
 			whole.Write(job.plain)
 			total += int64(n)
-			p.progress().Add(int64(n))
 			g.Go(func() error {
 				defer job.done()
 				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)
@@ -167,6 +166,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	if err := j.stored(part); err != nil {
 		return part, fmt.Errorf("journal: %w", err)
 	}
+	p.log().Debug("part stored", "object", name, "bytes", part.PlainBytes, "stored", part.StoredBytes)
 	return part, nil
 }
 

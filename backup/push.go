@@ -22,11 +22,14 @@ import (
 
 // Pusher backs up subvolumes of one host to one remote.
 type Pusher struct {
-	Host             string
-	ToolVersion      string // written into every record
-	Store            Store
-	Sealer           *crypto.Sealer
-	Recipients       []age.Recipient // records are encrypted to these
+	Host        string
+	ToolVersion string // written into every record
+	Store       Store
+	Sealer      *crypto.Sealer
+	Recipients  []age.Recipient // records are encrypted to these
+	// Signer signs every record (see sign.go). nil writes first-format,
+	// unsigned records, which a restore does not trust: only tests do.
+	Signer           *crypto.Signer
 	State            State
 	PartSize         int64
 	CompressionLevel int  // recorded; the Sealer does the compressing
@@ -106,7 +109,7 @@ func (p *Pusher) Push(ctx context.Context, sv Subvolume, full bool) (*manifest.R
 	parent, reason := manifest.ChooseParent(sv.Parents, committed, local, now, full)
 	p.warnParentGone(sv, committed, local, parent, full)
 	p.checkpoint(ctx, BeforeSnapshot, -1)
-	name, err := p.snapshot(ctx, sv, committed, now)
+	name, err := p.snapshot(ctx, sv, committed, now, full)
 	if err != nil {
 		return nil, err
 	}
@@ -220,9 +223,9 @@ func (p *Pusher) sendOptions(sv Subvolume, j *pushJournal) btrfs.SendOptions {
 
 // snapshot takes the read-only snapshot to back up: of the subvolume, or of
 // snapper's newest snapshot.
-func (p *Pusher) snapshot(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time) (string, error) {
+func (p *Pusher) snapshot(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time, full bool) (string, error) {
 	if sv.SnapperDir != "" {
-		return snapshotSnapper(ctx, sv, committed)
+		return snapshotSnapper(ctx, sv, committed, now, full)
 	}
 	name, _, err := takeSnapshot(ctx, sv, now)
 	return name, err

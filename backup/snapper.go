@@ -64,9 +64,16 @@ func snapperTime(infoPath string) (time.Time, error) {
 }
 
 // snapshotSnapper snapshots snapper's newest snapshot into snapshot_dir
-// under our name for it.
-func snapshotSnapper(ctx context.Context, sv Subvolume, committed []*manifest.Record) (string, error) {
+// under our name for it. A forced full (push --full, e.g. after verify
+// found damage) must start a new chain even when snapper has taken nothing
+// since the last backup: it re-sends snapper's newest under a name of now,
+// which is also newer than anything snapper has, so the next push waits
+// for snapper's next snapshot.
+func snapshotSnapper(ctx context.Context, sv Subvolume, committed []*manifest.Record, now time.Time, full bool) (string, error) {
 	name, src, err := newestSnapperSnapshot(sv, committed)
+	if errors.Is(err, ErrNothingNew) && full {
+		name, src, err = manifest.SnapshotName(sv.Name, now), newestSnapperPath(sv), nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -99,6 +106,17 @@ func newestSnapperSnapshot(sv Subvolume, committed []*manifest.Record) (name, pa
 		return "", "", ErrNothingNew
 	}
 	return newest, snaps[newest], nil
+}
+
+// newestSnapperPath is the path of snapper's newest snapshot of sv; only
+// called after newestSnapperSnapshot found one.
+func newestSnapperPath(sv Subvolume) string {
+	snaps, _ := snapperSnapshots(sv)
+	newest := ""
+	for n := range snaps {
+		newest = max(newest, n)
+	}
+	return snaps[newest]
 }
 
 // ErrNothingNew is returned by a push of a snapper subvolume when snapper

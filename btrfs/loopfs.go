@@ -22,7 +22,8 @@ type LoopFS struct {
 
 // NewLoopFS makes a btrfs of size bytes in a sparse image in scratchDir and
 // mounts it, with mountOpts (as for mount -o) unless empty. Image and mount
-// directory are both created in scratchDir. If any step fails, the steps
+// directory are both created in scratchDir, named after this process so
+// that RemoveStale can clear them if it is killed. If any step fails, the steps
 // already done are undone.
 func NewLoopFS(ctx context.Context, scratchDir string, size int64, mountOpts string) (l *LoopFS, err error) {
 	l = &LoopFS{}
@@ -41,7 +42,7 @@ func NewLoopFS(ctx context.Context, scratchDir string, size int64, mountOpts str
 	if l.Device, err = output(ctx, "losetup", "-f", "--show", l.Image); err != nil {
 		return l, err
 	}
-	if l.Dir, err = os.MkdirTemp(scratchDir, "argo-mnt-*"); err != nil {
+	if l.Dir, err = os.MkdirTemp(scratchDir, ownerPattern(mntPrefix, "")); err != nil {
 		return l, err
 	}
 	args := []string{"-t", "btrfs"}
@@ -57,7 +58,7 @@ func NewLoopFS(ctx context.Context, scratchDir string, size int64, mountOpts str
 
 // sparseFile creates an image file of size bytes that takes no space yet.
 func sparseFile(dir string, size int64) (string, error) {
-	f, err := os.CreateTemp(dir, "argo-loop-*.img")
+	f, err := os.CreateTemp(dir, ownerPattern(loopPrefix, ".img"))
 	if err != nil {
 		return "", err
 	}

@@ -108,7 +108,11 @@ func parseSSHIdentity(path string, pem []byte) ([]age.Identity, error) {
 		// message of agessh names only the Go type: both are safe to show.
 		return nil, fmt.Errorf("identity file %s is not a usable ssh-ed25519 or ssh-rsa private key: %v", path, err)
 	}
-	return []age.Identity{id}, nil
+	rooted, err := withSSHRoot(id, pem)
+	if err != nil {
+		return nil, fmt.Errorf("identity file %s: reading the private key: %v", path, err)
+	}
+	return []age.Identity{rooted}, nil
 }
 
 // NewIdentity generates an age X25519 key pair and returns the secret

@@ -54,6 +54,9 @@ type Record struct {
 	SubvolPath  string        `json:"subvol_path,omitempty"`  // the source subvolume from the top level, e.g. "@home"
 	SnapshotDir string        `json:"snapshot_dir,omitempty"` // where push keeps its snapshots, e.g. /.snapshots/argo-backup
 	Layout      []LayoutEntry `json:"layout,omitempty"`       // every subvolume of that filesystem the machine used
+	// Expected: the other backups of this subvolume that exist when this
+	// one is committed (see Expected). Empty in first-format records.
+	Expected []Expected `json:"expected,omitempty"`
 }
 
 // IsFull reports whether r was sent without a parent, so that restoring it
@@ -134,5 +137,8 @@ func (r *Record) normalize() {
 	r.Committed = r.Committed.UTC()
 	if len(r.SendFlags) == 0 {
 		r.SendFlags = nil
+	}
+	if len(r.Expected) == 0 {
+		r.Expected = nil
 	}
 }

@@ -18,6 +18,7 @@ func (r *Record) Validate() error {
 		r.validateTimes,
 		r.validateSend,
 		r.validateParts,
+		r.validateExpected,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

@@ -50,6 +50,12 @@ func EscrowName(host string) string {
 	return path.Join(keysDir, host+escrowSuffix)
 }
 
+// CertificateName is where certify leaves a host's signing certificate for
+// the host to pick up: keys/<host>.signing.cert. It is public.
+func CertificateName(host string) string {
+	return "keys/" + host + ".signing.cert"
+}
+
 // ParsePath splits a backup object's name, as List returns it, into its
 // parts. ok is false for anything else (locks, keys, the marker).
 func ParsePath(name string) (host, subvol, snapshot, file string, ok bool) {

@@ -105,7 +105,7 @@ func (lp *layoutPushers) pusher(stateDir string) *backup.Pusher {
 	sealer, err := crypto.NewSealer([]age.Recipient{lp.id.Recipient()}, 3)
 	must(lp.t, err)
 	return &backup.Pusher{Host: host, Store: lp.store, Sealer: sealer, Recipients: []age.Recipient{lp.id.Recipient()},
-		State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
+		Signer: newSigner(lp.t, lp.id, host), State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
 		Log: slog.New(slog.NewTextHandler(testWriter{lp.t}, nil)), Now: func() time.Time { return lp.clock },
 		RemoteRecords: func(context.Context) (backup.RecordReader, error) { return lp.catalog, nil }}
 }

@@ -26,6 +26,9 @@ type Restorer struct {
 	// Ahead is how many parts download at once, ahead of the part being
 	// written to btrfs receive (the transfers setting); 0: 4.
 	Ahead int
+	// Notify receives what a user must know about the choice of backup:
+	// untrusted records skipped, backups missing. nil: logged as warnings.
+	Notify func(msg string)
 
 	// NativeReport is set by a Restore that applied the streams itself
 	// (see NativeTarget), nil after btrfs receive.
@@ -37,6 +40,9 @@ type Restorer struct {
 type Target struct {
 	Snapshot string
 	At       time.Time
+	// TrustUnsigned also accepts unsigned records nobody endorsed
+	// (first-format backups); only with Snapshot, never for the newest.
+	TrustUnsigned bool
 }
 
 // Options are the choices of one restore.
@@ -85,12 +91,9 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 
 // Chain resolves the records to replay for target: full first.
 func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]*manifest.Record, error) {
-	records, err := r.Records(ctx, host, subvol)
+	records, err := r.usable(ctx, host, subvol, t)
 	if err != nil {
 		return nil, err
-	}
-	if len(records) == 0 {
-		return nil, inputErrorf("no backups of %s from host %s on the remote: check the name with 'argo-backup list' (or --host)", subvol, host)
 	}
 	target, err := manifest.Select(records, t.Snapshot, t.At)
 	if err != nil {

@@ -59,13 +59,29 @@ func TestSnapperSnapshots(t *testing.T) {
 	if _, err := w.pusher.Push(w.ctx, w.sv, false); !errors.Is(err, backup.ErrNothingNew) {
 		t.Errorf("push with no new snapper snapshot: %v, want ErrNothingNew", err)
 	}
+	// push --full (after verify found damage) starts a new chain from
+	// snapper's newest, though snapper took nothing new; then nothing is
+	// new again until snapper's next snapshot.
+	forced := w.push(true)
+	if !forced.IsFull() || forced.Snapshot <= incr.Snapshot {
+		t.Errorf("push --full with no new snapper snapshot: %s (full %v), want a new full after %s", forced.Snapshot, forced.IsFull(), incr.Snapshot)
+	}
+	if _, err := w.pusher.Push(w.ctx, w.sv, false); !errors.Is(err, backup.ErrNothingNew) {
+		t.Errorf("push after the forced full: %v, want ErrNothingNew", err)
+	}
+	w.restore(forced.Snapshot)
+	diffs, err := restore.CompareTrees(second, filepath.Join(w.target, forced.Snapshot))
+	must(t, err)
+	for _, d := range diffs {
+		t.Errorf("the forced full differs from snapper's newest: %s", d)
+	}
 	for _, path := range []string{first, second} {
 		if _, err := os.Stat(path); err != nil {
 			t.Errorf("snapper's snapshot %s was touched: %v", path, err)
 		}
 	}
 	w.restore(incr.Snapshot)
-	diffs, err := restore.CompareTrees(second, filepath.Join(w.target, incr.Snapshot))
+	diffs, err = restore.CompareTrees(second, filepath.Join(w.target, incr.Snapshot))
 	must(t, err)
 	for _, d := range diffs {
 		t.Errorf("restored snapper snapshot differs: %s", d)

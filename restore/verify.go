@@ -11,6 +11,11 @@ import (
 type Verifier struct {
 	Restorer
 	Scratch string // directory for the loop image and its mount point
+
+	// TestHook, when set, is called with the scratch filesystem mounted,
+	// before anything is received into it: the SIGKILL test of verify
+	// (cmd/argo-backup) stops there and kills it. Never set otherwise.
+	TestHook func(ctx context.Context, mounted string)
 }
 
 // VerifyOptions are the choices of one verify.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 
-	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -45,12 +45,12 @@ func (v *Verifier) inventory(ctx context.Context, host, subvol string) (*invento
 		case !ok:
 		case remote.IsRecord(file):
 			committed[snapshot] = true
-			if err := inv.readRecord(ctx, v, snapshot, e.Name); err != nil {
-				return nil, err
-			}
 		default:
 			parts[snapshot] = true
 		}
+	}
+	if err := inv.judge(ctx, v, host, subvol); err != nil {
+		return nil, err
 	}
 	for snapshot := range parts {
 		if !committed[snapshot] {
@@ -63,43 +63,37 @@ func (v *Verifier) inventory(ctx context.Context, host, subvol string) (*invento
 	return inv, nil
 }
 
-// readRecord adds the record object name of snapshot to inv, or a failed
-// check naming it. Only a cancellation is returned as an error.
-func (inv *inventory) readRecord(ctx context.Context, v *Verifier, snapshot, name string) error {
-	rec, err := v.openRecord(ctx, snapshot, name)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
+// judge reads every record through the catalog: trusted records are
+// checked, each untrusted one becomes a failed check naming it and why,
+// and backups the newest trusted record expected but the remote lacks are
+// noted.
+func (inv *inventory) judge(ctx context.Context, v *Verifier, host, subvol string) error {
+	l, err := v.List(ctx, host, subvol)
 	if err != nil {
-		c := &Check{Snapshot: snapshot}
-		c.fail(Problem{Snapshot: snapshot, Object: name, What: err.Error()})
-		inv.unreadable = append(inv.unreadable, c)
-		return nil
+		return err
 	}
-	inv.records = append(inv.records, rec)
+	inv.records = l.Trusted()
+	for _, e := range l.Untrusted() {
+		c := &Check{Snapshot: e.Snapshot}
+		c.fail(Problem{Snapshot: e.Snapshot, Object: e.Object, What: "untrusted: " + e.Reason, Untrusted: true})
+		inv.unreadable = append(inv.unreadable, c)
+	}
+	if note := missingNote(l); note != "" {
+		inv.notes = append(inv.notes, note)
+	}
 	return nil
 }
 
-// openRecord reads, decrypts, decodes and checks one record, saying which
-// of these failed.
-func (v *Verifier) openRecord(ctx context.Context, snapshot, name string) (*manifest.Record, error) {
-	sealed, err := v.Store.ReadAll(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("record cannot be read: %w", err)
+// missingNote names the backups the newest trusted record expected that
+// the remote does not hold, or is "".
+func missingNote(l *Listing) string {
+	if len(l.Missing) == 0 {
+		return ""
 	}
-	data, err := crypto.Decrypt(v.Identities, sealed)
-	if err != nil {
-		return nil, fmt.Errorf("record does not decrypt (damaged, or not for this identity): %w", err)
+	var names []string
+	for _, m := range l.Missing {
+		names = append(names, m.Snapshot)
 	}
-	rec, err := manifest.DecodeRecord(data)
-	if err != nil {
-		return nil, fmt.Errorf("record does not decode: %w", err)
-	}
-	if err := rec.Validate(); err != nil {
-		return nil, err
-	}
-	if rec.Snapshot != snapshot {
-		return nil, fmt.Errorf("the record is of %s, not of the snapshot it is stored under", rec.Snapshot)
-	}
-	return rec, nil
+	return fmt.Sprintf("missing: %s expected %s on the remote, which does not hold them (deleted, or pruned after %s was written)",
+		l.MissingBy, strings.Join(names, ", "), l.MissingBy)
 }

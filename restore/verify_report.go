@@ -47,6 +47,9 @@ type Problem struct {
 	Snapshot string `json:"snapshot"`
 	Object   string `json:"object,omitempty"`
 	What     string `json:"what"`
+	// Untrusted: the object is not trusted (unsigned, forged, misplaced):
+	// nothing of it was used.
+	Untrusted bool `json:"untrusted,omitempty"`
 }
 
 func (p Problem) String() string {
@@ -66,6 +69,10 @@ func (c *Check) fail(p Problem) { c.Problems = append(c.Problems, p) }
 func (c *Check) Lines() []string {
 	var lines []string
 	for _, p := range c.Problems {
+		if p.Untrusted {
+			lines = append(lines, "UNTRUSTED "+p.String())
+			continue
+		}
 		lines = append(lines, "DAMAGED "+p.String())
 	}
 	for _, d := range c.Differences {

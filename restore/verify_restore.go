@@ -55,6 +55,9 @@ func (v *Verifier) receiveInto(ctx context.Context, sc *scope, o VerifyOptions, 
 			err = errors.Join(err, fmt.Errorf("%w: check 'losetup -a' and 'findmnt -t btrfs'", closeErr))
 		}
 	}()
+	if v.TestHook != nil {
+		v.TestHook(ctx, fs.Dir)
+	}
 	sc.reset()
 	for _, rec := range sc.order {
 		if sc.needsDamaged(rec) {

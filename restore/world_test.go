@@ -66,7 +66,8 @@ func newWorld(t *testing.T, spec string) *world {
 	w.sv = backup.Subvolume{Name: "home", Path: w.source, SnapshotDir: w.snapDir,
 		Parents: manifest.ParentPolicy{Mode: "chain"}, KeepLocal: 10}
 	w.pusher = &backup.Pusher{Host: host, Store: store, Sealer: sealer, Recipients: []age.Recipient{id.Recipient()},
-		State: backup.State{Dir: t.TempDir()}, PartSize: 1 << 20, CompressionLevel: 3, SendCompressed: true,
+		Signer: newSigner(t, id, host),
+		State:  backup.State{Dir: t.TempDir()}, PartSize: 1 << 20, CompressionLevel: 3, SendCompressed: true,
 		Log: log, Now: func() time.Time { return w.clock }}
 	w.restorer = &restore.Restorer{Catalog: restore.Catalog{Store: store, Identities: []age.Identity{id}}, Log: log}
 	return w

@@ -163,11 +163,16 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
+	signer, err := a.signer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := a.repository(ctx, true)
 	if err != nil {
 		return nil, err
 	}
 	p := &backup.Pusher{
+		Signer:           signer,
 		Host:             a.cfg.Host,
 		ToolVersion:      version,
 		Store:            st,
@@ -182,6 +187,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 	}
 	p.RemoteRecords = a.remoteRecords(st)
 	if bar := a.progress(); bar != nil {
+		bar.estimated = true // a push's size is known only once sent
 		p.Progress = bar
 	}
 	if pushTestHook != nil {

@@ -36,7 +36,7 @@ func newMachine(t *testing.T) *machine {
 		t.Fatal(err)
 	}
 	m.identity = filepath.Join(m.dir, "identity.txt")
-	m.run(0, "keygen", "-o", m.identity)
+	m.run(0, "keygen", "-o", m.identity, "--host", "testhost")
 	m.config = m.writeConfig("config.yaml", m.home, "")
 	return m
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -29,19 +30,27 @@ var (
 var daemonCatchUpDelay func() time.Duration
 
 func newDaemonCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var check bool
+	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run the backups on their schedules until stopped",
 		Long: `daemon backs up each subvolume on its schedule, and runs verify and prune
 on theirs. A run missed while the machine was off starts within a minute of
 the daemon starting. SIGTERM or SIGINT stop it within seconds (a running
 backup is abandoned before its commit and the next run carries on); SIGHUP
-reloads the config, keeping the old one if the new one is bad. See
-docs/daemon.md for the OpenRC and systemd services.`,
+reloads the config, keeping the old one if the new one is bad. --check
+loads the config exactly as a start or a reload would (the service scripts
+run it first) and exits 0 if the daemon would accept it, non-zero with the
+one-line reason if not. See docs/daemon.md for the OpenRC and systemd
+services.`,
 		Example: `  argo-backup daemon
+  argo-backup daemon --check --config /etc/argo-backup/config.yaml
   argo-backup daemon --log-format text --config /etc/argo-backup/config.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if check {
+				return checkDaemonConfig(g)
+			}
 			if g.logFormat == "" && !isTerminal(g.stderr) {
 				g.logFormat = "json" // a service manager's log: one JSON object per line
 			}
@@ -51,6 +60,22 @@ docs/daemon.md for the OpenRC and systemd services.`,
 			return runDaemon(cmd.Context(), g)
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "check the config as a start or reload would (the remote is not contacted), then exit (0: accepted)")
+	return cmd
+}
+
+// checkDaemonConfig builds the daemon's plan from the config, as a start or
+// a SIGHUP does, up to opening the remote, and says whether the daemon
+// would take it: the service scripts run it before start, reload and
+// restart, so that a refused config fails the service command instead of a
+// line in the log.
+func checkDaemonConfig(g *globals) error {
+	_, plan, err := g.daemonSchedules()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "config %s: OK, %d subvolume(s), %d task(s)\n", g.configPath, len(plan.Subvolumes), len(plan.Tasks))
+	return nil
 }
 
 func runDaemon(ctx context.Context, g *globals) error {
@@ -58,31 +83,17 @@ func runDaemon(ctx context.Context, g *globals) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	d := &backup.Daemon{Load: g.daemonPlan, Reload: hup, Log: g.logger(), CatchUpDelay: daemonCatchUpDelay}
+	if a, err := g.load(); err == nil { // a bad config is Run's to report
+		sweepScratch(ctx, d.Log, a.cfg.StateDir)
+	}
 	return d.Run(ctx)
 }
 
 // daemonPlan loads the config and builds what the daemon runs from it. It
 // runs at start and on every SIGHUP: any error keeps the running plan.
 func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
-	a, err := g.load()
+	a, plan, err := g.daemonSchedules()
 	if err != nil {
-		return nil, err
-	}
-	svs, err := a.subvolumes(nil)
-	if err != nil {
-		return nil, err
-	}
-	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
-	for _, sv := range svs {
-		cfg, _ := a.cfg.Subvolume(sv.Name)
-		sched, err := parseSchedule("subvolume "+sv.Name, cfg.Schedule)
-		if err != nil {
-			return nil, err
-		}
-		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched, Ping: a.cfg.PushPing(cfg)})
-	}
-	plan.Pinger, plan.WebhookURL = g.pinger(), a.cfg.WebhookURL
-	if plan.Tasks, err = a.daemonTasks(); err != nil {
 		return nil, err
 	}
 	p, err := a.pusher(ctx)
@@ -98,6 +109,41 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 	// Up to parallel pushes at once, and a scheduled verify beside them.
 	setMemoryLimit(a.cfg, max(a.cfg.Parallel, 1)+1)
 	return plan, nil
+}
+
+// daemonSchedules is the part of daemonPlan that needs no network: the
+// config (its schedule warnings logged), the subvolumes (snapper configs
+// resolved), the schedules and the recipients. daemon --check stops there, so that a service started before
+// the network is up is not refused for it (the daemon itself retries).
+func (g *globals) daemonSchedules() (*app, *backup.Plan, error) {
+	a, err := g.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	svs, err := a.subvolumes(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := a.recipients(); err != nil {
+		return nil, nil, err
+	}
+	for _, w := range a.cfg.ScheduleWarnings() {
+		a.log.Warn("config: " + w)
+	}
+	plan := &backup.Plan{Parallel: a.cfg.Parallel, Reporter: a.reporter(true)}
+	for _, sv := range svs {
+		cfg, _ := a.cfg.Subvolume(sv.Name)
+		sched, err := parseSchedule("subvolume "+sv.Name, cfg.Schedule)
+		if err != nil {
+			return nil, nil, err
+		}
+		plan.Subvolumes = append(plan.Subvolumes, backup.Scheduled{Subvolume: sv, Schedule: sched, Ping: a.cfg.PushPing(cfg)})
+	}
+	plan.Pinger, plan.WebhookURL = g.pinger(), a.cfg.WebhookURL
+	if plan.Tasks, err = a.daemonTasks(); err != nil {
+		return nil, nil, err
+	}
+	return a, plan, nil
 }
 
 func (a *app) daemonTasks() ([]backup.Task, error) {

@@ -109,6 +109,9 @@ func (d *demo) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := makeSigningKey(filepath.Join(d.dir, "signing.key"), "demo", filepath.Join(d.dir, "identity.txt")); err != nil {
+		return err
+	}
 	return d.writeConfig(recipient)
 }
 

@@ -28,6 +28,7 @@ type finding struct {
 type doctor struct {
 	a        *app
 	findings []finding
+	identity string // --identity: prove this copy verifies and decrypts
 }
 
 func (d *doctor) ok(format string, args ...any) {
@@ -41,25 +42,34 @@ func (d *doctor) fail(fix, format string, args ...any) {
 }
 
 func newDoctorCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var identity string
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the set-up: tools, subvolumes, remote, keys",
 		Long: `doctor checks everything a backup depends on and prints one line per
 check: OK, WARN or FAIL with the fix. It writes one small probe object to
 the remote (and deletes it) to prove the remote is writable. It exits 1 if
-any check fails.`,
-		Example: `  sudo argo-backup doctor`,
-		Args:    noArgs,
+any check fails.
+
+With --identity FILE it also proves that this copy of the identity (the one
+in the drawer, say) checks the signatures of and decrypts the newest backup
+of every subvolume of this host, and warns when two hosts' certificates
+name one signing key (cloned machines must each make their own).`,
+		Example: `  sudo argo-backup doctor
+  argo-backup doctor --identity /media/usb/identity.txt`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.load()
 			if err != nil {
 				return err
 			}
-			d := &doctor{a: a}
+			d := &doctor{a: a, identity: identity}
 			d.run(cmd.Context())
 			return d.report()
 		},
 	}
+	cmd.Flags().StringVar(&identity, "identity", "", "prove this identity file verifies and decrypts the newest backups, e.g. --identity /media/usb/identity.txt")
+	return cmd
 }
 
 func (d *doctor) run(ctx context.Context) {
@@ -69,13 +79,24 @@ func (d *doctor) run(ctx context.Context) {
 		d.checkSubvolume(sv)
 	}
 	d.checkKeys()
+	if !d.restoreOnly() {
+		d.checkSigningKey() // only push signs
+	}
 	d.checkStateDir()
+	d.checkScratch()
+	for _, w := range d.a.cfg.ScheduleWarnings() {
+		d.warn("", "%s", w)
+	}
 	if d.restoreOnly() {
 		d.checkRepository(ctx)
 	} else {
 		d.checkRemote(ctx)
 	}
 	d.checkClock()
+	d.checkCertificates(ctx)
+	if d.identity != "" {
+		d.checkIdentityCopy(ctx)
+	}
 }
 
 func (d *doctor) report() error {
@@ -127,6 +148,7 @@ func (d *doctor) checkSubvolume(sv config.Subvolume) {
 	}
 	d.ok("subvolume %s: %s (uuid %s)", sv.Name, sv.Path, info.UUID)
 	d.checkSnapshotDir(sv)
+	d.checkSnapper(sv)
 	if opts := strings.Split(mountOf(sv.Path).Options, ","); !slices.Contains(opts, "noatime") {
 		d.warn("mount it with noatime, or every read turns into changed metadata in each incremental",
 			"subvolume %s: %s is mounted without noatime", sv.Name, sv.Path)
@@ -146,6 +168,26 @@ func (d *doctor) checkSnapshotDir(sv config.Subvolume) {
 		return
 	}
 	d.ok("subvolume %s: snapshot_dir %s on the same filesystem", sv.Name, sv.SnapshotDir)
+}
+
+// checkSnapper checks a snapper_config: that the config exists, that it
+// manages this subvolume's path, and that snapper has snapshots to back up.
+func (d *doctor) checkSnapper(sv config.Subvolume) {
+	if sv.SnapperConfig == "" {
+		return
+	}
+	b, err := d.a.cfg.Backup(sv.Name)
+	if err != nil {
+		d.fail("fix snapper_config", "%v", err)
+		return
+	}
+	infos, _ := filepath.Glob(filepath.Join(b.SnapperDir, "*", "info.xml"))
+	if len(infos) == 0 {
+		d.fail(fmt.Sprintf("take one with 'snapper -c %s create', or check snapper's timeline", sv.SnapperConfig),
+			"subvolume %s: snapper_config %s has no snapshots in %s", sv.Name, sv.SnapperConfig, b.SnapperDir)
+		return
+	}
+	d.ok("subvolume %s: snapper_config %s, %d snapper snapshot(s) in %s", sv.Name, sv.SnapperConfig, len(infos), b.SnapperDir)
 }
 
 func existingParent(dir string) string {
@@ -170,6 +212,26 @@ func (d *doctor) checkStateDir() {
 		return
 	}
 	d.ok("state_dir %s: %s free", d.a.cfg.StateDir, humanize.IBytes(free))
+}
+
+// checkScratch lists what killed verifies left in state_dir (the daemon
+// removes those of dead processes at its start and before each verify).
+func (d *doctor) checkScratch() {
+	stale, err := btrfs.FindStale(d.a.cfg.StateDir)
+	if err != nil {
+		d.warn("", "state_dir %s: %v", d.a.cfg.StateDir, err)
+		return
+	}
+	for _, s := range stale {
+		fix := "the next verify or daemon start removes it"
+		if !s.Remove {
+			fix = "unmount (umount), detach (losetup -d) or delete it by hand if no verify is running"
+		}
+		d.warn(fix, "left by a killed verify: %s", s)
+	}
+	if len(stale) == 0 {
+		d.ok("state_dir %s: nothing left by killed verifies", d.a.cfg.StateDir)
+	}
 }
 
 func (d *doctor) checkClock() {

@@ -24,6 +24,7 @@ type initFlags struct {
 	identity       string
 	stateDir       string
 	subvolumes     []string
+	snapper        map[string]string // path -> snapper config to back up instead (the wizard asks)
 }
 
 var starterConfig = template.Must(template.New("config").Parse(`# argo-backup configuration. Every key is described in docs/configuration.md.
@@ -49,6 +50,9 @@ subvolumes:
   - name: {{.Name}}
     path: {{.Path}}
     snapshot_dir: {{.SnapshotDir}}
+{{- if .SnapperConfig}}
+    snapper_config: {{.SnapperConfig}}
+{{- end}}
     schedule: "@daily"
     # A full each quarter, then one backup a month, a week and a day built on
     # the level above: half the remote storage of a 30-day chain, and a
@@ -58,7 +62,7 @@ subvolumes:
     keep_local: 2
     retention: {last: 7, daily: 14, weekly: 8, monthly: 12}
 {{- else}}
-  [] # e.g. - {name: home, path: /home, snapshot_dir: /home/.snapshots/argo-backup}
+  [] # e.g. - {name: home, path: /home, snapshot_dir: /.snapshots/argo-backup}
 {{- end}}
 verify:
   schedule: "@daily"           # read back a share of the remote (budget) each day
@@ -77,11 +81,14 @@ func newInitCommand(g *globals) *cobra.Command {
 this machine, skipping snapshots and caches), creates the identity if there
 is none and tells how to keep a recovery copy, offers the remotes in your
 rclone.conf, writes the config to the --config path (never overwriting one)
-and runs doctor. Enter takes the proposed answer.
+and runs doctor. Enter takes the proposed answer; Ctrl-C or Ctrl-D leave
+with nothing written.
 
 With --non-interactive nothing is asked: subvolumes come from --subvolume
 NAME=PATH (or, without any, every proposed one), each with its snapshots in
-PATH/.snapshots/argo-backup.`,
+/.snapshots/argo-backup when that is on the same filesystem, else in
+PATH/.snapshots/argo-backup (PATH/.argo-backup where snapper owns
+PATH/.snapshots).`,
 		Example: `  sudo argo-backup init
   argo-backup init --non-interactive --recipient age1... --remote gdrive:argo-backup --subvolume root=/ --subvolume home=/home`,
 		Args: noArgs,
@@ -106,7 +113,7 @@ PATH/.snapshots/argo-backup.`,
 	return cmd
 }
 
-type starterSubvolume struct{ Name, Path, SnapshotDir string }
+type starterSubvolume struct{ Name, Path, SnapshotDir, SnapperConfig string }
 
 func writeStarterConfig(g *globals, f initFlags) error {
 	host, _ := os.Hostname()
@@ -123,12 +130,13 @@ func writeStarterConfig(g *globals, f initFlags) error {
 			f.subvolumes = append(f.subvolumes, p.Name+"="+p.Path)
 		}
 	}
+	snapper := snapperConfigs()
 	for _, s := range f.subvolumes {
 		name, path, ok := strings.Cut(s, "=")
 		if !ok || name == "" || !filepath.IsAbs(path) {
 			return errs.Userf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
-		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, filepath.Join(path, ".snapshots", "argo-backup")})
+		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, proposedSnapshotDir(path, snapper), f.snapper[filepath.Clean(path)]})
 	}
 	if len(data.Recipients) == 0 {
 		if ids, err := crypto.LoadIdentities(f.identity); err == nil {
@@ -150,7 +158,8 @@ func writeStarterConfig(g *globals, f initFlags) error {
 	if err := os.MkdirAll(filepath.Dir(g.configPath), 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0600: a remote's connection string may carry credentials.
+	file, err := os.OpenFile(g.configPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return errs.Userf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}
@@ -165,5 +174,15 @@ func writeStarterConfig(g *globals, f initFlags) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	fmt.Fprintf(g.stdout, "config written to %s\n", g.configPath)
-	return nil
+	return g.initSigningKey(host, f.identity)
+}
+
+// initSigningKey makes this host's signing key beside the identity unless
+// it is there: every record is signed with it.
+func (g *globals) initSigningKey(host, identity string) error {
+	path := config.DefaultSigningKey(identity)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	return g.keygenSigningKey(path, host, identity)
 }

@@ -59,11 +59,14 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		return a.listFleet(ctx, f)
 	}
 	host := a.hostOr(f.host)
-	records, err := a.listRecords(ctx, host, args, f)
+	records, trust, err := a.listRecords(ctx, host, args, f)
 	if err != nil {
 		return err
 	}
 	if f.json {
+		for _, line := range trust.lines {
+			fmt.Fprintf(a.stderr, "warning: %s\n", line)
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if records == nil {
@@ -71,11 +74,15 @@ func (a *app) list(ctx context.Context, args []string, f listFlags) error {
 		}
 		return enc.Encode(records)
 	}
-	printRecords(a.stdout, records, time.Now())
+	printRecords(a.stdout, records, trust.of, time.Now())
+	for _, line := range trust.lines {
+		fmt.Fprintln(a.stdout, line)
+	}
 	return nil
 }
 
-func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, error) {
+func (a *app) listRecords(ctx context.Context, host string, args []string, f listFlags) ([]*manifest.Record, listTrust, error) {
+	var none listTrust
 	subvols := args
 	if f.local || (f.identity == "" && !a.escrow && host == a.cfg.Host && !identityPresent(a.cfg.Identity)) {
 		if len(subvols) == 0 {
@@ -87,30 +94,22 @@ func (a *app) listRecords(ctx context.Context, host string, args []string, f lis
 		for _, sv := range subvols {
 			recs, err := a.state().Records(host, sv)
 			if err != nil {
-				return nil, err
+				return nil, none, err
 			}
 			all = append(all, recs...)
 		}
-		return all, nil
+		return all, none, nil
 	}
 	cat, err := a.catalog(ctx, f.identity)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if len(subvols) == 0 {
 		if subvols, err = cat.Subvolumes(ctx, host); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
-	var all []*manifest.Record
-	for _, sv := range subvols {
-		recs, err := cat.Records(ctx, host, sv)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, recs...)
-	}
-	return all, nil
+	return listRemote(ctx, cat, host, subvols)
 }
 
 func identityPresent(path string) bool {
@@ -118,20 +117,34 @@ func identityPresent(path string) bool {
 	return !errors.Is(err, errNoFile)
 }
 
-func printRecords(w io.Writer, records []*manifest.Record, now time.Time) {
+// printRecords prints the table of records; trust, when not nil, adds the
+// TRUST column (records read from the remote).
+func printRecords(w io.Writer, records []*manifest.Record, trust map[string]string, now time.Time) {
 	if len(records) == 0 {
+		if trust != nil {
+			fmt.Fprintln(w, "no trusted backups")
+			return
+		}
 		fmt.Fprintln(w, "no backups yet")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SNAPSHOT\tTAKEN\tKIND\tPARENT\tDEPTH\tRAW\tSTORED")
+	header := "SNAPSHOT\tTAKEN\tKIND\tPARENT\tDEPTH\tRAW\tSTORED"
+	if trust != nil {
+		header += "\tTRUST"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range records {
 		kind, parent := "full", "-"
 		if !r.IsFull() {
 			kind, parent = "incremental", r.Parent
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Snapshot, humanize.RelTime(r.Created, now, "ago", "from now"),
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s\t%s", r.Snapshot, humanize.RelTime(r.Created, now, "ago", "from now"),
 			kind, parent, r.Depth, humanize.IBytes(uint64(r.PlainBytes)), humanize.IBytes(uint64(r.StoredBytes)))
+		if trust != nil {
+			line += "\t" + trust[r.Snapshot]
+		}
+		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,7 @@ type restoreFlags struct {
 	keepChain bool
 	writable  string
 	net       networkFlags
+	unsigned  bool
 	native    bool
 }
 
@@ -69,6 +71,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 	fl.StringVar(&f.host, "host", "", "restore another host's backups, e.g. --host desktop (default: host from the config)")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
+	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	addNetworkFlags(cmd, &f.net)
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
@@ -120,7 +123,8 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	all := len(names) == 0
+	if all {
 		if names, err = a.remoteSubvolumes(ctx, cat, host); err != nil {
 			return err
 		}
@@ -130,12 +134,17 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		return err
 	}
 	defer unlimit()
-	r := &restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers}
+	r := &restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers,
+		Notify: func(msg string) { fmt.Fprintf(a.stderr, "warning: %s\n", msg) }}
 	if bar := a.progress(); bar != nil {
 		r.Progress = bar
 	}
 	for _, subvol := range names {
 		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
+		if all && errors.Is(err, restore.ErrNoTrusted) {
+			fmt.Fprintf(a.stderr, "warning: %s: skipped: %v\n", subvol, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", subvol, err)
 		}
@@ -143,8 +152,8 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if r.NativeReport != nil {
 			how = " natively, as a plain directory (no subvolume, no received UUID),"
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
 		if r.NativeReport != nil {
 			printNativeReport(a.stdout, subvol, r.NativeReport)
 		}
@@ -172,7 +181,10 @@ func (f restoreFlags) target() (restore.Target, error) {
 	if f.snapshot != "" && f.at != "" {
 		return restore.Target{}, errs.Userf("give --snapshot or --at, not both")
 	}
-	t := restore.Target{Snapshot: f.snapshot}
+	if f.unsigned && f.snapshot == "" {
+		return restore.Target{}, errs.Userf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
+	}
+	t := restore.Target{Snapshot: f.snapshot, TrustUnsigned: f.unsigned}
 	if f.at != "" {
 		at, err := parseTime(f.at)
 		if err != nil {
@@ -210,4 +222,23 @@ func quoted(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// howOld says how old a backup is, in the largest unit that fits.
+func howOld(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour")
+	}
+	return plural(int(d.Hours()/24), "day")
 }

@@ -50,6 +50,8 @@ func newStation(t *testing.T, schedule string) *station {
 	m.config = filepath.Join(m.dir, "config.yaml")
 	recipient, err := crypto.WriteIdentity(filepath.Join(m.dir, "identity.txt"))
 	must(t, err)
+	_, _, err = makeSigningKey(filepath.Join(m.dir, "signing.key"), "testhost", filepath.Join(m.dir, "identity.txt"))
+	must(t, err)
 	m.recipient = recipient
 	m.writeConfig()
 	m.write("notes.txt", []byte("day one\n"))

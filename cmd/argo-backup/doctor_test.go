@@ -63,3 +63,48 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor does not name the broken subvolume:\n%s", out)
 	}
 }
+
+// doctor checks snapper_config: the config exists, it manages this
+// subvolume's path, and snapper has snapshots there.
+func TestDoctorChecksSnapperConfig(t *testing.T) {
+	m := newMachine(t)
+	snapperConf := func(name, subvolume string) string {
+		path := filepath.Join(m.dir, name)
+		must(t, os.WriteFile(path, []byte("# snapper config\nFSTYPE=\"btrfs\"\nSUBVOLUME=\""+subvolume+"\"\n"), 0o644))
+		return path
+	}
+	withSnapper := func(name, snapperConfig string) string {
+		file := m.writeConfig(name, m.home, "")
+		cfg, err := os.ReadFile(file)
+		must(t, err)
+		cfg = []byte(strings.Replace(string(cfg), "/snapshots}", "/snapshots, snapper_config: "+snapperConfig+"}", 1))
+		must(t, os.WriteFile(file, cfg, 0o600))
+		return file
+	}
+	home, other := snapperConf("snapper-home", m.home), snapperConf("snapper-root", m.fs)
+	cases := []struct {
+		name, snapperConfig string
+		snapshots           bool
+		exit                int
+		want                string
+	}{
+		{"no such config", filepath.Join(m.dir, "snapper-typo"), false, 1, "FAIL  snapper_config"},
+		{"another subvolume's config", other, false, 1, "manages " + m.fs + ", not path " + m.home},
+		{"no snapshots yet", home, false, 1, "has no snapshots in " + m.home + "/.snapshots"},
+		{"snapshots", home, true, 0, "OK    subvolume home: snapper_config " + home + ", 1 snapper snapshot(s)"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.snapshots {
+				must(t, os.MkdirAll(filepath.Join(m.home, ".snapshots", "1"), 0o750))
+				must(t, os.WriteFile(filepath.Join(m.home, ".snapshots", "1", "info.xml"), []byte("<snapshot/>"), 0o644))
+			}
+			m.t = t
+			out, _ := m.runWith(withSnapper(fmt.Sprintf("snapper%d.yaml", i), c.snapperConfig), c.exit, "doctor")
+			if !strings.Contains(out, c.want) {
+				t.Errorf("doctor says:\n%s\nwant %q", out, c.want)
+			}
+		})
+	}
+	m.t = t
+}

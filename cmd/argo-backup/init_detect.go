@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -23,14 +24,15 @@ var skipped = []string{"@snapshots", ".snapshots", "@var-cache", "@var-tmp", "@t
 
 // proposeSubvolumes reads /proc/self/mountinfo and proposes each mounted
 // btrfs subvolume worth a backup, once per filesystem and subvolume (the
-// first mount point wins), each with a name of its own.
+// first mount point wins), each with a name of its own. Names are given in
+// mount point order, so / is named first: another filesystem's top level
+// never takes "root" from it.
 func proposeSubvolumes(r io.Reader) []proposal {
 	mounts, err := mountinfo.GetMountsFromReader(r, mountinfo.FSTypeFilter("btrfs"))
 	if err != nil {
 		return nil // proposals are a convenience: the user can still type paths
 	}
 	seen := map[string]bool{}
-	names := map[string]int{}
 	var out []proposal
 	for _, m := range mounts {
 		subvol := superOption(m.VFSOptions, "subvol")
@@ -38,13 +40,17 @@ func proposeSubvolumes(r io.Reader) []proposal {
 			continue
 		}
 		seen[m.Source+subvol] = true
-		name := configName(subvol)
+		out = append(out, proposal{Path: m.Mountpoint, Subvol: subvol})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	names := map[string]int{}
+	for i := range out {
+		name := configName(out[i].Subvol, out[i].Path)
 		if names[name]++; names[name] > 1 {
 			name = fmt.Sprintf("%s-%d", name, names[name])
 		}
-		out = append(out, proposal{Name: name, Path: m.Mountpoint, Subvol: subvol})
+		out[i].Name = name
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
@@ -67,13 +73,18 @@ func isSkipped(subvol string) bool {
 	return false
 }
 
-// configName turns a subvolume path into a short config name:
-// /@ -> root, /@home -> home, /@var-log -> var-log, /data -> data.
-func configName(subvol string) string {
-	name := strings.TrimPrefix(filepath.Base(subvol), "@")
-	switch name {
-	case "", "/":
-		return "root"
+// configName is a short config name for a subvolume: its own name without
+// the "@" (/@home -> home, /@var-log -> var-log, /@/home -> home), or, for
+// a filesystem's top level or "@", its mount point (/ -> root, /data ->
+// data, /mnt/backup -> mnt-backup).
+func configName(subvol, mountpoint string) string {
+	if name := strings.TrimPrefix(filepath.Base(subvol), "@"); name != "" && name != "/" {
+		return name
 	}
-	return name
+	if name := unsafeNameChars.ReplaceAllString(strings.Trim(mountpoint, "/"), "-"); name != "" {
+		return name
+	}
+	return "root"
 }
+
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -36,16 +36,29 @@ func TestProposeSubvolumes(t *testing.T) {
 	}
 }
 
-// Two filesystems both mounted at their top level are two proposals, with
-// names of their own, not one "subvolume /".
+// Two filesystems both mounted at their top level are two proposals named
+// after their mount points, and a second btrfs never makes @ "root-2",
+// whatever the order of the mounts.
 func TestProposeSubvolumesPerFilesystem(t *testing.T) {
-	mountinfo := strings.Join([]string{
-		"40 1 0:31 / /data rw - btrfs /dev/sdb1 rw,subvolid=5,subvol=/",
-		"41 1 0:32 / /backup-disk rw - btrfs /dev/sdc1 rw,subvolid=5,subvol=/",
-	}, "\n")
-	got := proposeSubvolumes(strings.NewReader(mountinfo))
-	want := []proposal{{"root-2", "/backup-disk", "/"}, {"root", "/data", "/"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	cases := []struct {
+		mountinfo []string
+		want      []proposal
+	}{
+		{[]string{
+			"40 1 0:31 / /data rw - btrfs /dev/sdb1 rw,subvolid=5,subvol=/",
+			"41 1 0:32 / /backup-disk rw - btrfs /dev/sdc1 rw,subvolid=5,subvol=/",
+		}, []proposal{{"backup-disk", "/backup-disk", "/"}, {"data", "/data", "/"}}},
+		{[]string{
+			"40 1 0:31 / /mnt/data\\040disk rw - btrfs /dev/sdb1 rw,subvolid=5,subvol=/",
+			"41 1 0:32 / / rw - btrfs /dev/sda2 rw,subvolid=256,subvol=/@",
+			"42 1 0:32 / /home rw - btrfs /dev/sda2 rw,subvolid=257,subvol=/@home",
+			"43 1 0:33 / /mnt/old rw - btrfs /dev/sdc1 rw,subvolid=256,subvol=/@",
+		}, []proposal{{"root", "/", "/@"}, {"home", "/home", "/@home"}, {"mnt-data-disk", "/mnt/data disk", "/"}, {"mnt-old", "/mnt/old", "/@"}}},
+	}
+	for _, c := range cases {
+		got := proposeSubvolumes(strings.NewReader(strings.Join(c.mountinfo, "\n")))
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("got %v, want %v", got, c.want)
+		}
 	}
 }

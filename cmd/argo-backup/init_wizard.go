@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -23,39 +23,6 @@ func mountedProposals() []proposal {
 	}
 	defer f.Close()
 	return proposeSubvolumes(f)
-}
-
-// wizard asks one question at a time; an empty answer (or the end of the
-// input) takes the proposed default.
-type wizard struct {
-	in  *bufio.Reader
-	out io.Writer
-}
-
-func (w wizard) ask(question, def string) string {
-	if def != "" {
-		fmt.Fprintf(w.out, "%s [%s]: ", question, def)
-	} else {
-		fmt.Fprintf(w.out, "%s: ", question)
-	}
-	line, _ := w.in.ReadString('\n')
-	if line = strings.TrimSpace(line); line != "" {
-		return line
-	}
-	return def
-}
-
-// askUntil asks until valid accepts the answer, saying why it did not.
-func (w wizard) askUntil(question, def string, valid func(string) error) (string, error) {
-	var err error
-	for range 3 {
-		a := w.ask(question, def)
-		if err = valid(a); err == nil {
-			return a, nil
-		}
-		fmt.Fprintf(w.out, "  %v\n", err)
-	}
-	return "", errs.Userf("init: %v; nothing was written", err)
 }
 
 func absolutePath(p string) error {
@@ -74,30 +41,38 @@ func remotePath(p string) error {
 	return fmt.Errorf("%q: give an rclone remote path like gdrive:argo-backup, or an absolute directory", p)
 }
 
-func (w wizard) yes(question string) bool {
-	a := strings.ToLower(w.ask(question+" (y/n)", "y"))
-	return a == "y" || a == "yes"
-}
-
-// runWizard is init's interactive set-up.
+// runWizard is init's interactive set-up. Every question is asked before
+// anything is written, so leaving it (Ctrl-C, Ctrl-D, three bad answers)
+// writes nothing: no identity, no config.
 func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, proposals []proposal) error {
 	if _, err := os.Stat(g.configPath); err == nil {
 		return errs.Userf("%s already exists: init never overwrites a config; edit it, or pass --config NEWFILE", g.configPath)
 	}
-	w := wizard{in: in, out: g.stdout}
+	w := newWizard(ctx, in, g.stdout)
 	fmt.Fprintf(w.out, "argo-backup set-up: the config goes to %s.\n\n", g.configPath)
-	f.subvolumes = w.pickSubvolumes(proposals, f.subvolumes)
-	recipient, err := w.identity(&f)
+	var err error
+	if f.subvolumes, err = w.pickSubvolumes(proposals, f.subvolumes); err != nil {
+		return err
+	}
+	if f.snapper, err = w.pickSnapper(f.subvolumes, snapperConfigs()); err != nil {
+		return err
+	}
+	recipient, err := w.identityPath(&f)
 	if err != nil {
 		return err
 	}
-	f.recipients = append(f.recipients, recipient)
 	if f.remote, err = w.remote(f); err != nil {
 		return err
 	}
 	if os.Getenv("RCLONE_CONFIG") != "" {
 		f.rcloneConfig = os.Getenv("RCLONE_CONFIG")
 	}
+	if recipient == "" {
+		if recipient, err = w.createIdentity(f.identity); err != nil {
+			return err
+		}
+	}
+	f.recipients = append(f.recipients, recipient)
 	if err := writeStarterConfig(g, f); err != nil {
 		return err
 	}
@@ -114,51 +89,85 @@ func runWizard(ctx context.Context, g *globals, f initFlags, in *bufio.Reader, p
 	return nil
 }
 
-func (w wizard) pickSubvolumes(proposals []proposal, given []string) []string {
+// pickSubvolumes asks about each proposal: Enter or y takes it under the
+// proposed name, n leaves it out, anything else is the name to use.
+func (w wizard) pickSubvolumes(proposals []proposal, given []string) ([]string, error) {
 	if len(given) > 0 {
-		return given
+		return given, nil
 	}
 	if len(proposals) == 0 {
 		fmt.Fprintln(w.out, "No btrfs subvolumes are mounted here; add them to the config under subvolumes.")
-		return nil
+		return nil, nil
 	}
-	fmt.Fprintln(w.out, "btrfs subvolumes mounted here (snapshots and caches left out):")
+	fmt.Fprintln(w.out, "btrfs subvolumes mounted here (snapshots and caches left out).")
+	fmt.Fprintln(w.out, "Enter or y: back it up under the name shown; n: leave it out; or type another name.")
 	var picked []string
 	for _, p := range proposals {
-		if w.yes(fmt.Sprintf("  back up %s (subvolume %s) as %q?", p.Path, p.Subvol, p.Name)) {
-			picked = append(picked, p.Name+"="+p.Path)
+		name, err := w.askUntil(fmt.Sprintf("  back up %s (subvolume %s) as %q?", p.Path, p.Subvol, p.Name), "y", subvolumeName)
+		switch {
+		case err != nil:
+			return nil, err
+		case strings.EqualFold(name, "n") || strings.EqualFold(name, "no"):
+			continue
+		case strings.EqualFold(name, "y") || strings.EqualFold(name, "yes"):
+			name = p.Name
 		}
+		picked = append(picked, name+"="+p.Path)
 	}
-	return picked
+	return picked, nil
 }
 
-// identity makes the identity if there is none, and returns its recipient.
-func (w wizard) identity(f *initFlags) (string, error) {
+// subvolumeName accepts y, n, or a name the config takes.
+func subvolumeName(a string) error {
+	if safeSubvolumeName.MatchString(a) && a != "locks" && a != "keys" {
+		return nil
+	}
+	return fmt.Errorf("%q: answer y, n, or a name of letters, digits, '.', '-' and '_'", a)
+}
+
+var safeSubvolumeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
+
+// identityPath asks where the identity is, and returns its recipient if it
+// exists; "" means it is to be created once every question is answered.
+func (w wizard) identityPath(f *initFlags) (string, error) {
 	var err error
 	if f.identity, err = w.askUntil("\nIdentity file (the key that reads your backups)", f.identity, absolutePath); err != nil {
 		return "", err
 	}
-	if ids, err := crypto.LoadIdentities(f.identity); err == nil {
-		if rs := crypto.Recipients(ids); len(rs) > 0 {
-			fmt.Fprintf(w.out, "Using the existing identity; its recipient is %s\n", rs[0])
-			return rs[0], nil
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
+	ids, err := crypto.LoadIdentities(f.identity)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		fmt.Fprintf(w.out, "It does not exist yet: it will be created when the set-up is written.\n")
+		return "", nil
+	case err != nil:
 		return "", errs.Userf("identity %s: %v", f.identity, err)
 	}
-	recipient, err := crypto.WriteIdentity(f.identity)
+	if rs := crypto.Recipients(ids); len(rs) > 0 {
+		fmt.Fprintf(w.out, "Using the existing identity; its recipient is %s\n", rs[0])
+		return rs[0], nil
+	}
+	return "", errs.Userf("identity %s holds no age identity: give another file", f.identity)
+}
+
+// createIdentity makes the identity and says how to keep it safe.
+func (w wizard) createIdentity(path string) (string, error) {
+	recipient, err := crypto.WriteIdentity(path)
 	if err != nil {
 		return "", errs.Userf("identity: %v", err)
 	}
-	fmt.Fprintf(w.out, `Created %s (mode 0600); its recipient is %s
+	fmt.Fprintf(w.out, `
+Created %s (mode 0600); its recipient is %s
 Pushing needs only the recipient. Restoring needs the identity: if this disk
 dies, so does the copy on it. Keep a copy elsewhere NOW: print it, put it in
 a password manager or on a USB stick in a drawer, or escrow it on the remote
 with a passphrase ('argo-backup keygen --escrow', see docs/security.md).
-`, f.identity, recipient)
+`, path, recipient)
 	return recipient, nil
 }
 
+// remote asks where the backups go, proposing the first rclone remote
+// found; a local directory is accepted with a warning that it is not
+// off-site.
 func (w wizard) remote(f initFlags) (string, error) {
 	def := f.remote
 	if names := rcloneRemotes(); len(names) > 0 {
@@ -167,12 +176,20 @@ func (w wizard) remote(f initFlags) (string, error) {
 			def = names[0] + "argo-backup"
 		}
 	} else {
-		fmt.Fprintln(w.out, "\nNo rclone.conf remotes found: set one up with 'rclone config' (Google Drive: docs/google-drive.md), or back up to a local directory for now.")
+		fmt.Fprintln(w.out, "\nNo rclone.conf remotes found: set one up with 'rclone config' (Google Drive: docs/google-drive.md) and run init again, or back up to a local directory for now.")
 	}
 	if def == "" {
 		def = filepath.Join(f.stateDir, "remote")
 	}
-	return w.askUntil("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def, remotePath)
+	r, err := w.askUntil("Remote (an rclone remote path like gdrive:argo-backup, or a local directory)", def, remotePath)
+	if err == nil && filepath.IsAbs(r) {
+		fmt.Fprintf(w.out, `Note: %s is a directory on this machine, not off-site: a dead disk,
+a fire or ransomware takes the backups with the data. Use it for a first try
+or on a disk you keep elsewhere; for real backups set remote to an rclone
+remote (docs/configuration.md).
+`, r)
+	}
+	return r, err
 }
 
 // rcloneConfPath is the rclone.conf init looks at: $RCLONE_CONFIG, as for

@@ -73,3 +73,58 @@ func TestInitWizardRefusesRelativePaths(t *testing.T) {
 		}
 	}
 }
+
+// Each proposal is taken under its name (Enter, y), left out (n) or
+// renamed (a name); a name the config would refuse is asked again.
+func TestInitWizardRenamesSubvolumes(t *testing.T) {
+	proposals := []proposal{
+		{Name: "root", Path: "/", Subvol: "/@"},
+		{Name: "home", Path: "/home", Subvol: "/@home"},
+		{Name: "var-log", Path: "/var/log", Subvol: "/@var-log"},
+		{Name: "data", Path: "/data", Subvol: "/"},
+	}
+	var out bytes.Buffer
+	w := newWizard(context.Background(), bufio.NewReader(strings.NewReader("\nn\nbad/name\nlogs\ny\n")), &out)
+	got, err := w.pickSubvolumes(proposals, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"root=/", "logs=/var/log", "data=/data"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("picked %v, want %v", got, want)
+	}
+	if !strings.Contains(out.String(), `"bad/name": answer y, n, or a name`) {
+		t.Errorf("a bad name was not explained:\n%s", out.String())
+	}
+}
+
+// A subvolume snapper already snapshots is offered snapper_config; the
+// config is written with mode 0600 and a local remote is called not
+// off-site.
+func TestInitWizardOffersSnapperConfig(t *testing.T) {
+	dir := t.TempDir()
+	old := snapperConfigsDir
+	snapperConfigsDir = filepath.Join(dir, "snapper")
+	t.Cleanup(func() { snapperConfigsDir = old })
+	must(t, os.MkdirAll(snapperConfigsDir, 0o755))
+	must(t, os.WriteFile(filepath.Join(snapperConfigsDir, "home"), []byte("SUBVOLUME=\"/home\"\nFSTYPE=\"btrfs\"\n"), 0o644))
+
+	var out bytes.Buffer
+	g := &globals{configPath: filepath.Join(dir, "config.yaml"), stdout: &out, stderr: &out}
+	f := initFlags{identity: config.DefaultIdentityPath, stateDir: filepath.Join(dir, "state"), subvolumes: []string{"home=/home", "data=/data"}}
+	answers := "\n" + filepath.Join(dir, "identity.txt") + "\n" + filepath.Join(dir, "remote") + "\n"
+	if err := runWizard(context.Background(), g, f, bufio.NewReader(strings.NewReader(answers)), nil); err != nil {
+		t.Fatalf("wizard: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "snapper (config home) already snapshots /home") || !strings.Contains(out.String(), "not off-site") {
+		t.Errorf("the wizard did not offer snapper_config or warn about the local remote:\n%s", out.String())
+	}
+	cfg, err := config.Load(g.configPath)
+	must(t, err)
+	if cfg.Subvolumes[0].SnapperConfig != "home" || cfg.Subvolumes[1].SnapperConfig != "" {
+		t.Errorf("snapper_config: %q and %q, want home and none", cfg.Subvolumes[0].SnapperConfig, cfg.Subvolumes[1].SnapperConfig)
+	}
+	if fi, err := os.Stat(g.configPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}

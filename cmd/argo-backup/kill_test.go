@@ -185,7 +185,7 @@ func (m *machine) remoteRecords() []*manifest.Record {
 		if err != nil {
 			m.t.Fatalf("record %s: %v", f, err)
 		}
-		r, err := manifest.DecodeRecord(plain)
+		r, err := manifest.DecodeRecord(recordPayload(m.t, plain))
 		if err != nil {
 			m.t.Fatalf("record %s: %v", f, err)
 		}
@@ -281,7 +281,14 @@ type process struct {
 // to pause at point (pause_test.go).
 func (m *machine) startPush(point string, args ...string) *process {
 	m.t.Helper()
-	cmd := exec.Command(argoBinary(m.t), append([]string{"--config", m.config, "push"}, args...)...)
+	return m.startPaused(point, append([]string{"push"}, args...)...)
+}
+
+// startPaused runs argo-backup with args in its own process group, asking
+// it to pause at point (pause_test.go).
+func (m *machine) startPaused(point string, args ...string) *process {
+	m.t.Helper()
+	cmd := exec.Command(argoBinary(m.t), append([]string{"--config", m.config}, args...)...)
 	cmd.Env = append(os.Environ(), pauseEnv+"="+point)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pipe, err := cmd.StderrPipe()

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/restore"
 )
 
 // pauseEnv asks the argo-backup that a test runs as a child process (the
@@ -30,10 +31,19 @@ var pausePoints = map[string]struct {
 	"after-record":    {backup.AfterRecord, -1},
 }
 
+// verifyMounted pauses a verify with its scratch filesystem mounted.
+const verifyMounted = "verify-mounted"
+
 // pauseFromEnv installs the pause pauseEnv asks for, if any.
 func pauseFromEnv() {
 	name := os.Getenv(pauseEnv)
 	if name == "" {
+		return
+	}
+	if name == verifyMounted {
+		verifyTestHook = func(v *restore.Verifier) {
+			v.TestHook = func(ctx context.Context, _ string) { pause(ctx, name) }
+		}
 		return
 	}
 	point, ok := pausePoints[name]

@@ -1,51 +1,117 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"sync"
+	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 )
 
-// termBars draws a bar per snapshot on a terminal: bytes, rate and, when the
-// total is known (restore, verify), percent and ETA. A push does not know
-// its stream's size in advance, so its bar counts up. It implements
-// backup.Progress and restore.Progress.
+// termBars draws a bar per snapshot on a terminal: bytes in IEC units
+// (B, KiB, MiB), the rate and, when a total is given, percent and ETA. It
+// implements backup.Progress and restore.Progress. While a bar is live, the
+// log lines are printed above it (logs), never under it, where its redraw
+// would erase them.
+//
+// With estimated set (push), the total is a guess from earlier backups:
+// the bar says so ("~"), and grows the total when the stream turns out
+// bigger rather than sitting at 100%. Without a total, it counts up.
 type termBars struct {
-	w   io.Writer
-	mu  sync.Mutex
-	p   *mpb.Progress
-	bar *mpb.Bar
+	w         io.Writer
+	logs      *logSwitch
+	estimated bool
+
+	mu    sync.Mutex
+	p     *mpb.Progress
+	bar   *mpb.Bar
+	total int64
+	start time.Time
 }
 
-func newTermBars(w io.Writer) *termBars { return &termBars{w: w} }
+func newTermBars(w io.Writer, logs *logSwitch) *termBars { return &termBars{w: w, logs: logs} }
 
 func (t *termBars) Start(name string, total int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.p = mpb.New(mpb.WithOutput(t.w), mpb.WithWidth(32))
-	speed := decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)
-	if total <= 0 {
-		t.bar = t.p.New(0, mpb.SpinnerStyle(),
-			mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Current(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)),
-			mpb.AppendDecorators(speed))
-		return
+	t.p = mpb.New(mpb.WithOutput(t.w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
+	t.total, t.start = max(total, 0), time.Now()
+	var filler mpb.BarFillerBuilder = mpb.BarStyle()
+	if t.total == 0 {
+		filler = mpb.SpinnerStyle()
 	}
-	t.bar = t.p.New(total, mpb.BarStyle(),
-		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Counters(decor.SizeB1024(0), "% .1f / % .1f", decor.WCSyncSpace)),
-		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), speed, decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
+	t.bar = t.p.New(t.total, filler, mpb.BarFillerClearOnComplete(),
+		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Any(t.counters, decor.WCSyncSpace)),
+		mpb.AppendDecorators(decor.Any(t.rateAndETA, decor.WCSyncSpace)))
+	if t.logs != nil {
+		t.logs.route(t.p)
+	}
+}
+
+// counters is "12.0 MiB / 40.0 MiB", or with an estimate "/ ~40.0 MiB",
+// and only the bytes when there is no total or the bar is done.
+func (t *termBars) counters(s decor.Statistics) string {
+	if s.Total <= 0 || s.Completed || t.total == 0 {
+		return iec(s.Current)
+	}
+	approx := ""
+	if t.estimated {
+		approx = "~"
+	}
+	return fmt.Sprintf("%s / %s%s", iec(s.Current), approx, iec(s.Total))
+}
+
+// rateAndETA is "30% 12.5 MiB/s ETA 3s" while running, and the final
+// average rate with the time taken when done.
+func (t *termBars) rateAndETA(s decor.Statistics) string {
+	elapsed := time.Since(t.start)
+	rate := float64(s.Current) / max(elapsed.Seconds(), 0.001)
+	if s.Completed || t.total == 0 || s.Total <= 0 {
+		suffix := ""
+		if s.Completed {
+			suffix = " in " + elapsed.Round(100*time.Millisecond).String()
+		}
+		return fmt.Sprintf("%s/s%s", iec(int64(rate)), suffix)
+	}
+	approx := ""
+	if t.estimated {
+		approx = "~"
+	}
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(s.Total-s.Current)/rate) * time.Second).Round(time.Second).String()
+	}
+	return fmt.Sprintf("%s%d%% %s/s ETA %s%s", approx, 100*s.Current/s.Total, iec(int64(rate)), approx, eta)
+}
+
+// iec is n bytes in IEC units: 225 B, 1.5 KiB, 12.0 MiB.
+func iec(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return humanize.IBytes(uint64(n))
 }
 
 func (t *termBars) Add(n int64) {
 	t.mu.Lock()
-	bar := t.bar
-	t.mu.Unlock()
-	if bar != nil {
-		bar.IncrInt64(n)
+	defer t.mu.Unlock()
+	if t.bar == nil {
+		return
 	}
+	// An estimate that turns out short grows by a quarter before the bar
+	// would complete on it: a push ends when its stream ends, not before.
+	if cur := t.bar.Current() + n; t.estimated && t.total > 0 && cur >= t.total {
+		t.total = cur + cur/4
+		t.bar.SetTotal(t.total, false)
+	}
+	t.bar.IncrInt64(n)
 }
 
+// Finish draws the last frame: the bytes, the average rate and the time,
+// no spinner or bar left behind.
 func (t *termBars) Finish() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -54,6 +120,9 @@ func (t *termBars) Finish() {
 	}
 	t.bar.SetTotal(-1, true) // complete at whatever was counted
 	t.p.Wait()
+	if t.logs != nil {
+		t.logs.route(nil)
+	}
 	t.bar, t.p = nil, nil
 }
 
@@ -63,5 +132,5 @@ func (a *app) progress() *termBars {
 	if !a.interactive() {
 		return nil
 	}
-	return newTermBars(a.stderr)
+	return newTermBars(a.stderr, a.logSink())
 }

@@ -12,10 +12,13 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/crypto"
 )
 
 // A backup encrypted to several recipients (the machine's key, an offline
-// recovery key and an ssh-ed25519 key) restores with each identity alone.
+// recovery key and an ssh-ed25519 key) restores with each identity alone,
+// once each identity has certified the host's signing key (the machine's
+// own identity does so by itself).
 func TestSeveralRecipients(t *testing.T) {
 	m := newMachine(t)
 	recovery := filepath.Join(m.dir, "recovery.txt")
@@ -24,6 +27,13 @@ func TestSeveralRecipients(t *testing.T) {
 	machineKey := m.recipient()
 	m.config = m.customConfig("recipients.yaml",
 		[]string{machineKey, m.recipientOf(recovery), sshPub}, m.identity)
+	key, err := crypto.LoadSigningKey(filepath.Join(m.dir, "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, identity := range []string{recovery, sshKey} {
+		m.run(0, "certify", "--identity", identity, "--host", "testhost", crypto.FormatPublicKey(key.Public().(ed25519.PublicKey)))
+	}
 	m.grow(0)
 	m.run(0, "push")
 	snapshot := m.requireCommittedWhole()[0].Snapshot

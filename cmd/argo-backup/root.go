@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
 	"github.com/argo-backup/argo-backup/internal/config"
@@ -24,8 +24,9 @@ type globals struct {
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
-	escrow     bool   // restore/list/verify --escrow: use the identity escrowed on the remote
-	escrowHost string // whose escrowed identity: --host, or the config's host
+	logs       *logSwitch // stderr for log lines, above the progress bars when live
+	escrow     bool       // restore/list/verify --escrow: use the identity escrowed on the remote
+	escrowHost string     // whose escrowed identity: --host, or the config's host
 }
 
 // execute runs the CLI with args and returns the exit status.
@@ -36,12 +37,14 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			report(stderr, context.Cause(ctx))
-		} else {
-			report(stderr, err)
-		}
+	switch {
+	case err == nil:
+	case ctx.Err() != nil && !errors.Is(err, errAborted):
+		// Every command carries on where it stopped when run again: push
+		// resumes its parts, restore finishes, verify and prune start over.
+		fmt.Fprintf(stderr, "argo-backup: interrupted (%v): run the same command again to carry on\n", context.Cause(ctx))
+	default:
+		report(stderr, err)
 	}
 	return exitCode(ctx, err)
 }
@@ -72,6 +75,7 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		newRestoreCommand(g),
 		newListCommand(g),
 		newKeygenCommand(g),
+		newCertifyCommand(g),
 		newInitCommand(g),
 		newDemoCommand(g),
 		newDoctorCommand(g),
@@ -85,25 +89,6 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 }
 
 // logger builds the slog logger for this run.
-func (g *globals) logger() *slog.Logger {
-	level := slog.LevelInfo
-	if g.quiet {
-		level = slog.LevelWarn
-	}
-	if g.verbose {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	format := g.logFormat
-	if format == "" {
-		format = "text"
-	}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(g.stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(g.stderr, opts))
-}
-
 // interactive reports whether stderr is a terminal (progress bars go there).
 func (g *globals) interactive() bool {
 	f, ok := g.stderr.(*os.File)

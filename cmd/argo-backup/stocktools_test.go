@@ -14,7 +14,8 @@ import (
 )
 
 // docs/formats.md's "Restoring by hand" runs as written with the stock
-// rclone, age, zstd and btrfs-progs: its list loop names every backup and
+// rclone, age, zstd and btrfs-progs (also base64 and sed, which read the
+// record out of its signature envelope): its list loop names every backup and
 // parent, its replay restores a chain of three, and with a part missing
 // the calls stop at the first failure with the messages the doc quotes.
 func TestStockToolsReplay(t *testing.T) {
@@ -29,8 +30,9 @@ func TestStockToolsReplay(t *testing.T) {
 		t.Fatalf("want 3 backups, the full in several parts; got %d", len(recs))
 	}
 	doc := readFile(t, filepath.Join("..", "..", "docs", "formats.md"))
-	list := fencedBlock(t, doc, `rclone lsf --dirs-only`)
-	replay := fencedBlock(t, doc, `replay() {`)
+	record := fencedBlock(t, doc, `record() {`)
+	list := record + fencedBlock(t, doc, `rclone lsf --dirs-only`)
+	replay := record + fencedBlock(t, doc, `replay() {`)
 	calls := fencedBlock(t, doc, `btrfs subvolume list -R "$TARGET"`)
 	for i, example := range regexp.MustCompile(`home\.\d{8}T\d{6}Z`).FindAllString(calls, -1) {
 		calls = strings.ReplaceAll(calls, example, recs[i].Snapshot)

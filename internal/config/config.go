@@ -38,6 +38,7 @@ type Config struct {
 	Recipients         []string    `mapstructure:"recipients"`
 	RecipientsFile     string      `mapstructure:"recipients_file"`
 	Identity           string      `mapstructure:"identity"`
+	SigningKey         string      `mapstructure:"signing_key"` // default: signing.key beside identity
 	StateDir           string      `mapstructure:"state_dir"`
 	CompressionLevel   int         `mapstructure:"compression_level"`
 	PartSize           ByteSize    `mapstructure:"part_size"`

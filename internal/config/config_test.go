@@ -178,6 +178,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"host: a/b\n", `host "a/b"`},
 		{"state_dir: relative\n", "state_dir"},
 		{"verify: {schedule: never}\n", "never"},
+		{sub + ", schedule: \"@every 0s\"}\n", `schedule "@every 0s" fires more often than once a second`},
+		{sub + ", schedule: \"@every 500ms\"}\n", "more often than once a second"},
+		{"prune: {schedule: \"TZ=UTC @every 0s\"}\n", "prune.schedule: schedule"},
 		{"verify: {restore_schedule: never}\n", "verify.restore_schedule"},
 		{"verify: {budget: lots}\n", `verify.budget "lots": write a size like 2GiB or a duration like 20m`},
 		{"healthchecks_url: hc-ping.com/abc\n", "healthchecks_url: \"hc-ping.com/abc\" is not an http(s) URL"},
@@ -224,4 +227,29 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Schedules firing more often than once a minute are valid but warned
+// about; cron lines (at most once a minute) and longer intervals are not.
+func TestScheduleWarnings(t *testing.T) {
+	cases := []struct {
+		schedule string
+		warn     bool
+	}{
+		{"@every 10s", true},
+		{"TZ=Europe/Berlin @every 59s", true},
+		{"@every 1m", false},
+		{"* * * * *", false},
+		{"@daily", false},
+	}
+	for _, c := range cases {
+		cfg, err := Parse([]byte("subvolumes:\n  - {name: home, path: /home, snapshot_dir: /s, schedule: \"" + c.schedule + "\"}\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.schedule, err)
+		}
+		w := cfg.ScheduleWarnings()
+		if got := len(w) == 1 && strings.Contains(w[0], "subvolume home: schedule"); got != c.warn {
+			t.Errorf("%s: warnings %q, want a warning: %v", c.schedule, w, c.warn)
+		}
+	}
 }

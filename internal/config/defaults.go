@@ -19,6 +19,7 @@ func defaultConfig() map[string]any {
 		"recipients":              []string{},
 		"recipients_file":         "",
 		"identity":                DefaultIdentityPath,
+		"signing_key":             "",
 		"state_dir":               DefaultStateDir,
 		"compression_level":       3,
 		"part_size":               "32MiB",
@@ -90,9 +91,21 @@ func (c *Config) complete() error {
 	if c.Remote == "" {
 		c.Remote = filepath.Join(c.StateDir, "remote")
 	}
+	if c.SigningKey == "" {
+		c.SigningKey = DefaultSigningKey(c.Identity)
+	}
 	for i := range c.Subvolumes {
 		c.tieredIgnores(&c.Subvolumes[i])
 		subvolumeDefaults(&c.Subvolumes[i])
 	}
 	return c.validate()
+}
+
+// DefaultSigningKey is where the signing key lives unless signing_key says
+// otherwise: signing.key beside the identity file.
+func DefaultSigningKey(identity string) string {
+	if identity == "" {
+		identity = DefaultIdentityPath
+	}
+	return filepath.Join(filepath.Dir(identity), "signing.key")
 }

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"path/filepath"
+
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -16,6 +19,10 @@ func (c *Config) Backup(name string) (backup.Subvolume, error) {
 	if sv.SnapperConfig != "" {
 		if snapper, err = snapperDir(sv.SnapperConfig); err != nil {
 			return backup.Subvolume{}, err
+		}
+		if managed := filepath.Dir(snapper); filepath.Clean(sv.Path) != managed {
+			return backup.Subvolume{}, errs.Userf("subvolume %s: snapper_config %q manages %s, not path %s: give the snapper config of %s ('snapper list-configs')",
+				sv.Name, sv.SnapperConfig, managed, sv.Path, sv.Path)
 		}
 	}
 	return backup.Subvolume{

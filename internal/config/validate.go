@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -28,6 +27,9 @@ func (c *Config) validate() error {
 	}
 	if c.Identity != "" && !filepath.IsAbs(c.Identity) {
 		return fmt.Errorf("identity %q: must be an absolute path", c.Identity)
+	}
+	if !filepath.IsAbs(c.SigningKey) {
+		return fmt.Errorf("signing_key %q: must be an absolute path", c.SigningKey)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("state_dir %q: must be an absolute path", c.StateDir)
@@ -70,7 +72,7 @@ func (sv *Subvolume) validate(i int) error {
 	if err := sv.parents().Validate(); err != nil {
 		return fmt.Errorf("subvolume %s: %w", sv.Name, err)
 	}
-	if _, err := backup.ParseSchedule(sv.Schedule); err != nil {
+	if err := checkSchedule(sv.Schedule); err != nil {
 		return fmt.Errorf("subvolume %s: %v", sv.Name, err)
 	}
 	if sv.KeepLocal < 0 {

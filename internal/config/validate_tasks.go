@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/viper"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -18,7 +17,7 @@ func (c *Config) validateTasks() error {
 		if spec == "" {
 			continue // "" turns the scheduled task off
 		}
-		if _, err := backup.ParseSchedule(spec); err != nil {
+		if err := checkSchedule(spec); err != nil {
 			return fmt.Errorf("%s: %v", key, err)
 		}
 	}
