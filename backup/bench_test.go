@@ -18,8 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/benchdata"
 	"golang.org/x/sync/errgroup"
 
@@ -87,14 +86,7 @@ func encodeStream(content []byte) []byte {
 }
 
 func benchSealer(b *testing.B) *crypto.Sealer {
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, s := cryptotest.Keys(b)
 	return s
 }
 

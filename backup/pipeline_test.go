@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/memstore"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -46,14 +47,7 @@ func newPipeline(t *testing.T, workers int) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, sealer := cryptotest.Keys(t)
 	st := memstore.New()
 	p := &Pusher{Host: "desk", ToolVersion: "test", Store: st, Sealer: sealer, Recipients: []age.Recipient{id.Recipient()},
 		State: State{Dir: t.TempDir()}, PartSize: testPartSize, Workers: workers, Transfers: workers}

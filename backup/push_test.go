@@ -19,6 +19,7 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/memstore"
 	"github.com/argo-backup/argo-backup/manifest"
 )
@@ -64,14 +65,7 @@ func TestPushCommitsAChain(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, sealer := cryptotest.Keys(t)
 	st := memstore.New()
 	log := &checkpointLog{store: st}
 	clock := t0

@@ -1,6 +1,6 @@
 package btrfs
 
-import "fmt"
+import "github.com/argo-backup/argo-backup/sendstream"
 
 // iocGetSubvolInfo is BTRFS_IOC_GET_SUBVOL_INFO:
 // _IOR(BTRFS_IOCTL_MAGIC, 60, struct btrfs_ioctl_get_subvol_info_args).
@@ -44,29 +44,11 @@ type getSubvolInfoArgs struct {
 func (a *getSubvolInfoArgs) info() *SubvolInfo {
 	return &SubvolInfo{
 		TreeID:       a.TreeID,
-		UUID:         formatUUID(a.UUID[:]),
-		ParentUUID:   formatUUID(a.ParentUUID[:]),
-		ReceivedUUID: formatUUID(a.ReceivedUUID[:]),
+		UUID:         sendstream.FormatUUID(a.UUID[:]),
+		ParentUUID:   sendstream.FormatUUID(a.ParentUUID[:]),
+		ReceivedUUID: sendstream.FormatUUID(a.ReceivedUUID[:]),
 		CTransID:     a.CTransID,
 		Generation:   a.Generation,
 		ReadOnly:     a.Flags&rootSubvolRdonly != 0,
 	}
-}
-
-// formatUUID formats a 16-byte UUID the way btrfs-progs prints it
-// (lowercase 8-4-4-4-12); the all-zero UUID, btrfs's "none", is "".
-func formatUUID(b []byte) string {
-	if len(b) != 16 || isZero(b) {
-		return ""
-	}
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-func isZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
 }

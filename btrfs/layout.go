@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // Placement is where a subvolume sits on its filesystem and which of that
@@ -155,5 +156,5 @@ func FSUUID(path string) (string, error) {
 	if err := ioctl(f, iocFSInfo, unsafe.Pointer(&args)); err != nil {
 		return "", fmt.Errorf("filesystem UUID of %s: %w", path, err)
 	}
-	return formatUUID(args.FSID[:]), nil
+	return sendstream.FormatUUID(args.FSID[:]), nil
 }

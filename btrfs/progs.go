@@ -81,9 +81,14 @@ func atoiVersion(major, minor string) (Version, error) {
 // know the flags (6.0). Any doubt means no: version 1 always works.
 func SupportsProto2(ctx context.Context) bool {
 	k, err := KernelVersion()
-	if err != nil || !k.AtLeast(6, 0) {
+	if err != nil {
 		return false
 	}
 	p, err := ProgsVersion(ctx)
-	return err == nil && p.AtLeast(6, 0)
+	return err == nil && proto2Supported(k, p)
+}
+
+// proto2Supported is SupportsProto2's rule for a kernel and a btrfs-progs.
+func proto2Supported(kernel, progs Version) bool {
+	return kernel.AtLeast(6, 0) && progs.AtLeast(6, 0)
 }

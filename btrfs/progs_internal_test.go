@@ -47,21 +47,34 @@ func TestVersionAtLeast(t *testing.T) {
 	}
 }
 
+// TestProto2Supported states the facts (FACTS.md) row by row: the kernel
+// generates protocol 2 from 6.0, btrfs-progs knows --proto and
+// --compressed-data from 6.0; both are needed.
+func TestProto2Supported(t *testing.T) {
+	tests := []struct {
+		kernel, progs Version
+		want          bool
+	}{
+		{Version{6, 0}, Version{6, 0}, true},
+		{Version{6, 18}, Version{6, 17}, true},
+		{Version{7, 1}, Version{6, 2}, true},
+		{Version{5, 19}, Version{6, 2}, false},  // kernel too old
+		{Version{6, 18}, Version{5, 19}, false}, // progs too old
+		{Version{5, 15}, Version{5, 16}, false},
+		{Version{4, 20}, Version{7, 0}, false},
+	}
+	for _, tt := range tests {
+		if got := proto2Supported(tt.kernel, tt.progs); got != tt.want {
+			t.Errorf("proto2Supported(kernel %v, progs %v) = %v, want %v", tt.kernel, tt.progs, got, tt.want)
+		}
+	}
+}
+
 // The ioctl number encodes the argument size; a wrong struct layout would
 // make the kernel write past it.
 func TestGetSubvolInfoArgsSize(t *testing.T) {
 	const sizeInIoctl = (iocGetSubvolInfo >> 16) & 0x3fff
 	if got := unsafe.Sizeof(getSubvolInfoArgs{}); got != sizeInIoctl {
 		t.Errorf("getSubvolInfoArgs is %d bytes, the ioctl says %d", got, sizeInIoctl)
-	}
-}
-
-func TestFormatUUID(t *testing.T) {
-	b := []byte{0x05, 0xcc, 0x9c, 0xaf, 0x06, 0x9b, 0xe5, 0x4d, 0x85, 0x27, 0x72, 0x43, 0x55, 0x8e, 0xe4, 0x51}
-	if got, want := formatUUID(b), "05cc9caf-069b-e54d-8527-7243558ee451"; got != want {
-		t.Errorf("formatUUID = %q, want %q", got, want)
-	}
-	if got := formatUUID(make([]byte, 16)); got != "" {
-		t.Errorf("zero UUID formatted as %q, want \"\"", got)
 	}
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -107,32 +108,25 @@ func checkRetention(t *testing.T, records []*Record, decisions []Decision, polic
 }
 
 // checkRuleCounts checks that each rule keeps the first backup of each of
-// its most recent periods, as many as it may and no more.
+// its most recent periods, as many as it may and no more. The periods are
+// worked out here from the GFS definition (periodStart), not with the
+// production periodRules, so that a bug there cannot hide.
 func checkRuleCounts(t *testing.T, decisions []Decision, policy Retention, loc *time.Location) {
 	t.Helper()
-	for _, rule := range periodRules(policy, loc) {
-		firstOf := make(map[string]*Record)
+	for _, rule := range []struct {
+		name  string
+		count int
+	}{{"hourly", policy.Hourly}, {"daily", policy.Daily}, {"weekly", policy.Weekly}, {"monthly", policy.Monthly}, {"yearly", policy.Yearly}} {
+		want := firstOfRecentPeriods(decisions, rule.name, rule.count, loc)
+		var got []string
 		for _, d := range decisions {
-			key := rule.period(d.Record.Created)
-			if first, ok := firstOf[key]; !ok || d.Record.Created.Before(first.Created) {
-				firstOf[key] = d.Record
+			if slices.ContainsFunc(d.Reasons, func(r string) bool { return strings.HasPrefix(r, rule.name+" ") }) {
+				got = append(got, d.Record.Snapshot)
 			}
 		}
-		kept := 0
-		for _, d := range decisions {
-			for _, reason := range d.Reasons {
-				key, ok := strings.CutPrefix(reason, rule.name+" ")
-				if !ok {
-					continue
-				}
-				kept++
-				if firstOf[key] != d.Record {
-					t.Errorf("%s: %s is not the first backup of %s", reason, d.Record.Snapshot, key)
-				}
-			}
-		}
-		if want := min(rule.count, len(firstOf)); kept != want {
-			t.Errorf("%s %d kept %d backups in %d periods, want %d", rule.name, rule.count, kept, len(firstOf), want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s %d kept %q, want the first of each of its periods %q", rule.name, rule.count, got, want)
 		}
 	}
 	lastKept := 0
@@ -146,4 +140,46 @@ func checkRuleCounts(t *testing.T, decisions []Decision, policy Retention, loc *
 	if want := min(policy.Last, len(decisions)); lastKept != want {
 		t.Errorf("last %d kept %d backups, want %d", policy.Last, lastKept, want)
 	}
+}
+
+// firstOfRecentPeriods returns, sorted, the names of the oldest backup in
+// each of the count most recent periods (of the named length) that have a
+// backup.
+func firstOfRecentPeriods(decisions []Decision, period string, count int, loc *time.Location) []string {
+	first := make(map[int64]*Record) // period start (Unix) -> its oldest backup
+	for _, d := range decisions {
+		start := periodStart(period, d.Record.Created, loc).Unix()
+		if f, ok := first[start]; !ok || d.Record.Created.Before(f.Created) {
+			first[start] = d.Record
+		}
+	}
+	starts := slices.Sorted(maps.Keys(first))
+	var names []string
+	for _, start := range starts[max(0, len(starts)-count):] {
+		names = append(names, first[start].Snapshot)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// periodStart returns when the period holding t starts, in loc: the hour,
+// the day, the week (from Monday, as ISO 8601 and btrbk count them), the
+// month or the year.
+func periodStart(period string, t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	y, m, d := t.Date()
+	switch period {
+	case "hourly":
+		return time.Date(y, m, d, t.Hour(), 0, 0, 0, loc)
+	case "daily":
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	case "weekly":
+		sinceMonday := (int(t.Weekday()) + 6) % 7
+		return time.Date(y, m, d-sinceMonday, 0, 0, 0, 0, loc)
+	case "monthly":
+		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	case "yearly":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, loc)
+	}
+	panic("unknown period " + period)
 }

@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/benchdata"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 
@@ -40,14 +41,7 @@ type benchKeys struct {
 }
 
 func newBenchKeys(b testing.TB) benchKeys {
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		b.Fatal(err)
-	}
+	id, s := cryptotest.Keys(b)
 	return benchKeys{s, id}
 }
 

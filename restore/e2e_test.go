@@ -46,43 +46,33 @@ func TestPushRestoreChain(t *testing.T) {
 	requireNoPlaintext(t, spec)
 }
 
-// The same story through a network remote: rclone's S3 server on 127.0.0.1.
-func TestPushRestoreOverS3(t *testing.T) {
-	spec, dir := remotetest.S3Dir(t)
-	w := newWorld(t, spec)
-	fillTree(t, w.source)
-	w.push(false)
-	changeTree(t, w.source)
-	incr := w.push(false)
-	w.restore(incr.Snapshot)
-	w.requireSameTree(incr.Snapshot)
-	requireNoPlaintext(t, dir)
-}
-
-// The same story over SFTP (a shipped backend): rclone's own sftp server on
-// 127.0.0.1, with password login.
-func TestPushRestoreOverSFTP(t *testing.T) {
-	spec, dir := remotetest.SFTPDir(t)
-	w := newWorld(t, spec)
-	fillTree(t, w.source)
-	w.push(false)
-	changeTree(t, w.source)
-	incr := w.push(false)
-	w.restore(incr.Snapshot)
-	w.requireSameTree(incr.Snapshot)
-	requireNoPlaintext(t, dir)
-}
-
-// The same story over B2 (a shipped backend), against the in-memory B2
-// server of internal/testing/b2fake.
-func TestPushRestoreOverB2(t *testing.T) {
-	w := newWorld(t, b2fake.Spec(t))
-	fillTree(t, w.source)
-	w.push(false)
-	changeTree(t, w.source)
-	incr := w.push(false)
-	w.restore(incr.Snapshot)
-	w.requireSameTree(incr.Snapshot)
+// The same story over each network backend shipped: rclone's own S3 and
+// sftp (password login) servers on 127.0.0.1, and the in-memory B2 server
+// of internal/testing/b2fake. dir is where the objects land on disk, ""
+// when they are held in memory.
+func TestPushRestoreOverNetwork(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		remote func(testing.TB) (spec, dir string)
+	}{
+		{"S3", remotetest.S3Dir},
+		{"SFTP", remotetest.SFTPDir},
+		{"B2", func(t testing.TB) (string, string) { return b2fake.Spec(t), "" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, dir := tc.remote(t)
+			w := newWorld(t, spec)
+			fillTree(t, w.source)
+			w.push(false)
+			changeTree(t, w.source)
+			incr := w.push(false)
+			w.restore(incr.Snapshot)
+			w.requireSameTree(incr.Snapshot)
+			if dir != "" {
+				requireNoPlaintext(t, dir)
+			}
+		})
+	}
 }
 
 // requireNoPlaintext fails if the marker planted in the source, or any

@@ -18,6 +18,7 @@ import (
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -105,7 +106,7 @@ func (lp *layoutPushers) pusher(stateDir string) *backup.Pusher {
 	sealer, err := crypto.NewSealer([]age.Recipient{lp.id.Recipient()}, 3)
 	must(lp.t, err)
 	return &backup.Pusher{Host: host, Store: lp.store, Sealer: sealer, Recipients: []age.Recipient{lp.id.Recipient()},
-		Signer: newSigner(lp.t, lp.id, host), State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
+		Signer: cryptotest.Signer(lp.t, lp.id, host), State: backup.State{Dir: stateDir}, PartSize: 1 << 20, CompressionLevel: 3,
 		Log: slog.New(slog.NewTextHandler(testWriter{lp.t}, nil)), Now: func() time.Time { return lp.clock },
 		RemoteRecords: func(context.Context) (backup.RecordReader, error) { return lp.catalog, nil }}
 }
@@ -217,11 +218,7 @@ func TestRestoreLayoutArgoOS(t *testing.T) {
 	for _, sv := range svs {
 		src := filepath.Join(sv.SnapshotDir, targets[sv.Name].Snapshot)
 		got := sv.Path[len(old.root):]
-		diffs, err := restore.CompareTrees(src, restored.path(got), ".snapshots", "home", "var/log", "var/cache")
-		must(t, err)
-		for _, d := range diffs {
-			t.Errorf("%s: restored tree differs: %s", sv.Name, d)
-		}
+		requireRestored(t, sv.Name+" restored", src, restored.path(got), ".snapshots", "home", "var/log", "var/cache")
 	}
 	requireEmptyDir(t, restored.path("var/cache"))
 	requireSubvolume(t, restored.path("home/.snapshots"), 0o750)
@@ -261,11 +258,7 @@ func requireChainRestores(t *testing.T, r *restore.Restorer, rec *manifest.Recor
 	if _, err := r.Restore(context.Background(), host, rec.Subvolume, restore.Target{Snapshot: rec.Snapshot}, dir, restore.Options{}); err != nil {
 		t.Fatalf("restore the chain across the restore: %v", err)
 	}
-	diffs, err := restore.CompareTrees(source, filepath.Join(dir, rec.Snapshot))
-	must(t, err)
-	for _, d := range diffs {
-		t.Errorf("chain across the restore: %s", d)
-	}
+	requireRestored(t, "chain across the restore", source, filepath.Join(dir, rec.Snapshot))
 }
 
 func requireLayoutEntry(t *testing.T, layout []manifest.LayoutEntry, subvol, mountpoint string, mode uint32) {

@@ -69,7 +69,7 @@ func (r *Restorer) restoreNative(ctx context.Context, chain []*manifest.Record, 
 		if _, err := os.Lstat(p); err == nil {
 			r.log().Info("removing what an interrupted restore left", "path", p)
 		}
-		if err := os.RemoveAll(p); err != nil {
+		if err := sendstream.RemoveTree(p); err != nil {
 			return nil, fmt.Errorf("removing an interrupted restore's %s: %w", p, err)
 		}
 	}
@@ -82,7 +82,7 @@ func (r *Restorer) restoreNative(ctx context.Context, chain []*manifest.Record, 
 		err = moveIntoPlace(tree, final)
 	}
 	if err != nil {
-		if rmErr := os.RemoveAll(tree); rmErr != nil {
+		if rmErr := sendstream.RemoveTree(tree); rmErr != nil {
 			r.log().Error("could not remove the partial restore: delete it by hand", "path", tree, "err", rmErr)
 		}
 		if errors.Is(err, syscall.ENOSPC) {
@@ -123,6 +123,9 @@ func (r *Restorer) applyChain(ctx context.Context, chain []*manifest.Record, tre
 		if err := r.applyOne(ctx, a, rec); err != nil {
 			return nil, err
 		}
+	}
+	if err := a.Finish(); err != nil {
+		return nil, err
 	}
 	report := a.Report()
 	return &report, nil

@@ -62,11 +62,7 @@ func TestNativeRestoreChain(t *testing.T) {
 			if got := topLevel(t, tc.target); !slices.Equal(got, []string{incr.Snapshot}) {
 				t.Errorf("target holds %q, want only %s", got, incr.Snapshot)
 			}
-			diffs, err := restore.CompareTrees(filepath.Join(w.snapDir, incr.Snapshot), filepath.Join(tc.target, incr.Snapshot))
-			must(t, err)
-			for _, d := range diffs {
-				t.Errorf("restored tree differs: %s", d)
-			}
+			requireRestored(t, "restored tree", filepath.Join(w.snapDir, incr.Snapshot), filepath.Join(tc.target, incr.Snapshot))
 		})
 	}
 }
@@ -139,4 +135,33 @@ func TestNativeRestoreInterrupted(t *testing.T) {
 		t.Errorf("target holds %q, want only %s", got, incr.Snapshot)
 	}
 	w.requireSameTreeIn(target, incr.Snapshot)
+}
+
+// A restore killed after the applier made files immutable or append-only
+// (its last step) leaves a staging tree os.RemoveAll cannot remove; the next
+// restore clears those flags, removes it and completes.
+func TestNativeRestoreFrozenLeftovers(t *testing.T) {
+	w := newWorld(t, remotetest.Local(t))
+	fillTree(t, w.source)
+	full := w.push(false)
+	target := mountTmpfs(t, "size=256m")
+	staging := filepath.Join(target, ".argo-restore-"+full.Snapshot+".partial")
+	must(t, os.MkdirAll(filepath.Join(staging, "locked"), 0o755))
+	must(t, os.WriteFile(filepath.Join(staging, "locked", "file"), []byte("x"), 0o644))
+	must(t, os.WriteFile(filepath.Join(staging, "log"), []byte("x"), 0o644))
+	for _, c := range [][]string{{"+i", "locked/file"}, {"+i", "locked"}, {"+a", "log"}} {
+		if out, err := exec.Command("chattr", c[0], filepath.Join(staging, c[1])).CombinedOutput(); err != nil {
+			t.Fatalf("chattr %s: %v\n%s", c, err, out)
+		}
+	}
+	if err := os.RemoveAll(staging); err == nil {
+		t.Fatal("the frozen leftovers are not frozen: os.RemoveAll removed them")
+	}
+	if _, err := w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: full.Snapshot}, target, restore.Options{}); err != nil {
+		t.Fatalf("restore over frozen leftovers: %v", err)
+	}
+	if got := topLevel(t, target); !slices.Equal(got, []string{full.Snapshot}) {
+		t.Errorf("target holds %q, want only %s", got, full.Snapshot)
+	}
+	w.requireSameTreeIn(target, full.Snapshot)
 }

@@ -33,6 +33,9 @@ type Restorer struct {
 	// NativeReport is set by a Restore that applied the streams itself
 	// (see NativeTarget), nil after btrfs receive.
 	NativeReport *sendstream.Report
+	// Stages is the chain the last Chain (and so Restore) resolved, full
+	// first: what restore --json lists as its stages.
+	Stages []*manifest.Record
 }
 
 // Target selects the backup to restore: by name, else the newest at or
@@ -59,7 +62,7 @@ func (r *Restorer) progress() Progress { return fallback.Progress(r.Progress) }
 // Restore receives the chain of the target backup of host/subvol into dir
 // and returns the target's record. dir/<snapshot> holds the result.
 func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, dir string, o Options) (*manifest.Record, error) {
-	r.NativeReport = nil
+	r.NativeReport, r.Stages = nil, nil
 	if native, err := NativeTarget(dir, o.Native); err != nil || native {
 		if err != nil {
 			return nil, err
@@ -103,6 +106,7 @@ func (r *Restorer) Chain(ctx context.Context, host, subvol string, t Target) ([]
 	if err != nil {
 		return nil, err
 	}
+	r.Stages = chain
 	return chain, nil
 }
 

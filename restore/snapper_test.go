@@ -13,7 +13,6 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
-	"github.com/argo-backup/argo-backup/restore"
 )
 
 // snapper takes read-only snapshots as snapper does: .snapshots/N/snapshot
@@ -70,20 +69,12 @@ func TestSnapperSnapshots(t *testing.T) {
 		t.Errorf("push after the forced full: %v, want ErrNothingNew", err)
 	}
 	w.restore(forced.Snapshot)
-	diffs, err := restore.CompareTrees(second, filepath.Join(w.target, forced.Snapshot))
-	must(t, err)
-	for _, d := range diffs {
-		t.Errorf("the forced full differs from snapper's newest: %s", d)
-	}
+	requireRestored(t, "the forced full against snapper's newest", second, filepath.Join(w.target, forced.Snapshot))
 	for _, path := range []string{first, second} {
 		if _, err := os.Stat(path); err != nil {
 			t.Errorf("snapper's snapshot %s was touched: %v", path, err)
 		}
 	}
 	w.restore(incr.Snapshot)
-	diffs, err = restore.CompareTrees(second, filepath.Join(w.target, incr.Snapshot))
-	must(t, err)
-	for _, d := range diffs {
-		t.Errorf("restored snapper snapshot differs: %s", d)
-	}
+	requireRestored(t, "restored snapper snapshot", second, filepath.Join(w.target, incr.Snapshot))
 }

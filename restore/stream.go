@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // Progress receives the bytes written to btrfs receive.
@@ -32,6 +34,9 @@ type fetched struct {
 // a fifth of restore's CPU (docs/performance.md); a signed record, which
 // binds both, would make it redundant.
 func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Writer, ahead int, progress Progress) error {
+	if err := c.checkUnique(ctx, rec); err != nil {
+		return err
+	}
 	whole := sha256.New()
 	err := c.fetchParts(ctx, rec, rec.Parts, ahead, func(_ manifest.Part, data []byte, err error) error {
 		if err != nil {
@@ -48,6 +53,18 @@ func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Wr
 		return err
 	}
 	return checkStreamSum(rec, whole)
+}
+
+// checkUnique refuses a backup whose folder holds an object twice under
+// one name (Drive allows it): which copy a read gets is arbitrary, so
+// neither is used. One listing of one folder per stage.
+func (c *Catalog) checkUnique(ctx context.Context, rec *manifest.Record) error {
+	dir := remote.SnapshotDir(rec.Host, rec.Subvolume, rec.Snapshot)
+	var dups *remote.DuplicatesError
+	if _, err := c.Store.List(ctx, dir); errors.As(err, &dups) {
+		return err
+	}
+	return nil // a listing that fails otherwise is found by the reads
 }
 
 // checkStreamSum compares the sha256 of the whole plaintext stream with the

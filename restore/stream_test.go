@@ -18,7 +18,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/internal/testing/memstore"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -46,14 +46,7 @@ func newBackupInMemory(t *testing.T, parts int) *backupInMemory {
 	binary.LittleEndian.PutUint64(seed[:], n)
 	stream := make([]byte, parts*testPartSize-testPartSize/2) // the last part is short
 	rand.NewChaCha8(seed).Read(stream)
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := crypto.NewSealer([]age.Recipient{id.Recipient()}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, sealer := cryptotest.Keys(t)
 	b := &backupInMemory{store: memstore.New(), stream: stream}
 	b.cat = &Catalog{Store: b.store, Identities: []age.Identity{id}}
 	b.rec = &manifest.Record{Host: "desk", Subvolume: "home", Snapshot: "home.20261110T020000Z",

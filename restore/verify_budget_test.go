@@ -2,7 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/internal/testing/drivefake"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -40,19 +40,7 @@ type budgetWorld struct {
 	signer *crypto.Signer // the host's, certified by the identity
 }
 
-// budgetSigner is the budget host's signing key, certified by id.
-func budgetSigner(t *testing.T, id *age.X25519Identity) *crypto.Signer {
-	t.Helper()
-	_, key, err := ed25519.GenerateKey(nil)
-	must(t, err)
-	cert, err := crypto.Certify(crypto.TrustRoots([]age.Identity{id})[0],
-		crypto.Certificate{Host: budgetHost, Key: key.Public().(ed25519.PublicKey), Issued: time.Now()})
-	must(t, err)
-	s, err := crypto.NewSigner(key, []*crypto.Signed{cert}, budgetHost)
-	must(t, err)
-	return s
-}
-
+// budgetHost is the host whose backups the budget tests verify.
 const budgetHost = "desk"
 
 func newBudgetWorld(t *testing.T, seed uint64) *budgetWorld {
@@ -84,7 +72,7 @@ func newBudgetWorldAt(t *testing.T, seed uint64, spec, dir string) *budgetWorld 
 	w.reads = &readCounter{Store: st, seen: map[string]int{}, world: w}
 	w.v = &Verifier{Restorer: Restorer{Catalog: Catalog{Store: w.reads, Identities: []age.Identity{id}}}}
 	w.st = st
-	w.signer = budgetSigner(t, id)
+	w.signer = cryptotest.Signer(t, id, budgetHost)
 	for _, subvol := range w.subvol {
 		var parent *manifest.Record
 		for i := range 4 {

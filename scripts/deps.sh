@@ -2,8 +2,8 @@
 # Installs what argo-backup's demo and tests need on a Debian/Ubuntu machine:
 # btrfs-progs (mkfs.btrfs, btrfs send/receive); rclone, age and zstd for
 # the test of formats.md's restore by hand with the stock tools (and the
-# benchmark's shell pipeline); e2fsprogs for the native restore tests onto
-# ext4. Go itself must already be installed.
+# benchmark's shell pipeline); e2fsprogs and xfsprogs for the native restore
+# tests onto ext4 and xfs (reflinks). Go itself must already be installed.
 set -euo pipefail
 
 need=()
@@ -14,6 +14,7 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v rclone >/dev/null 2>&1 || need+=(rclone)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
 if [ "${1:-}" = "--bench" ]; then
   command -v restic >/dev/null 2>&1 || need+=(restic)
 fi

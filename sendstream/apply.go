@@ -36,8 +36,10 @@ type Applier struct {
 	aside     map[string]*os.File
 	data      *os.File // the file data commands last went to, and its path
 	dataPath  string
-	skipped   map[string]bool // device nodes a non-root user cannot make
-	rootTimes []unix.Timespec // the root's last UTIMES
+	skipped   map[string]bool        // device nodes a non-root user cannot make
+	rootTimes []unix.Timespec        // the root's last UTIMES
+	attrs     map[uint64]pendingAttr // FILEATTRs, by inode, set by Finish
+	finished  bool
 	dec       decoder
 	report    Report
 }
@@ -60,7 +62,7 @@ func NewApplier(root string, o Options) (*Applier, error) {
 	if o.WorkDir == "" {
 		o.WorkDir = os.TempDir()
 	}
-	return &Applier{root: fd, workDir: o.WorkDir, isRoot: os.Geteuid() == 0, skipped: map[string]bool{}}, nil
+	return &Applier{root: fd, workDir: o.WorkDir, isRoot: os.Geteuid() == 0, skipped: map[string]bool{}, attrs: map[uint64]pendingAttr{}}, nil
 }
 
 // Close releases the Applier's descriptors and scratch files; the tree
@@ -68,8 +70,12 @@ func NewApplier(root string, o Options) (*Applier, error) {
 func (a *Applier) Close() error {
 	a.closeData()
 	a.dropAside()
+	a.dropAttrs()
 	if a.dec.zstd != nil {
 		a.dec.zstd.Close()
+	}
+	if a.dec.zlib != nil {
+		a.dec.zlib.Close()
 	}
 	if a.root >= 0 {
 		unix.Close(a.root)
@@ -86,9 +92,12 @@ func (a *Applier) Report() Report {
 }
 
 // Apply applies one stream: the chain's full stream first, then each
-// incremental in order. On error the tree is left as far as it got; the
+// incremental in order; Finish ends the chain. On error the tree is left as far as it got; the
 // caller removes it.
 func (a *Applier) Apply(ctx context.Context, r io.Reader) (*StreamInfo, error) {
+	if a.finished {
+		return nil, errors.New("a stream after Finish: the chain was already complete")
+	}
 	br := bufio.NewReaderSize(r, 256<<10)
 	if head, err := br.Peek(streamHeaderLen + cmdHeaderLen); err == nil &&
 		Cmd(binary.LittleEndian.Uint16(head[streamHeaderLen+4:])) == CmdSnapshot {
@@ -167,8 +176,7 @@ func (a *Applier) do(c *Command) error {
 		a.report.UpdateExtents++ // only --no-data streams carry it; btrfs receive ignores it too
 		return nil
 	case CmdFileattr:
-		a.report.FileattrsIgnored++
-		return nil
+		return a.fileattr(c)
 	case CmdEnableVerity:
 		a.report.VerityIgnored = append(a.report.VerityIgnored, c.Path)
 		return nil

@@ -21,6 +21,7 @@ const maxUnencodedLen = 2 << 20
 // btrfs-progs' receive does when the kernel cannot take them as they are.
 type decoder struct {
 	zstd *zstd.Decoder
+	zlib io.ReadCloser // reset per extent: a new one allocates ~40 KiB
 	out  []byte
 }
 
@@ -40,7 +41,7 @@ func (d *decoder) decode(data []byte, compression uint32, unencodedLen uint64) (
 	case compression == CompressNone:
 		copy(out, data)
 	case compression == CompressZlib:
-		err = d.zlib(data, out)
+		err = d.zlibDecode(data, out)
 	case compression == CompressZstd:
 		err = d.zstdDecode(data, out)
 	case compression >= CompressLzo4K && compression <= CompressLzo64:
@@ -51,13 +52,17 @@ func (d *decoder) decode(data []byte, compression uint32, unencodedLen uint64) (
 	return out, err
 }
 
-func (d *decoder) zlib(data, out []byte) error {
-	zr, err := zlib.NewReader(bytes.NewReader(data))
+func (d *decoder) zlibDecode(data, out []byte) error {
+	var err error
+	if d.zlib == nil {
+		d.zlib, err = zlib.NewReader(bytes.NewReader(data))
+	} else {
+		err = d.zlib.(zlib.Resetter).Reset(bytes.NewReader(data), nil)
+	}
 	if err != nil {
 		return fmt.Errorf("zlib: %w", err)
 	}
-	defer zr.Close()
-	_, err = io.ReadFull(zr, out)
+	_, err = io.ReadFull(d.zlib, out)
 	return shortIsZeros("zlib", err)
 }
 

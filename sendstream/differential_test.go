@@ -5,16 +5,25 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/sendstream"
 )
 
+// layout digests trees with where their data lies: the applier must punch
+// holes where the stream has them.
+var layout = treedigest.Options{Layout: true}
+
 // oracle applies the same chains with btrfs receive onto btrfs and with
-// the native applier onto ext4 and tmpfs, and compares the trees after
+// the native applier onto ext4 and tmpfs (and xfs, where a test adds it),
+// and compares the trees after
 // every stream.
 type oracle struct {
 	t       *testing.T
@@ -34,12 +43,12 @@ func newOracle(t *testing.T) *oracle {
 }
 
 // chain applies streams (full first) both ways under name, comparing
-// after each.
+// after each, and returns the appliers' reports by filesystem.
 //
 // The root's own line is compared with the source snapshot's: btrfs receive
 // lets renames into the root move its mtime after the stream set it, the
 // applier sets it again (see Applier.restoreRootTimes).
-func (o *oracle) chain(name string, streams [][]byte, snaps []string) {
+func (o *oracle) chain(name string, streams [][]byte, snaps []string) map[string]sendstream.Report {
 	t := o.t
 	appliers := map[string]*sendstream.Applier{}
 	for fs, dir := range o.targets {
@@ -65,19 +74,36 @@ func (o *oracle) chain(name string, streams [][]byte, snaps []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := treeDigest(t, filepath.Join(o.recv, info.Name))
-		want["."] = treeDigest(t, snaps[i])["."]
+		want := treedigest.Of(t, filepath.Join(o.recv, info.Name), layout)
+		want["."] = treedigest.Of(t, snaps[i], layout)["."]
 		for fs, a := range appliers {
 			if _, err := a.Apply(context.Background(), bytes.NewReader(s)); err != nil {
 				t.Fatalf("%s stream %d onto %s: %v", name, i, fs, err)
 			}
-			got := treeDigest(t, filepath.Join(o.targets[fs], name))
-			requireSameTree(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
+			got := treedigest.Of(t, filepath.Join(o.targets[fs], name), layout)
+			if fs == "xfs" {
+				got = withoutXFSACLNames(got)
+			}
+			treedigest.Require(t, fmt.Sprintf("%s after stream %d (%s) on %s", name, i, info.Name, fs), want, got)
 		}
 	}
+	reports := map[string]sendstream.Report{}
 	for fs, a := range appliers {
-		t.Logf("%s on %s: %+v", name, fs, a.Report())
+		reports[fs] = a.Report()
+		t.Logf("%s on %s: %+v", name, fs, reports[fs])
 	}
+	return reports
+}
+
+// xfsACLNames are the names xfs also lists, to root, the POSIX ACLs it
+// holds under: the same ACL as system.posix_acl_*, which the digest has.
+var xfsACLNames = regexp.MustCompile(` ?trusted\.SGI_ACL_(?:FILE|DEFAULT)=[0-9a-f]*`)
+
+func withoutXFSACLNames(d treedigest.Digest) treedigest.Digest {
+	for p, line := range d {
+		d[p] = xfsACLNames.ReplaceAllString(line, "")
+	}
+	return d
 }
 
 // sendChain takes a read-only snapshot of live after each step and returns
@@ -105,11 +131,13 @@ func sendChain(t *testing.T, live string, steps []func(o fsops, prev string), pr
 // churn, swapped and cycled renames, directories replaced by files and
 // back, reflinks within and across snapshots, holes, truncation, xattrs
 // and owners, sent as protocol 2 with compressed data from zstd, zlib and
-// lzo mounts and as protocol 1, is the same restored natively on ext4 and
-// tmpfs as by btrfs receive, after every stream of the chain.
+// lzo mounts and as protocol 1, is the same restored natively on ext4,
+// tmpfs and xfs as by btrfs receive, after every stream of the chain. On
+// xfs the clones are reflinks; ext4 and tmpfs cannot, so they copy.
 func TestDifferentialTricky(t *testing.T) {
 	btrfstest.NoLeftovers(t)
 	o := newOracle(t)
+	o.targets["xfs"] = newXFS(t)
 	src := btrfstest.NewFS(t, 1<<30, "compress=zstd")
 	for _, v := range []struct {
 		name, compress string
@@ -129,7 +157,18 @@ func TestDifferentialTricky(t *testing.T) {
 				t.Fatalf("no encoded writes with compression %d in the streams: the test does not test decompression", v.encoding)
 			}
 			o.t = t
-			o.chain(v.name, streams, snaps)
+			reports := o.chain(v.name, streams, snaps)
+			for fs, r := range reports {
+				if reflinks := fs == "xfs"; (r.Reflinks > 0) != reflinks || r.Reflinks+r.CloneCopies == 0 {
+					t.Errorf("%s: %d clones as reflinks, %d as copies; want reflinks: %v", fs, r.Reflinks, r.CloneCopies, reflinks)
+				}
+			}
+			// The filesystem's own word (FIEMAP's shared flag) that the
+			// reflink copy shares extents with dir/a.txt.
+			copied := filepath.Join(o.targets["xfs"], v.name, "dir/a-reflink")
+			if out, err := exec.Command("filefrag", "-v", copied).CombinedOutput(); err != nil || !strings.Contains(string(out), "shared") {
+				t.Errorf("filefrag -v %s (%v) shows no shared extent:\n%s", copied, err, out)
+			}
 		})
 	}
 }

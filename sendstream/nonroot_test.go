@@ -17,6 +17,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
+	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/sendstream"
 )
 
@@ -48,6 +49,10 @@ func applyHelper(args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+	}
+	if err := a.Finish(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	json.NewEncoder(os.Stdout).Encode(a.Report())
 	return 0
@@ -115,9 +120,9 @@ func TestApplyAsNormalUser(t *testing.T) {
 	}
 	info, err := validate(streams[len(streams)-1])
 	must(t, err)
-	want := asUser(treeDigest(t, filepath.Join(recv, info.Name)), "blk", "null")
-	got := asUser(treeDigest(t, target))
-	requireSameTree(t, "applied as nobody", want, got)
+	want := asUser(treedigest.Of(t, filepath.Join(recv, info.Name), layout), "blk", "null")
+	got := asUser(treedigest.Of(t, target, layout))
+	treedigest.Require(t, "applied as nobody", want, got)
 }
 
 var mtimeField = regexp.MustCompile(` mtime=[0-9.]+`)
@@ -125,8 +130,8 @@ var ownerField = regexp.MustCompile(` uid=\d+ gid=\d+`)
 var capabilityField = regexp.MustCompile(`security\.capability=[0-9a-f]* ?`)
 
 // asUser drops from a digest what a normal user cannot restore.
-func asUser(d map[string]string, devices ...string) map[string]string {
-	out := map[string]string{}
+func asUser(d treedigest.Digest, devices ...string) treedigest.Digest {
+	out := treedigest.Digest{}
 	for p, line := range d {
 		if !slices.Contains(devices, p) {
 			out[p] = capabilityField.ReplaceAllString(ownerField.ReplaceAllString(line, ""), "")

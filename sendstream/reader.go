@@ -15,6 +15,7 @@ type Reader struct {
 	r    *bufio.Reader
 	v    *Validator
 	buf  []byte
+	cur  Command // what Next returns, reused: no allocation per command
 	done bool
 }
 
@@ -59,13 +60,13 @@ func (r *Reader) Next() (*Command, error) {
 	if _, err := r.v.Write(r.buf); err != nil {
 		return nil, err
 	}
-	c := r.v.last
-	if c.Type == CmdEnd {
+	r.cur = r.v.last
+	if r.cur.Type == CmdEnd {
 		if err := r.end(); err != nil {
 			return nil, err
 		}
 	}
-	return &c, nil
+	return &r.cur, nil
 }
 
 func (r *Reader) header() error {

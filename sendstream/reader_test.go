@@ -67,3 +67,13 @@ func TestReaderCut(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatUUID(t *testing.T) {
+	b := []byte{0x05, 0xcc, 0x9c, 0xaf, 0x06, 0x9b, 0xe5, 0x4d, 0x85, 0x27, 0x72, 0x43, 0x55, 0x8e, 0xe4, 0x51}
+	if got, want := sendstream.FormatUUID(b), "05cc9caf-069b-e54d-8527-7243558ee451"; got != want {
+		t.Errorf("FormatUUID = %q, want %q", got, want)
+	}
+	if got := sendstream.FormatUUID(make([]byte, 16)); got != "" {
+		t.Errorf("zero UUID formatted as %q, want \"\"", got)
+	}
+}

@@ -19,9 +19,11 @@ type Report struct {
 	// Extended attributes the target refused (name -> count), e.g. ACLs
 	// on a filesystem without them, or trusted.* as a normal user.
 	XattrsSkipped map[string]int `json:"xattrs_skipped,omitempty"`
-	// Inode flags (chattr) the stream carried; btrfs receive does not
-	// apply them either.
-	FileattrsIgnored int64 `json:"fileattrs_ignored,omitempty"`
+	// Files and directories whose inode flags (chattr) were set, and
+	// the flags the target (or a normal user) could not set, by chattr
+	// letter -> count. btrfs receive sets none of them.
+	FileattrsApplied int64          `json:"fileattrs_applied,omitempty"`
+	FileattrsSkipped map[string]int `json:"fileattrs_skipped,omitempty"`
 	// Files fs-verity was enabled on in the source; not applied.
 	VerityIgnored []string `json:"verity_ignored,omitempty"`
 	// UPDATE_EXTENT commands: only streams sent with --no-data have them.
@@ -31,7 +33,7 @@ type Report struct {
 // Incomplete reports whether anything of the snapshot could not be
 // reproduced on this target.
 func (r *Report) Incomplete() bool {
-	return r.OwnersLeft > 0 || len(r.DevicesSkipped) > 0 || len(r.XattrsSkipped) > 0 || len(r.VerityIgnored) > 0
+	return r.OwnersLeft > 0 || len(r.DevicesSkipped) > 0 || len(r.XattrsSkipped) > 0 || len(r.FileattrsSkipped) > 0 || len(r.VerityIgnored) > 0
 }
 
 func (r *Report) skipXattr(name string) {

@@ -21,10 +21,25 @@ func run(t testing.TB, name string, args ...string) {
 // unmounted (which detaches the loop device) when the test ends.
 func newExt4(t testing.TB, size int64) string {
 	t.Helper()
-	btrfstest.RequireRoot(t)
 	btrfstest.RequireTools(t, "e2fsprogs (mkfs.ext4)", "mkfs.ext4")
+	return newLoopFS(t, size, "mkfs.ext4", "-q", "-F")
+}
+
+// newXFS returns a fresh xfs with reflinks (so CLONE becomes
+// FICLONERANGE), like newExt4. xfs needs at least 300 MiB.
+func newXFS(t testing.TB) string {
+	t.Helper()
+	btrfstest.RequireTools(t, "xfsprogs (mkfs.xfs)", "mkfs.xfs")
+	return newLoopFS(t, 512<<20, "mkfs.xfs", "-q", "-f", "-m", "reflink=1")
+}
+
+// newLoopFS makes a filesystem with mkfs and args in a sparse image of
+// size bytes and loop-mounts it, unmounted when the test ends.
+func newLoopFS(t testing.TB, size int64, mkfs string, args ...string) string {
+	t.Helper()
+	btrfstest.RequireRoot(t)
 	dir := t.TempDir()
-	img, mnt := filepath.Join(dir, "ext4.img"), filepath.Join(dir, "mnt")
+	img, mnt := filepath.Join(dir, "fs.img"), filepath.Join(dir, "mnt")
 	f, err := os.Create(img)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +49,7 @@ func newExt4(t testing.TB, size int64) string {
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "mkfs.ext4", "-q", "-F", img)
+	run(t, mkfs, append(args, img)...)
 	run(t, "mount", "-o", "loop", img, mnt)
 	t.Cleanup(func() { unmountAll(t, mnt) })
 	return mnt

@@ -29,6 +29,7 @@ type restoreFlags struct {
 	net       networkFlags
 	unsigned  bool
 	native    bool
+	json      bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -74,6 +75,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
 	addNetworkFlags(cmd, &f.net)
+	fl.BoolVar(&f.json, "json", false, "print what was restored as JSON for scripts: per subvolume the path, method (btrfs-receive or native), stages, bytes and what a native restore could not reproduce")
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
 	return cmd
 }
@@ -86,6 +88,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	}
 	if f.to == "" {
 		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+	}
+	if f.layout && f.json {
+		return errs.Userf("--json is not available with --layout: drop --json (the plan and the result are printed as text)")
 	}
 	if f.layout {
 		return a.restoreLayout(ctx, names, target, f)
@@ -139,14 +144,23 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if bar := a.progress(); bar != nil {
 		r.Progress = bar
 	}
+	var results []restoreResult
 	for _, subvol := range names {
 		rec, err := r.Restore(ctx, host, subvol, target, f.to, restore.Options{KeepChain: f.keepChain, Writable: f.writable, Native: f.native})
 		if all && errors.Is(err, restore.ErrNoTrusted) {
 			fmt.Fprintf(a.stderr, "warning: %s: skipped: %v\n", subvol, err)
+			results = append(results, restoreResult{Subvolume: subvol, Skipped: err.Error()})
 			continue
 		}
 		if err != nil {
+			if f.json {
+				printRestoreJSON(a.stdout, results) // what was restored before the error
+			}
 			return fmt.Errorf("restore %s: %w", subvol, err)
+		}
+		if f.json {
+			results = append(results, newRestoreResult(subvol, f.to, rec, r, f.writable))
+			continue
 		}
 		how := ""
 		if r.NativeReport != nil {
@@ -160,6 +174,9 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if f.writable != "" {
 			fmt.Fprintf(a.stdout, "%s: writable snapshot %s made of it\n", subvol, filepath.Join(f.to, f.writable))
 		}
+	}
+	if f.json {
+		return printRestoreJSON(a.stdout, results)
 	}
 	return nil
 }

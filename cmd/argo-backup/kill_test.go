@@ -22,9 +22,9 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/internal/testing/treedigest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/restore"
 )
 
 // A push killed with SIGKILL at any point is finished by the next push:
@@ -254,16 +254,11 @@ func (m *machine) requireRestoresIdentical(target, snapshot string) {
 	m.requireIdentical(filepath.Join(m.fs, "snapshots", snapshot), filepath.Join(into, snapshot))
 }
 
-// requireIdentical fails the test for every difference between the trees.
+// requireIdentical fails the test for every difference between the trees,
+// judged by treedigest rather than the production restore.CompareTrees.
 func (m *machine) requireIdentical(want, got string) {
 	m.t.Helper()
-	diffs, err := restore.CompareTrees(want, got)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	for _, d := range diffs {
-		m.t.Errorf("%s restored differently: %s", got, d)
-	}
+	treedigest.Require(m.t, got+" restored", treedigest.Of(m.t, want, treedigest.Options{}), treedigest.Of(m.t, got, treedigest.Options{}))
 }
 
 // process is argo-backup running as a child process, so that it can be

@@ -23,16 +23,24 @@ func printNativeReport(w io.Writer, subvol string, r *sendstream.Report) {
 		fmt.Fprintf(w, "%s: NOT restored: %d device nodes (not running as root), e.g. %q\n", subvol, n, r.DevicesSkipped[0])
 	}
 	if len(r.XattrsSkipped) > 0 {
-		var parts []string
-		for _, name := range slices.Sorted(maps.Keys(r.XattrsSkipped)) {
-			parts = append(parts, fmt.Sprintf("%s (%d)", name, r.XattrsSkipped[name]))
-		}
-		fmt.Fprintf(w, "%s: NOT restored: extended attributes the target refused: %s\n", subvol, strings.Join(parts, ", "))
+		fmt.Fprintf(w, "%s: NOT restored: extended attributes the target refused: %s\n", subvol, counted(r.XattrsSkipped))
 	}
-	if r.FileattrsIgnored > 0 {
-		fmt.Fprintf(w, "%s: not applied: %d inode flag sets (chattr), as btrfs receive does not either\n", subvol, r.FileattrsIgnored)
+	if r.FileattrsApplied > 0 {
+		fmt.Fprintf(w, "%s: inode flags (chattr) set on %d files and directories\n", subvol, r.FileattrsApplied)
+	}
+	if len(r.FileattrsSkipped) > 0 {
+		fmt.Fprintf(w, "%s: NOT restored: inode flags (chattr) the target or user cannot set: %s\n", subvol, counted(r.FileattrsSkipped))
 	}
 	if n := len(r.VerityIgnored); n > 0 {
 		fmt.Fprintf(w, "%s: not applied: fs-verity on %d files, e.g. %q\n", subvol, n, r.VerityIgnored[0])
 	}
+}
+
+// counted lists names with their counts: "a (2), b (1)", sorted by name.
+func counted(m map[string]int) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s (%d)", name, m[name]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
 	"github.com/argo-backup/argo-backup/crypto"
+	"github.com/argo-backup/argo-backup/crypto/cryptotest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -120,26 +118,8 @@ func (a attacker) plant(at time.Time) string {
 // attacker's own making.
 func ownSigner(t *testing.T, host string) *crypto.Signer {
 	t.Helper()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := crypto.TrustRoots([]age.Identity{id})[0]
-	_, key, _ := ed25519.GenerateKey(nil)
-	return certified(t, root, key, crypto.Certificate{Host: host, Key: key.Public().(ed25519.PublicKey), Issued: time.Now()})
-}
-
-func certified(t *testing.T, root crypto.TrustRoot, key ed25519.PrivateKey, c crypto.Certificate) *crypto.Signer {
-	t.Helper()
-	cert, err := crypto.Certify(root, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := crypto.NewSigner(key, []*crypto.Signed{cert}, c.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	id, _ := cryptotest.Keys(t)
+	return cryptotest.Signer(t, id, host)
 }
 
 // stolenSigner loads a host's signing key and certificate from its files.
