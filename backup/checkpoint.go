@@ -13,7 +13,7 @@ type Checkpoint string
 const (
 	BeforeSnapshot Checkpoint = "before-snapshot" // parent chosen, no snapshot yet
 	AfterSnapshot  Checkpoint = "after-snapshot"  // snapshot taken, nothing sent
-	BeforePart     Checkpoint = "before-part"     // one part is about to be sealed and uploaded
+	BeforePart     Checkpoint = "before-part"     // one part is sealed and about to be uploaded
 	BeforeRecord   Checkpoint = "before-record"   // every part stored, the record not yet written
 	AfterRecord    Checkpoint = "after-record"    // the record written, its local copy not yet
 )

@@ -60,11 +60,16 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 }
 
 // cutAndStore reads the plaintext stream, validates it as it passes, cuts it
-// into parts and hands each to a worker that stores it (or finds it already
-// stored by an interrupted push).
+// into parts and hands each to a goroutine that seals and uploads it (or
+// finds it already stored by an interrupted push). stages.go bounds how
+// many parts are sealed and uploaded at once, and the memory they hold.
 func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.workers())
+	st := newStages(p.workers(), p.transfers(), p.PartSize)
+	defer func() { p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot())) }()
+	if p.onStages != nil {
+		p.onStages(st)
+	}
 	validator := btrfs.NewValidator()
 	whole := sha256.New()
 	var (
@@ -72,40 +77,25 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		parts []manifest.Part
 		total int64
 	)
-	// Free lists, not sync.Pools: the garbage collector empties a pool, and
-	// each part would be allocated anew. These are all the buffers a push
-	// ever has: one being read plus one per worker, and one sealed copy per
-	// worker.
-	plains := make(chan []byte, p.workers()+1)
-	sealeds := make(chan *bytes.Buffer, p.workers())
-	for range cap(plains) {
-		plains <- nil
-	}
-	for range cap(sealeds) {
-		sealeds <- new(bytes.Buffer)
-	}
-	for i := 0; gctx.Err() == nil; i++ {
-		buf := <-plains
-		if buf == nil {
-			buf = make([]byte, p.PartSize)
+	for i := 0; ; i++ {
+		job, err := st.start(gctx, i)
+		if err != nil {
+			return nil, nil, p.abort(g, err)
 		}
-		n, readErr := io.ReadFull(r, buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if _, err := validator.Write(chunk); err != nil {
+		n, readErr := io.ReadFull(r, job.buf[:p.PartSize])
+		if n == 0 {
+			job.done()
+		} else {
+			job.plain = job.buf[:n]
+			if _, err := validator.Write(job.plain); err != nil {
+				job.done()
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
-			whole.Write(chunk)
+			whole.Write(job.plain)
 			total += int64(n)
-			index := i
 			g.Go(func() error {
-				defer func() { plains <- buf }()
-				if err := gctx.Err(); err != nil {
-					return err // an earlier part failed: store nothing more
-				}
-				sealed := <-sealeds
-				defer func() { sealeds <- sealed }()
-				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, index), index, chunk, j, sealed)
+				defer job.done()
+				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)
 				if err != nil {
 					return err
 				}
@@ -149,7 +139,11 @@ func (p *Pusher) abort(g *errgroup.Group, err error) error {
 // storeOrReuse stores one part, unless an interrupted push already stored
 // exactly this plaintext under this name: then the stored object is checked
 // and reused.
-func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain []byte, j *pushJournal, sealed *bytes.Buffer) (manifest.Part, error) {
+func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j *pushJournal) (manifest.Part, error) {
+	if err := ctx.Err(); err != nil {
+		return manifest.Part{}, err // an earlier part failed: store nothing more
+	}
+	plain, index := job.plain, job.index
 	sum := sha256.Sum256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
@@ -158,8 +152,19 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, index int, plain
 			return old, nil
 		}
 	}
+	sealed, err := p.sealPart(job)
+	if err != nil {
+		return manifest.Part{}, err
+	}
+	// The upload slot is held until the part is journaled: with one
+	// transfer, a part is uploaded only once every earlier one is stored
+	// and journaled, as the BeforePart checkpoint promises.
+	if err := acquire(ctx, job.st.upload); err != nil {
+		return manifest.Part{}, err
+	}
+	defer func() { <-job.st.upload }()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.storePart(ctx, j, name, index, plain, plainSum, sealed)
+	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), sealed)
 	if err != nil {
 		return part, err
 	}
@@ -187,15 +192,21 @@ func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// storePart seals one part and uploads it. The remote checks size and hash
+// sealPart seals the job's part into its second buffer, then gives back
+// the plaintext buffer and the seal slot.
+func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
+	sealed := bytes.NewBuffer(job.out[:0])
+	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
+		return nil, fmt.Errorf("seal part %d: %w", job.index, err)
+	}
+	job.sealed()
+	return sealed, nil
+}
+
+// uploadPart uploads one sealed part. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put); then the
 // part is read back against what was sealed (putChecked).
-func (p *Pusher) storePart(ctx context.Context, j *pushJournal, name string, index int, plain []byte, plainSum string, sealed *bytes.Buffer) (manifest.Part, error) {
-	sealed.Reset()
-	sealed.Grow(maxSealedSize(len(plain)))
-	if err := p.Sealer.Seal(sealed, plain); err != nil {
-		return manifest.Part{}, fmt.Errorf("seal part %d: %w", index, err)
-	}
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
 	storedSum := sha256.Sum256(sealed.Bytes())
 	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	if err != nil {
@@ -204,7 +215,7 @@ func (p *Pusher) storePart(ctx context.Context, j *pushJournal, name string, ind
 	j.noteReadBack(index, md5sum)
 	return manifest.Part{
 		Index:        index,
-		PlainBytes:   int64(len(plain)),
+		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
 		StoredBytes:  int64(sealed.Len()),
 		StoredSHA256: hex.EncodeToString(storedSum[:]),

@@ -50,7 +50,7 @@ func newPipeline(t *testing.T, workers int) *pipeline {
 	id, sealer := cryptotest.Keys(t)
 	st := memstore.New()
 	p := &Pusher{Host: "desk", ToolVersion: "test", Store: st, Sealer: sealer, Recipients: []age.Recipient{id.Recipient()},
-		State: State{Dir: t.TempDir()}, PartSize: testPartSize, Workers: workers}
+		State: State{Dir: t.TempDir()}, PartSize: testPartSize, Workers: workers, Transfers: workers}
 	return &pipeline{t: t, p: p, store: st, id: id, stream: stream}
 }
 

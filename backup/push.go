@@ -34,7 +34,8 @@ type Pusher struct {
 	PartSize         int64
 	CompressionLevel int  // recorded; the Sealer does the compressing
 	SendCompressed   bool // use send protocol 2 with --compressed-data where supported
-	Workers          int  // parts sealed and uploaded at once; 0: one per CPU
+	Workers          int  // parts sealed at once (CPU); 0: one per CPU, at least 2
+	Transfers        int  // parts uploaded at once (network); 0: 4
 	Locks            LockOptions
 	Log              *slog.Logger
 	Progress         Progress
@@ -43,6 +44,8 @@ type Pusher struct {
 	// lost state_dir (rebuild.go); it fails, saying why, on a machine
 	// without an identity. nil: never rebuild.
 	RemoteRecords func(ctx context.Context) (RecordReader, error)
+
+	onStages func(*stages) // tests: sees each push's stages as it starts
 	// TestHook, when set, is called at each Checkpoint, on the push's own
 	// goroutines: a test stops a push there, to kill it. nil outside tests.
 	TestHook func(ctx context.Context, at Checkpoint, part int)
@@ -63,6 +66,13 @@ func (p *Pusher) workers() int {
 		return p.Workers
 	}
 	return max(2, runtime.NumCPU())
+}
+
+func (p *Pusher) transfers() int {
+	if p.Transfers > 0 {
+		return p.Transfers
+	}
+	return 4
 }
 
 // Push takes a snapshot of sv and stores it on the remote, incrementally

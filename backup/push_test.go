@@ -70,7 +70,7 @@ func TestPushCommitsAChain(t *testing.T) {
 	log := &checkpointLog{store: st}
 	clock := t0
 	p := &Pusher{Host: "desk", ToolVersion: "test", Store: st, Sealer: sealer, Recipients: []age.Recipient{id.Recipient()},
-		State: State{Dir: t.TempDir()}, PartSize: 64 << 10, Workers: 1, TestHook: log.hook,
+		State: State{Dir: t.TempDir()}, PartSize: 64 << 10, Workers: 1, Transfers: 1, TestHook: log.hook,
 		Now: func() time.Time { return clock }}
 	sv := Subvolume{Name: "home", Path: src, SnapshotDir: filepath.Join(mnt, "snapshots"), KeepLocal: 10}
 

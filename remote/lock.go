@@ -24,6 +24,8 @@ const DefaultLockStale = 30 * time.Minute
 // lockSettle is how long Lock waits after writing its lock before reading
 // it back. Two runs that both found no lock both write one and the later
 // write wins; waiting longer than an upload takes lets the loser see that.
+// A local directory needs no wait where there was no lock: it creates the
+// lock exclusively (claimExclusive).
 var lockSettle = 2 * time.Second
 
 // lockFile is the JSON in <host>/locks/<subvol>.lock.
@@ -171,8 +173,9 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 	}
 	name := LockName(host, subvol)
 	cur, err := s.readLock(ctx, name)
+	none := errors.Is(err, ErrNotFound)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case none:
 	case err != nil:
 		return nil, err
 	case cur.deadHere():
@@ -185,6 +188,23 @@ func (s *Store) Acquire(ctx context.Context, host, subvol, holder string, stale 
 	now := s.now()
 	token := newToken()
 	mine := lockFile{Holder: holder, Since: now, Heartbeat: now, Token: token, Boot: bootTag(token), PID: os.Getpid()}
+	if none {
+		supported, err := s.claimExclusive(name, mine)
+		if errors.Is(err, errLockTaken) {
+			if cur, err = s.readLock(ctx, name); err != nil {
+				return nil, err
+			}
+			return nil, cur.locked(name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if supported { // settled already
+			h := &Held{hb: s.startHeartbeat(ctx, name, mine, stale/4), settled: make(chan struct{})}
+			close(h.settled)
+			return h, nil
+		}
+	}
 	if err := s.writeLock(ctx, name, mine); err != nil {
 		return nil, err
 	}

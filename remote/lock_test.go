@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
 func TestLockRefusesASecondHolderUntilReleased(t *testing.T) {
@@ -176,9 +180,10 @@ func TestLockOfDeadProcessTakenOver(t *testing.T) {
 }
 
 // Two runs that both find no lock both write one; the one overwritten
-// learns it from Confirm, before its push could commit anything.
+// learns it from Confirm, before its push could commit anything. (On S3:
+// a local directory creates locks exclusively, see the next test.)
 func TestAcquireLoserLearnsAtConfirm(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	s := openStore(t, remotetest.S3(t))
 	ctx := context.Background()
 	first, err := s.Acquire(ctx, "h", "home", "clone-a pid 1", time.Hour)
 	if err != nil {
@@ -197,5 +202,54 @@ func TestAcquireLoserLearnsAtConfirm(t *testing.T) {
 	}
 	if _, err := s.ReadAll(ctx, LockName("h", "home")); err != nil {
 		t.Errorf("the loser deleted the winner's lock: %v", err)
+	}
+}
+
+// Clones racing for the lock of a local-directory remote: exactly one wins,
+// the others are refused at once, and the winner's claim is settled at
+// once (no lockSettle wait before its commit).
+func TestAcquireLocalRaceHasOneWinnerAtOnce(t *testing.T) {
+	saved := lockSettle
+	lockSettle = time.Hour // a wait would show as a hang
+	t.Cleanup(func() { lockSettle = saved })
+	s := openStore(t, t.TempDir())
+	ctx := context.Background()
+	const clones = 8
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		winners []Lease
+		refused int
+	)
+	start := make(chan struct{})
+	for i := range clones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			h, err := s.Acquire(ctx, "h", "home", fmt.Sprintf("clone-%d pid %d", i, i), time.Hour)
+			mu.Lock()
+			defer mu.Unlock()
+			var locked *LockedError
+			switch {
+			case err == nil:
+				winners = append(winners, h)
+			case errors.As(err, &locked):
+				refused++
+			default:
+				t.Errorf("clone %d: %v", i, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(winners) != 1 || refused != clones-1 {
+		t.Fatalf("%d winners, %d refused; want 1 and %d", len(winners), refused, clones-1)
+	}
+	if err := winners[0].Confirm(ctx); err != nil {
+		t.Errorf("the winner's Confirm: %v", err)
+	}
+	if err := winners[0].Release(ctx); err != nil {
+		t.Errorf("Release: %v", err)
 	}
 }

@@ -66,12 +66,14 @@ func (s *Store) uploadLimit(err error) error {
 func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {
 	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
 	old, err := s.f.NewObject(ctx, name)
+	in, done := s.accounted(ctx, name, int64(len(data)), bytes.NewReader(data))
 	switch {
 	case err == nil:
-		err = old.Update(ctx, bytes.NewReader(data), src)
+		err = old.Update(ctx, in, src)
 	case isNotFound(err):
-		_, err = s.f.Put(ctx, bytes.NewReader(data), src)
+		_, err = s.f.Put(ctx, in, src)
 	}
+	done(err)
 	if err != nil {
 		return err
 	}

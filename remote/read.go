@@ -21,7 +21,8 @@ func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, s.wrap("opening", name, err)
 	}
-	return &sizedReader{r: r, want: o.Size(), name: name, s: s}, nil
+	acc, done := s.accounted(ctx, name, o.Size(), r)
+	return &sizedReader{r: acc, done: done, want: o.Size(), name: name, s: s}, nil
 }
 
 // MaxReadAll bounds what ReadAll reads into memory. The largest object it
@@ -60,6 +61,8 @@ func (s *Store) readAllMax(ctx context.Context, name string, limit int64) ([]byt
 // object in read errors, and never returns bytes past the known size.
 type sizedReader struct {
 	r    io.ReadCloser
+	done func(error) // ends the accounting transfer, closing r
+	err  error       // the first error Read returned, for done
 	want int64
 	got  int64
 	name string
@@ -67,6 +70,14 @@ type sizedReader struct {
 }
 
 func (r *sizedReader) Read(p []byte) (int, error) {
+	n, err := r.read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
+func (r *sizedReader) read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.got += int64(n)
 	switch {
@@ -80,4 +91,10 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *sizedReader) Close() error { return r.r.Close() }
+// Close ends the download. The accounting transfer closes the object.
+func (r *sizedReader) Close() error {
+	err := r.r.Close()
+	r.done(r.err)
+	r.done = func(error) {} // a second Close ends nothing more
+	return err
+}

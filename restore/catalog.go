@@ -30,6 +30,7 @@ type Catalog struct {
 	Store      Store
 	Identities []age.Identity
 	opened     *openedCache // records already read, by object version
+	free       *partFree    // plaintext part buffers; made by fetchParts
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

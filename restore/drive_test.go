@@ -227,9 +227,9 @@ func TestDriveDuplicatePartIsRefused(t *testing.T) {
 func TestDriveUploadLimitSpansDays(t *testing.T) {
 	w, srv := newDriveWorld(t, "stop_on_upload_limit=true")
 	rec := &faultyStore{Store: w.pusher.Store}
-	w.pusher.Store, w.pusher.Workers = rec, 1
-	w.pusher.PartSize = 256 << 10 // many parts, so that the upload takes many days
-	const daily = 200 << 10       // one part a day: the upload in progress finishes
+	w.pusher.Store, w.pusher.Workers, w.pusher.Transfers = rec, 1, 1 // one upload in progress when the limit hits
+	w.pusher.PartSize = 256 << 10                                    // many parts, so that the upload takes many days
+	const daily = 200 << 10                                          // one part a day: the upload in progress finishes
 	fillTree(t, w.source)
 
 	everUploaded := map[string]bool{}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -19,7 +18,7 @@ import (
 // zstd decompresses) and checks it against the record: stored size and
 // sha256, plaintext size and sha256. Nothing unchecked reaches btrfs receive.
 //
-// The plaintext lands in a buffer from partBuffers; the caller puts it back
+// The plaintext lands in a buffer from c.free; the caller puts it back
 // once the bytes are written.
 func (c *Catalog) fetchPart(ctx context.Context, rec *manifest.Record, part manifest.Part) (*bytes.Buffer, error) {
 	name := remote.PartName(rec.Host, rec.Subvolume, rec.Snapshot, part.Index)
@@ -49,7 +48,7 @@ func (c *Catalog) openPart(rc io.Reader, part manifest.Part) (*bytes.Buffer, err
 		return nil, err
 	}
 	defer plainReader.Close()
-	plain := partBuffers.Get().(*bytes.Buffer)
+	plain := c.free.get()
 	plain.Reset()
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.
@@ -57,7 +56,7 @@ func (c *Catalog) openPart(rc io.Reader, part manifest.Part) (*bytes.Buffer, err
 	// real bytes arrive.
 	plain.Grow(int(min(part.PlainBytes, maxPrealloc)) + bytes.MinRead)
 	if err := copyAll(plain, counted, plainReader, part, stored); err != nil {
-		partBuffers.Put(plain)
+		c.free.put(plain)
 		return nil, err
 	}
 	return plain, nil
@@ -76,11 +75,6 @@ func copyAll(plain *bytes.Buffer, counted *countingReader, plainReader io.Reader
 // maxPrealloc bounds what a record's part size makes us allocate before a
 // byte arrived (the default part_size is 32 MiB).
 const maxPrealloc = 64 << 20
-
-// partBuffers recycles the plaintext buffers of parts: they are as large as
-// part_size, and allocating one per part makes the garbage collector let
-// the heap grow to several times what is in use.
-var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func checkPart(part manifest.Part, plain []byte, storedBytes int64, storedSum []byte) error {
 	if storedBytes != part.StoredBytes {

@@ -23,7 +23,9 @@ type Restorer struct {
 	Catalog
 	Log      *slog.Logger
 	Progress Progress
-	Ahead    int // parts downloaded ahead of btrfs receive; 0: 2
+	// Ahead is how many parts download at once, ahead of the part being
+	// written to btrfs receive (the transfers setting); 0: 4.
+	Ahead int
 	// Notify receives what a user must know about the choice of backup:
 	// untrusted records skipped, backups missing. nil: logged as warnings.
 	Notify func(msg string)
@@ -265,7 +267,7 @@ func (r *Restorer) ahead() int {
 	if r.Ahead > 0 {
 		return r.Ahead
 	}
-	return 2
+	return 4
 }
 
 func checkReceived(path string, rec *manifest.Record) error {

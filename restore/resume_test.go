@@ -13,7 +13,7 @@ import (
 func withFaults(w *world) *faultyStore {
 	f := &faultyStore{Store: w.pusher.Store}
 	w.pusher.Store = f
-	w.pusher.Workers = 1 // parts in order, so "after part 2" means exactly that
+	w.pusher.Workers, w.pusher.Transfers = 1, 1 // parts in order, so "after part 2" means exactly that
 	return f
 }
 

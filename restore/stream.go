@@ -27,6 +27,12 @@ type fetched struct {
 
 // writeStream writes the plaintext send stream of rec to w, in order, while
 // up to ahead later parts are downloaded and checked in the background.
+//
+// The whole stream is hashed again although every part's plaintext sha256
+// was checked: only this catches a record whose stream_sha256 disagrees
+// with its own parts (TestWriteStreamChecksTheWholeStream). It costs about
+// a fifth of restore's CPU (docs/performance.md); a signed record, which
+// binds both, would make it redundant.
 func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Writer, ahead int, progress Progress) error {
 	if err := c.checkUnique(ctx, rec); err != nil {
 		return err
@@ -70,24 +76,26 @@ func checkStreamSum(rec *manifest.Record, whole hash.Hash) error {
 	return nil
 }
 
-func release(buf *bytes.Buffer) {
-	if buf != nil {
-		partBuffers.Put(buf)
-	}
-}
-
 // fetchParts downloads and checks parts of rec (see fetchPart), up to ahead
 // at a time, and hands each to use in order, with its data or the reason it
-// failed. It stops at the first error use returns, and when ctx ends; it
-// returns only once its downloads have stopped. Restore stops at the first
-// bad part; verify goes on to name them all.
+// failed, as soon as it and every part before it are checked: parts that
+// arrive early wait for their turn. While use writes part i, parts i+1 to
+// i+ahead download, so at most ahead+1 parts are held in memory. It stops
+// at the first error use returns, and when ctx ends; it returns only once
+// its downloads have stopped. Restore stops at the first bad part; verify
+// goes on to name them all.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
+	if c.free == nil {
+		c.free = &partFree{}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var downloads errgroup.Group // a part's failure is its result, not the group's
 	defer downloads.Wait()       // deferred first, so it runs after cancel
 	defer cancel()
-	queue := make(chan pending, max(ahead-1, 0))
+	ahead = max(ahead, 1)
+	queue := make(chan pending, ahead)
+	slots := make(chan struct{}, ahead) // a slot per download in flight
 	downloads.Go(func() error {
 		defer close(queue)
 		for _, part := range parts {
@@ -98,7 +106,12 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 				return nil
 			}
 			downloads.Go(func() error {
+				if err := acquire(ctx, slots); err != nil {
+					p.result <- fetched{nil, err}
+					return nil
+				}
 				buf, err := c.fetchPart(ctx, rec, part)
+				<-slots
 				p.result <- fetched{buf, err}
 				return nil
 			})
@@ -106,7 +119,7 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 		return nil
 	})
 	for p := range queue {
-		if err := usePart(ctx, p, use); err != nil {
+		if err := c.usePart(ctx, p, use); err != nil {
 			return err
 		}
 	}
@@ -120,14 +133,14 @@ type pending struct {
 }
 
 // usePart waits for p's download and hands it to use.
-func usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
+func (c *Catalog) usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, error) error) error {
 	var f fetched
 	select {
 	case f = <-p.result:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer release(f.buf)
+	defer c.free.put(f.buf)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -136,4 +149,14 @@ func usePart(ctx context.Context, p pending, use func(manifest.Part, []byte, err
 		data = f.buf.Bytes()
 	}
 	return use(p.part, data, f.err)
+}
+
+// acquire takes a slot, or gives up when ctx ends.
+func acquire(ctx context.Context, slots chan struct{}) error {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -188,12 +188,15 @@ func (v *Verifier) readPart(ctx context.Context, sp manifest.StoredPart) (string
 		return "", &unreachableError{fmt.Errorf("read %s: %w", sp.Object, err)}
 	}
 	defer rc.Close()
+	if v.free == nil { // parts are read one at a time: one buffer serves all
+		v.free = &partFree{}
+	}
 	md := md5.New()
 	plain, err := v.openPart(io.TeeReader(rc, md), sp.Part)
 	if err != nil {
 		return "", err
 	}
-	partBuffers.Put(plain)
+	v.free.put(plain)
 	return hexSum(md), nil
 }
 

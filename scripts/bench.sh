@@ -15,6 +15,12 @@
 #   BENCH_PART_SIZE=S   argo-backup part_size (default: the config default)
 #   BENCH_OUT=FILE      also write the results table (markdown) to FILE
 #   ARGO_BIN=PATH       the binary to measure (default bin/argo-backup)
+#   BENCH_WAN=0         skip the WAN remote (rclone serve webdav behind a
+#                       throttling proxy, internal/testing/wanproxy)
+#   BENCH_WAN_LATENCY   added to every request (default 40ms)
+#   BENCH_WAN_RATE      cap per TCP connection and direction (default 8MB/s)
+#   BENCH_WAN_ROUNDS    rounds on the WAN remote (default 1)
+#   BENCH_WAN_PORT      first of two local ports to use (default 18741)
 #
 # Rounds alternate (floor, shell, push, floor, shell, push, ...) so that
 # noise from other load lands on every contender alike; the table shows
@@ -48,6 +54,7 @@ mounts=()   # mount points we made, unmounted (and their loops freed) on exit
 cleanup() {
   local rc=$?
   set +e
+  stop_wan 2>/dev/null
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
     umount_fs "${mounts[$i]}"
   done
@@ -220,6 +227,54 @@ for ((r = 1; r <= rounds; r++)); do
   drop_fs "$work/dst"
 done
 
+# ---------------------------------------------------------------- WAN remote
+# A Drive-like line: rclone serve webdav (as a process) behind wanproxy,
+# which adds latency to every request and caps every TCP connection. The
+# shell pipeline streams through one connection; argo-backup moves
+# `transfers` parts at once.
+wan=${BENCH_WAN:-1}
+wan_pids=()
+stop_wan() {
+  local p
+  for p in "${wan_pids[@]}"; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done
+  wan_pids=()
+}
+if [ "$wan" = 1 ]; then
+  wan_latency=${BENCH_WAN_LATENCY:-40ms} wan_rate=${BENCH_WAN_RATE:-8MB}
+  wan_rounds=${BENCH_WAN_ROUNDS:-1} port=${BENCH_WAN_PORT:-18741}
+  say "WAN remote: webdav behind a proxy adding $wan_latency per request, $wan_rate/s per connection; $wan_rounds round(s)"
+  (cd "$repo" && go build -o "$work/wanproxy" ./internal/testing/wanproxy/cmd/wanproxy)
+  mkdir -p "$work/wan-remote"
+  rclone serve webdav "$work/wan-remote" --addr "127.0.0.1:$port" >"$work/webdav.log" 2>&1 &
+  wan_pids+=($!)
+  "$work/wanproxy" -listen "127.0.0.1:$((port + 1))" -target "http://127.0.0.1:$port" \
+    -latency "$wan_latency" -rate "$wan_rate" >"$work/wanproxy.out" 2>"$work/wanproxy.log" &
+  wan_pids+=($!)
+  for _ in $(seq 50); do
+    [ -s "$work/wanproxy.out" ] && rclone lsd --webdav-url "http://127.0.0.1:$port/" :webdav: >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  wanurl=http://127.0.0.1:$((port + 1))/
+  wanflags="--webdav-url $wanurl --webdav-vendor other"
+  for ((r = 1; r <= wan_rounds; r++)); do
+    rm -rf "$work/wan-remote/shell"
+    measure wan-shell-push "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat $wanflags :webdav:shell/v2.zst.age"
+    wcfg=$(config "wan$r")
+    sed -i "s|^remote: .*|remote: \":webdav,url='$wanurl',vendor=other:argo-$r\"|" "$wcfg"
+    measure wan-push "$r" "$argo" -q --config "$wcfg" push data
+    new_fs "$work/dst" "$dst_size" noatime
+    measure wan-shell-restore "$r" bash -o pipefail -c "rclone cat $wanflags :webdav:shell/v2.zst.age | age -d -i '$work/identity.txt' | zstd -d -q | btrfs -q receive '$work/dst'"
+    drop_fs "$work/dst"
+    new_fs "$work/dst" "$dst_size" noatime
+    measure wan-restore "$r" "$argo" -q --config "$wcfg" restore --to "$work/dst" data
+    drop_fs "$work/dst"
+    drop_round "wan$r"
+    rm -rf "$work/wan-remote/argo-$r"
+  done
+  stop_wan
+  cat "$work/wanproxy.log" >&2
+fi
+
 # ---------------------------------------------------------------- incremental
 say "incremental: $rounds rounds of ~20 MB changed, argo-backup push against restic"
 restic_repo=$work/restic
@@ -290,7 +345,7 @@ fi
 } >"$work/sizes.tsv"
 table=$(awk -f "$here/bench/report.awk" "$work/sizes.tsv" "$results")
 echo
-echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}"
+echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}${wan_latency:+, WAN $wan_latency + $wan_rate/s per connection}"
 echo
 echo "$table"
 if [ -n "${BENCH_OUT:-}" ]; then

@@ -22,6 +22,9 @@ type app struct {
 	*globals
 	cfg *config.Config
 	log *slog.Logger
+	// daemonJob is set for the jobs the daemon runs, which share the
+	// daemon's bandwidth limit.
+	daemonJob bool
 }
 
 func (g *globals) load() (*app, error) {
@@ -29,6 +32,7 @@ func (g *globals) load() (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	setMemoryLimit(cfg, 1) // the daemon sets its own (cmd_daemon.go)
 	log := g.logger()
 	slog.SetDefault(log) // rclone logs through slog.Default: its records come out in the same format
 	if g.verbose {
@@ -183,6 +187,7 @@ func (a *app) pusher(ctx context.Context) (*backup.Pusher, error) {
 		PartSize:         int64(a.cfg.PartSize),
 		CompressionLevel: a.cfg.CompressionLevel,
 		SendCompressed:   a.cfg.SendCompressedData,
+		Transfers:        a.cfg.Transfers,
 		Log:              a.log,
 	}
 	p.RemoteRecords = a.remoteRecords(st)

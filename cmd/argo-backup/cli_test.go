@@ -138,6 +138,12 @@ func TestBadInput(t *testing.T) {
 		{"no restore target", m.config, []string{"restore", "home"}, "restore needs --to DIR"},
 		{"--snapshot and --at", m.config, []string{"restore", "--to", target, "--snapshot", "x", "--at", "2026-01-01"}, "not both"},
 		{"bad --at", m.config, []string{"restore", "--to", target, "--at", "yesterday"}, "is not a time"},
+		{"--transfers 0", m.config, []string{"push", "--transfers", "0"}, "--transfers 0: must be between 1 and 64"},
+		{"--transfers 65", m.config, []string{"restore", "--to", target, "--transfers", "65", "home"}, "--transfers 65"},
+		{"bad --bwlimit", m.config, []string{"verify", "--quick", "--bwlimit", "10X"}, `--bwlimit: "10X" is not a bandwidth limit rclone accepts`},
+		{"overlapping --bwlimit", m.config, []string{"push", "--bwlimit", "08:00,1M 08:00,2M"}, "overlapping times"},
+		{"bad bwlimit in config", m.writeConfig("bw.yaml", m.home, "bwlimit: fast\n"), []string{"push"}, `bwlimit: "fast"`},
+		{"transfers 0 in config", m.writeConfig("tr.yaml", m.home, "transfers: 0\n"), []string{"push"}, "transfers 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

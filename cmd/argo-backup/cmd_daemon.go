@@ -105,6 +105,9 @@ func (g *globals) daemonPlan(ctx context.Context) (*backup.Plan, error) {
 	plan.Backup = func(ctx context.Context, sv backup.Subvolume) (*manifest.Record, error) {
 		return p.Push(ctx, sv, false)
 	}
+	a.daemonLimit()
+	// Up to parallel pushes at once, and a scheduled verify beside them.
+	setMemoryLimit(a.cfg, max(a.cfg.Parallel, 1)+1)
 	return plan, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 func newPushCommand(g *globals) *cobra.Command {
 	var full, noWait bool
+	var net networkFlags
 	cmd := &cobra.Command{
 		Use:   "push [SUBVOL...]",
 		Short: "Back up now (all subvolumes, or the ones named)",
@@ -28,16 +29,22 @@ recipients: no identity on the machine.`,
 			if err != nil {
 				return err
 			}
-			return a.push(cmd, args, full, noWait)
+			return a.push(cmd, args, full, noWait, net)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "send in full, not incrementally (starts a new chain)")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "fail at once if the daemon or another push is backing up the subvolume, instead of waiting")
+	addNetworkFlags(cmd, &net)
 	return cmd
 }
 
-func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool) error {
+func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool, net networkFlags) error {
 	ctx := cmd.Context()
+	transfers, unlimit, err := a.network(ctx, net, true)
+	if err != nil {
+		return err
+	}
+	defer unlimit()
 	svs, err := a.subvolumes(names)
 	if err != nil {
 		return err
@@ -58,6 +65,9 @@ func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool) error 
 		return err
 	}
 	p.Locks = backup.LockOptions{NoWait: noWait, Command: "push"}
+	if transfers != a.cfg.Transfers { // --transfers; a.pusher took the config's
+		p.Transfers = transfers
+	}
 	var failed error
 	for _, sv := range svs {
 		start := time.Now()

@@ -26,6 +26,7 @@ type restoreFlags struct {
 	identity  string
 	keepChain bool
 	writable  string
+	net       networkFlags
 	unsigned  bool
 	native    bool
 	json      bool
@@ -75,6 +76,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 	fl.BoolVar(&f.keepChain, "keep-chain", false, "keep the intermediate received snapshots instead of deleting them")
 	fl.BoolVar(&f.unsigned, "trust-unsigned", false, "with --snapshot: restore that backup even if it is unsigned and no signed backup endorses it (made before signing, by a host that never pushed since)")
 	fl.StringVar(&f.writable, "writable", "", "also make a writable snapshot of the result with this name, e.g. --writable @home")
+	addNetworkFlags(cmd, &f.net)
 	fl.BoolVar(&f.json, "json", false, "print what was restored as JSON for scripts: per subvolume the path, method (btrfs-receive or native), stages, bytes and what a native restore could not reproduce")
 	fl.StringArrayVar(&f.paths, "path", nil, "restore only this file or directory (inside the subvolume) into DIR/<snapshot>/PATH, from the file index; repeatable, e.g. --path /me/thesis")
 	fl.BoolVar(&f.native, "native", false, "apply the streams natively into a plain directory even on btrfs (the default on other filesystems)")
@@ -138,7 +140,13 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 			return err
 		}
 	}
-	r := &restore.Restorer{Catalog: *cat, Log: a.log, Notify: func(msg string) { fmt.Fprintf(a.stderr, "warning: %s\n", msg) }}
+	transfers, unlimit, err := a.network(ctx, f.net, false)
+	if err != nil {
+		return err
+	}
+	defer unlimit()
+	r := &restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers,
+		Notify: func(msg string) { fmt.Fprintf(a.stderr, "warning: %s\n", msg) }}
 	if restoreTestHook != nil {
 		restoreTestHook(r)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/internal/config"
 	"github.com/argo-backup/argo-backup/remote"
 )
 
@@ -60,17 +61,53 @@ func (a *app) status(ctx context.Context, asJSON, offline bool) error {
 	if !offline {
 		a.checkRemote(ctx, st, svs)
 	}
+	network := a.networkStatus(time.Now())
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(struct {
+			*backup.Status
+			Network networkStatus `json:"network"`
+		}{st, network})
 	}
 	var names []string
 	for _, sv := range svs {
 		names = append(names, sv.Name)
 	}
 	printStatus(a.stdout, st, names, time.Now())
+	fmt.Fprintln(a.stdout, network)
 	return nil
+}
+
+// networkStatus is how the daemon's jobs use the network.
+type networkStatus struct {
+	Transfers int    `json:"transfers"`
+	BwLimit   string `json:"bwlimit"`        // as configured, "" for none
+	UpNow     int64  `json:"bwlimit_up_now"` // bytes/s in force now, -1: none
+	DownNow   int64  `json:"bwlimit_down_now"`
+}
+
+func (a *app) networkStatus(now time.Time) networkStatus {
+	n := networkStatus{Transfers: a.cfg.Transfers, BwLimit: a.cfg.BwLimit, UpNow: -1, DownNow: -1}
+	if limit, err := config.ParseBwLimit("bwlimit", a.cfg.BwLimit); err == nil {
+		n.UpNow, n.DownNow = limit.At(now)
+	}
+	return n
+}
+
+func (n networkStatus) String() string {
+	if n.BwLimit == "" {
+		return fmt.Sprintf("network: %d transfers at once, no bandwidth limit", n.Transfers)
+	}
+	return fmt.Sprintf("network: %d transfers at once, bwlimit %q (now: upload %s, download %s)",
+		n.Transfers, n.BwLimit, rateText(n.UpNow), rateText(n.DownNow))
+}
+
+func rateText(bps int64) string {
+	if bps <= 0 {
+		return "unlimited"
+	}
+	return humanize.IBytes(uint64(bps)) + "/s"
 }
 
 func printStatus(w io.Writer, st *backup.Status, names []string, now time.Time) {

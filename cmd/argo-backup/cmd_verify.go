@@ -29,6 +29,7 @@ type verifyFlags struct {
 	native   bool
 	host     string
 	identity string
+	net      networkFlags
 	budget   string
 }
 
@@ -67,6 +68,7 @@ func (a *app) verifyLogged(ctx context.Context, names []string, f verifyFlags) e
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
+	quiet.daemonJob = true
 	err := quiet.verify(ctx, names, f)
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
@@ -122,6 +124,7 @@ the report names the snapshot and the object. Needs the identity, or
 	fl.StringVar(&f.host, "host", "", "verify another host's backups, e.g. --host desktop")
 	fl.StringVar(&f.budget, "budget", "", "with --quick: read back at most this much, least recently checked first, e.g. --budget 2GiB or --budget 20m")
 	fl.StringVar(&f.identity, "identity", "", "age identity file, e.g. --identity /media/usb/identity.txt (default: identity from the config)")
+	addNetworkFlags(cmd, &f.net)
 	return cmd
 }
 
@@ -187,7 +190,12 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log}, Scratch: f.scratch}
+	transfers, unlimit, err := a.network(ctx, f.net, true)
+	if err != nil {
+		return err
+	}
+	defer unlimit()
+	v := &restore.Verifier{Restorer: restore.Restorer{Catalog: *cat, Log: a.log, Ahead: transfers}, Scratch: f.scratch}
 	if !f.json {
 		if bar := a.progress(); bar != nil {
 			v.Progress = bar

@@ -112,9 +112,19 @@ func TestDaemonStoppedMidPushCarriesOnAtNextStart(t *testing.T) {
 	}
 
 	d = m.startDaemon()
+	// Committed means the record on the remote and its copy in state_dir,
+	// which is written just after: stopping between the two would leave
+	// restoreNewest (which names the newest local record) one behind.
 	m.eventually("the interrupted backup committed after the restart", func() bool {
-		_, err := os.Stat(filepath.Join(interrupted, "record.json.age"))
-		return err == nil
+		if _, err := os.Stat(filepath.Join(interrupted, "record.json.age")); err != nil {
+			return false
+		}
+		for _, r := range m.records() {
+			if r.Snapshot == name {
+				return true
+			}
+		}
+		return false
 	})
 	m.stop(d)
 	target := btrfstest.NewFS(t, 1<<30, "")

@@ -17,6 +17,7 @@ func main() {
 		// at no measurable CPU cost (docs/performance.md).
 		debug.SetGCPercent(50)
 	}
+	limitMemory = true
 	os.Exit(run())
 }
 

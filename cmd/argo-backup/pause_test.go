@@ -73,7 +73,7 @@ func pauseFromEnv() {
 	}
 	pushTestHook = func(p *backup.Pusher) {
 		if point.at == backup.BeforePart {
-			p.Workers = 1 // part 0 is journaled before part 1 starts
+			p.Workers, p.Transfers = 1, 1 // part 0 is journaled before part 1 starts
 		}
 		p.TestHook = func(ctx context.Context, at backup.Checkpoint, part int) {
 			if at == point.at && part == point.part {

@@ -66,6 +66,10 @@ func TestTrustRevokedKey(t *testing.T) {
 	m.grow(0)
 	m.run(0, "push")
 	before := m.newestSnapshotDir()
+	// The revocation must fall after before+1s, the forged record's time
+	// below, and the next push after it: snapshot names have seconds, and
+	// a push can take well under one.
+	waitUntil(mustSnapshotTime(t, before).Add(2 * time.Second))
 	oldKey := filepath.Join(m.dir, "signing.key")
 	thief := stolenSigner(t, oldKey, "testhost")
 

@@ -33,6 +33,9 @@ func TestTrustAttacks(t *testing.T) {
 
 	// A second host of the fleet, sharing the recovery identity: its
 	// genuine backup and its own (stolen) signing key are attack material.
+	// The other host's backup must not share the newest one's second: it
+	// is relocated next to it under its own name below.
+	waitUntil(newestTime.Add(time.Second))
 	other := m.otherHost("otherhost")
 	later := time.Now().Add(time.Hour)
 
@@ -175,6 +178,12 @@ func (m *machine) otherHost(host string) otherHostInfo {
 		m.t.Fatalf("%s pushed %d backups", host, len(dirs))
 	}
 	return otherHostInfo{key: key, snapshot: filepath.Base(dirs[0])}
+}
+
+// waitUntil returns once the wall clock has passed at: snapshot names
+// carry the time to the second, and some stories need two backups apart.
+func waitUntil(at time.Time) {
+	time.Sleep(time.Until(at))
 }
 
 func mustSnapshotTime(t *testing.T, name string) time.Time {

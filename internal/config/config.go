@@ -51,6 +51,8 @@ type Config struct {
 	WebhookURL         string      `mapstructure:"webhook_url"`
 	MetricsFile        string      `mapstructure:"metrics_file"`
 	Parallel           int         `mapstructure:"parallel"`
+	Transfers          int         `mapstructure:"transfers"`
+	BwLimit            string      `mapstructure:"bwlimit"`
 	// Warnings are settings that are accepted but do not do what they
 	// say; the commands log them.
 	Warnings []string `mapstructure:"-"`

@@ -27,6 +27,8 @@ func defaultConfig() map[string]any {
 		"on_failure":              "",
 		"metrics_file":            "",
 		"parallel":                2,
+		"transfers":               DefaultTransfers,
+		"bwlimit":                 "",
 		"verify.schedule":         "@daily",
 		"verify.restore_schedule": "@monthly",
 		"verify.budget":           restore.DefaultBudget,

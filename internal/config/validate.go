@@ -19,6 +19,12 @@ func (c *Config) validate() error {
 	if c.PartSize < 1<<20 || c.PartSize > 4<<30 {
 		return fmt.Errorf("part_size %s: must be between 1MiB and 4GiB (32MiB is a good default)", c.PartSize)
 	}
+	if err := ValidTransfers("transfers", c.Transfers); err != nil {
+		return err
+	}
+	if _, err := ParseBwLimit("bwlimit", c.BwLimit); err != nil {
+		return err
+	}
 	if c.Identity != "" && !filepath.IsAbs(c.Identity) {
 		return fmt.Errorf("identity %q: must be an absolute path", c.Identity)
 	}
