@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/argo-backup/argo-backup/crypto"
 )
 
 // The shipped OpenRC script under a real openrc-run and supervise-daemon
@@ -100,7 +103,7 @@ func requireTools(t *testing.T, install string, tools ...string) {
 type openrcService struct {
 	t                      *testing.T
 	dir, name, script, cfg string
-	logFile                string
+	logFile, recipient     string
 }
 
 func newOpenRCService(t *testing.T) *openrcService {
@@ -117,6 +120,14 @@ func newOpenRCService(t *testing.T) *openrcService {
 	confd := fmt.Sprintf("argo_backup_config=%s\nargo_backup_binary=%s\nargo_backup_log=%s\n", s.cfg, argoBinary(t), s.logFile)
 	must(t, os.WriteFile(filepath.Join(dir, "conf.d", s.name), []byte(confd), 0o644))
 	must(t, os.MkdirAll(filepath.Join(dir, "subvol"), 0o755))
+	// A daemon that pushes needs this host's certified signing key to
+	// start: keygen makes the identity, the key and its certificate.
+	if code := execute(t.Context(), []string{"keygen", "--host", "testhost", "-o", filepath.Join(dir, "identity.txt")}, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("keygen: exit %d", code)
+	}
+	ids, err := crypto.LoadIdentities(filepath.Join(dir, "identity.txt"))
+	must(t, err)
+	s.recipient = crypto.Recipients(ids)[0]
 	s.writeConfig("@daily")
 	s.bootedByOpenRC()
 	t.Cleanup(func() {
@@ -160,13 +171,14 @@ func (s *openrcService) bootedByOpenRC() {
 func (s *openrcService) writeConfig(schedule string) {
 	cfg := fmt.Sprintf(`host: testhost
 remote: %s/remote
-recipients: ["age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"]
+recipients: [%q]
+identity: %s/identity.txt
 state_dir: %s/state
 verify: {schedule: ""}
 prune: {schedule: ""}
 subvolumes:
   - {name: home, path: %s/subvol, snapshot_dir: %s/snapshots, schedule: %q}
-`, s.dir, s.dir, s.dir, s.dir, schedule)
+`, s.dir, s.recipient, s.dir, s.dir, s.dir, s.dir, schedule)
 	must(s.t, os.WriteFile(s.cfg, []byte(cfg), 0o600))
 }
 
