@@ -40,8 +40,10 @@ type Scheduled struct {
 type Task struct {
 	Name     string
 	Schedule Schedule
-	Run      func(ctx context.Context) error
-	Ping     string // healthchecks URL of this task; "": none
+	// Run does the task; it may hand report what its command prints with
+	// --json, which the daemon posts to webhook_url with the result.
+	Run  func(ctx context.Context, report func(any)) error
+	Ping string // healthchecks URL of this task; "": none
 }
 
 // Daemon runs backups and tasks on their schedules until its context ends.

@@ -141,7 +141,7 @@ func TestDaemonRunsJobsOnePerSubvolumeWithinParallel(t *testing.T) {
 	f := newFakeJobs(1500 * time.Millisecond)
 	plan := testPlan(t, f, newTestReporter(t), "@every 1s", "home", "root", "var")
 	plan.Tasks = []Task{
-		{Name: "prune", Schedule: schedule(t, "@every 2s"), Run: func(ctx context.Context) error { return f.run(ctx, "prune", true) }},
+		{Name: "prune", Schedule: schedule(t, "@every 2s"), Run: func(ctx context.Context, _ func(any)) error { return f.run(ctx, "prune", true) }},
 		{Name: "verify", Schedule: schedule(t, "@every 1s")}, // no Run: never scheduled
 	}
 	stop := runDaemon(t, &Daemon{Load: func(context.Context) (*Plan, error) { return plan, nil }})

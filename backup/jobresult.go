@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"context"
 	"encoding/json"
 	"sync"
 	"time"
@@ -24,7 +23,7 @@ type JobResult struct {
 	PlainBytes  int64     `json:"plain_bytes,omitempty"`
 	StoredBytes int64     `json:"stored_bytes,omitempty"`
 	// Report is a task's own report, as its command prints with --json
-	// (verify, prune), when the task gave one (ReportResult).
+	// (verify, prune), when the task gave one.
 	Report any `json:"report,omitempty"`
 }
 
@@ -45,21 +44,15 @@ func newJobResult(r *Reporter, job, subvol string, start, end time.Time, rec *ma
 // JSON encodes the result for the webhook.
 func (r JobResult) JSON() ([]byte, error) { return json.Marshal(r) }
 
-// ReportResult hands a task's report (what its command prints with --json)
-// to the daemon, for the webhook. Outside a daemon task it does nothing.
-func ReportResult(ctx context.Context, report any) {
-	if s, ok := ctx.Value(resultKey{}).(*resultSink); ok {
-		s.mu.Lock()
-		s.report = report
-		s.mu.Unlock()
-	}
-}
-
-type resultKey struct{}
-
 type resultSink struct {
 	mu     sync.Mutex
 	report any
+}
+
+func (s *resultSink) set(report any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.report = report
 }
 
 func (s *resultSink) get() any {

@@ -39,7 +39,7 @@ func (s *scheduler) taskRun(p *Plan, t Task) func(context.Context) error {
 		p.Pinger.Start(t.Ping)
 		start := s.d.now()
 		sink := &resultSink{}
-		err := t.Run(context.WithValue(ctx, resultKey{}, sink))
+		err := t.Run(ctx, sink.set)
 		end := s.d.now()
 		p.Reporter.Ran(ctx, t.Name, start, end, err)
 		res := newJobResult(p.Reporter, t.Name, "", start, end, nil, err)

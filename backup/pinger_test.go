@@ -85,11 +85,11 @@ func TestDaemonPingsEachJob(t *testing.T) {
 	plan.Subvolumes = []Scheduled{{Subvolume: Subvolume{Name: "home", SnapshotDir: "/nonexistent"},
 		Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/push"}}
 	plan.Tasks = []Task{
-		{Name: "prune", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/prune", Run: func(ctx context.Context) error {
-			ReportResult(ctx, map[string]int{"deleted": 2})
+		{Name: "prune", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/prune", Run: func(_ context.Context, report func(any)) error {
+			report(map[string]int{"deleted": 2})
 			return nil
 		}},
-		{Name: "verify", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/verify", Run: func(context.Context) error {
+		{Name: "verify", Schedule: schedule(t, "@yearly"), Ping: srv.URL + "/verify", Run: func(context.Context, func(any)) error {
 			return errors.New("remote :s3,secret_access_key=hunter2:bucket: 2 parts damaged")
 		}},
 	}
@@ -178,7 +178,7 @@ func TestDaemonRunsJobsPastAStuckPingServer(t *testing.T) {
 	plan.Subvolumes[0].Ping = stuck.URL + "/push"
 	plan.Pinger, plan.WebhookURL = &Pinger{Timeout: time.Hour}, stuck.URL+"/hook"
 	plan.Tasks = []Task{{Name: "prune", Schedule: schedule(t, "@every 1s"), Ping: stuck.URL + "/prune",
-		Run: func(ctx context.Context) error { return f.run(ctx, "prune", true) }}}
+		Run: func(ctx context.Context, _ func(any)) error { return f.run(ctx, "prune", true) }}}
 	stop := runDaemon(t, &Daemon{Load: func(context.Context) (*Plan, error) { return plan, nil }})
 	f.waitRuns(t, 3, "home", "prune")
 	start := time.Now()

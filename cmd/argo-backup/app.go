@@ -25,6 +25,9 @@ type app struct {
 	// daemonJob is set for the jobs the daemon runs, which share the
 	// daemon's bandwidth limit.
 	daemonJob bool
+	// report takes a daemon job's --json report for the webhook; nil
+	// outside the daemon.
+	report func(any)
 }
 
 func (g *globals) load() (*app, error) {
@@ -214,4 +217,12 @@ func (a *app) catalog(ctx context.Context, identityFlag string) (*restore.Catalo
 		return nil, err
 	}
 	return &restore.Catalog{Store: st, Identities: ids}, nil
+}
+
+// reportResult hands a daemon job's report (what its command prints with
+// --json) to the daemon, for the webhook.
+func (a *app) reportResult(v any) {
+	if a.report != nil {
+		a.report(v)
+	}
 }

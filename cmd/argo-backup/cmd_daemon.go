@@ -21,9 +21,9 @@ import (
 // (cmd_verify.go, cmd_prune.go) by setting these; while nil the daemon
 // checks the schedule but does not run the task.
 var (
-	daemonVerify        func(a *app) func(ctx context.Context) error
-	daemonVerifyRestore func(a *app) func(ctx context.Context) error
-	daemonPrune         func(a *app) func(ctx context.Context) error
+	daemonVerify        func(a *app) func(ctx context.Context, report func(any)) error
+	daemonVerifyRestore func(a *app) func(ctx context.Context, report func(any)) error
+	daemonPrune         func(a *app) func(ctx context.Context, report func(any)) error
 )
 
 // daemonCatchUpDelay replaces the daemon's random catch-up delay (tests).
@@ -150,7 +150,7 @@ func (a *app) daemonTasks() ([]backup.Task, error) {
 	var tasks []backup.Task
 	for _, t := range []struct {
 		name, spec, ping string
-		build            func(*app) func(context.Context) error
+		build            func(*app) func(context.Context, func(any)) error
 	}{
 		{"verify", a.cfg.Verify.Schedule, a.cfg.Verify.HealthchecksURL, daemonVerify},
 		{"verify-restore", a.cfg.Verify.RestoreSchedule, a.cfg.Verify.HealthchecksURL, daemonVerifyRestore},

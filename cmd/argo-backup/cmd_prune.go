@@ -21,10 +21,10 @@ type pruneFlags struct {
 }
 
 func init() {
-	daemonPrune = func(a *app) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
+	daemonPrune = func(a *app) func(ctx context.Context, report func(any)) error {
+		return func(ctx context.Context, report func(any)) error {
 			reports, err := a.prune(ctx, nil, pruneFlags{})
-			backup.ReportResult(ctx, reports) // the webhook's report: prune --json
+			report(reports) // the webhook's report: prune --json
 			return err
 		}
 	}

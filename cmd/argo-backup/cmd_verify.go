@@ -39,9 +39,9 @@ type verifyFlags struct {
 // identity to read its backups with: there the scheduled verify says so
 // and does nothing.
 func init() {
-	scheduled := func(f verifyFlags) func(a *app) func(ctx context.Context) error {
-		return func(a *app) func(ctx context.Context) error {
-			return func(ctx context.Context) error {
+	scheduled := func(f verifyFlags) func(a *app) func(ctx context.Context, report func(any)) error {
+		return func(a *app) func(ctx context.Context, report func(any)) error {
+			return func(ctx context.Context, report func(any)) error {
 				if !identityPresent(a.cfg.Identity) {
 					a.log.Warn("scheduled verify skipped: no identity on this machine to read the backups with", "identity", a.cfg.Identity)
 					return nil
@@ -50,11 +50,11 @@ func init() {
 				if len(names) == 0 {
 					return nil // nothing to check yet: backedUp said so
 				}
-				return a.verifyLogged(ctx, names, f)
+				return a.verifyLogged(ctx, names, f, report)
 			}
 		}
 	}
-	daemonVerify = func(a *app) func(ctx context.Context) error {
+	daemonVerify = func(a *app) func(ctx context.Context, report func(any)) error {
 		return scheduled(verifyFlags{quick: true, budget: a.cfg.Verify.Budget})(a)
 	}
 	daemonVerifyRestore = scheduled(verifyFlags{})
@@ -62,13 +62,14 @@ func init() {
 
 // verifyLogged runs verify with its report going to the log, line by line:
 // the daemon's output is the log (JSON in a service manager's journal).
-func (a *app) verifyLogged(ctx context.Context, names []string, f verifyFlags) error {
+func (a *app) verifyLogged(ctx context.Context, names []string, f verifyFlags, reportResult func(any)) error {
 	var report bytes.Buffer
 	g := *a.globals
 	g.stdout = &report
 	quiet := *a
 	quiet.globals = &g
 	quiet.daemonJob = true
+	quiet.report = reportResult
 	err := quiet.verify(ctx, names, f)
 	for _, line := range strings.Split(strings.TrimSpace(report.String()), "\n") {
 		if line != "" {
@@ -232,7 +233,7 @@ func (a *app) verify(ctx context.Context, names []string, f verifyFlags) error {
 			printReport(a, rep)
 		}
 	}
-	backup.ReportResult(ctx, verifyJSON(reports)) // in the daemon, the webhook's report
+	a.reportResult(verifyJSON(reports))
 	return a.verdict(reports, f.json)
 }
 

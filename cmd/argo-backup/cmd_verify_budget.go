@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
@@ -40,7 +39,7 @@ func (a *app) verifyBudget(ctx context.Context, v *restore.Verifier, host string
 	if err != nil {
 		return err
 	}
-	backup.ReportResult(ctx, rep) // in the daemon, the webhook's report
+	a.reportResult(rep)
 	for n, l := range logs {
 		if err := st.SaveCheckLog(host, n, l); err != nil {
 			a.log.Warn("could not save what was checked: the next run may check the same parts again", "err", err)
