@@ -22,13 +22,14 @@ func (r *Restorer) usable(ctx context.Context, host, subvol string, t Target) ([
 		return nil, err
 	}
 	records := l.Trusted()
+	vouched := map[*Entry]bool{}
 	if t.TrustUnsigned {
-		if records, err = withUnsigned(l, t); err != nil {
+		if records, vouched, err = r.withUnsigned(l, t); err != nil {
 			return nil, err
 		}
 	}
 	for _, e := range l.Untrusted() {
-		if t.TrustUnsigned && e.Unsigned() {
+		if vouched[e] {
 			continue
 		}
 		r.notify(fmt.Sprintf("skipped %s (%s): untrusted: %s", e.Snapshot, e.Object, e.Reason))
@@ -46,26 +47,59 @@ func (r *Restorer) usable(ctx context.Context, host, subvol string, t Target) ([
 }
 
 // withUnsigned adds the unsigned records to the trusted ones, for a restore
-// of one named backup that the user vouches for.
-func withUnsigned(l *Listing, t Target) ([]*manifest.Record, error) {
+// of one named backup that the user vouches for. Only backups older than
+// the subvolume's first signed one can be genuine (once a host signs, it
+// signs every backup), so a later unsigned one is never taken: it is a
+// plant. Each unsigned backup taken is named, so the output never passes
+// one off as verified.
+func (r *Restorer) withUnsigned(l *Listing, t Target) ([]*manifest.Record, map[*Entry]bool, error) {
 	if t.Snapshot == "" {
-		return nil, inputErrorf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
+		return nil, nil, inputErrorf("--trust-unsigned needs --snapshot NAME: an unsigned backup is never restored as the newest")
 	}
+	firstSigned := firstSignedSnapshot(l)
 	var recs []*manifest.Record
-	unsigned := 0
+	vouched := map[*Entry]bool{}
 	for _, e := range l.Entries {
 		switch {
 		case e.Trusted:
 			recs = append(recs, e.Record)
-		case e.Unsigned():
+		case e.Unsigned() && (firstSigned == "" || e.Snapshot < firstSigned):
 			recs = append(recs, e.Record)
-			unsigned++
+			vouched[e] = true
+			if e.Snapshot == t.Snapshot {
+				r.notify(fmt.Sprintf("%s is UNSIGNED: nothing proves this fleet wrote it; restored only because --trust-unsigned vouches for it", e.Snapshot))
+			}
+		case e.Unsigned() && e.Snapshot == t.Snapshot:
+			return nil, nil, inputErrorf("--trust-unsigned: %s is unsigned and newer than %s, the first signed backup: this fleet signs every backup since, so it did not write this one", e.Snapshot, firstSigned)
 		}
 	}
-	if unsigned == 0 {
-		return nil, inputErrorf("--trust-unsigned: no unsigned backups here: restore %s without it", t.Snapshot)
+	if len(vouched) == 0 {
+		if firstSigned != "" && anyUnsigned(l) {
+			return nil, nil, inputErrorf("--trust-unsigned: no unsigned backup older than %s, the first signed one of %s: an unsigned backup newer than that was not written by this fleet", firstSigned, t.Snapshot)
+		}
+		return nil, nil, inputErrorf("--trust-unsigned: no unsigned backups here: restore %s without it", t.Snapshot)
 	}
-	return recs, nil
+	return recs, vouched, nil
+}
+
+func anyUnsigned(l *Listing) bool {
+	for _, e := range l.Entries {
+		if e.Unsigned() {
+			return true
+		}
+	}
+	return false
+}
+
+// firstSignedSnapshot is the oldest backup of l that carries a valid
+// signature, or "" when none does. Snapshot names sort by time.
+func firstSignedSnapshot(l *Listing) string {
+	for _, e := range l.Entries { // oldest first
+		if e.Trusted && e.How == "signed" {
+			return e.Snapshot
+		}
+	}
+	return ""
 }
 
 func (r *Restorer) notify(msg string) {

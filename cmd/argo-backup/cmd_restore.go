@@ -175,8 +175,8 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if r.NativeReport != nil {
 			how = " natively, as a plain directory (no subvolume, no received UUID),"
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s old, depth %d)%s into %s\n", subvol, rec.Snapshot,
-			rec.Created.Format(time.RFC3339), howOld(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
+		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
+			rec.Created.Format(time.RFC3339), ageOf(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
 		if r.NativeReport != nil {
 			printNativeReport(a.stdout, subvol, r.NativeReport)
 		}
@@ -251,6 +251,15 @@ func quoted(names []string) string {
 }
 
 // howOld says how old a backup is, in the largest unit that fits.
+// ageOf says how old a backup is, and loudly when its date is ahead of
+// this machine's clock: a wrong clock, or a record nobody here wrote.
+func ageOf(d time.Duration) string {
+	if d < -time.Minute {
+		return howOld(-d) + " IN THE FUTURE: check this machine's clock"
+	}
+	return howOld(d) + " old"
+}
+
 func howOld(d time.Duration) string {
 	plural := func(n int, unit string) string {
 		if n == 1 {

@@ -55,6 +55,15 @@ func TestTrustFirstFormatEndorsed(t *testing.T) {
 	m.requireIdentical(filepath.Join(m.fs, "snapshots", second), filepath.Join(into, second))
 	_, stderr = m.run(2, "restore", "--to", into, "--trust-unsigned", "--snapshot", first)
 	requireSays(t, "--trust-unsigned with nothing unsigned", stderr, "no unsigned backups")
+
+	// An attacker plants an unsigned backup dated after the first signed
+	// one: no host of this fleet wrote it, and vouching cannot make it so.
+	planted := attacker{t: t, m: m, remoteDir: m.remoteDir()}.plant(time.Now().Add(time.Hour))
+	plantedInto := filepath.Join(target, "planted")
+	must(t, os.Mkdir(plantedInto, 0o700))
+	_, stderr = m.run(2, "restore", "--to", plantedInto, "--trust-unsigned", "--snapshot", planted)
+	requireSays(t, "--trust-unsigned of a plant newer than the first signed backup", stderr, planted, "did not write this one")
+	requireNotRestored(t, plantedInto)
 }
 
 // A laptop is stolen: its host gets a new key, certified with --revoke of
