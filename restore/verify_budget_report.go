@@ -47,13 +47,19 @@ func (r *BudgetReport) OK() bool { return len(r.Problems) == 0 }
 // are not covered.
 func (r *BudgetReport) summarize(stored []manifest.StoredPart, o *BudgetOptions, now time.Time) {
 	since := now.Add(-time.Duration(r.CoverageDays) * 24 * time.Hour)
+	damaged := map[string]bool{}
+	for _, p := range r.Problems {
+		damaged[p.Object] = true
+	}
 	var covered int64
 	for _, sp := range stored {
 		checked := time.Time{}
 		if e, ok := o.log(sp.Record.Subvolume).Last(sp.Object, sp.Part); ok {
 			checked = e.At
 		}
-		if !checked.IsZero() && !checked.Before(since) {
+		// A part found damaged now is not covered, whatever an earlier
+		// check said: coverage must never look whole next to a DAMAGED line.
+		if !damaged[sp.Object] && !checked.IsZero() && !checked.Before(since) {
 			covered += sp.Part.StoredBytes
 		}
 		age := now.Sub(checked)

@@ -245,6 +245,9 @@ func TestBudgetFindsDamage(t *testing.T) {
 		if named(rep, victim, "") {
 			t.Logf("run %d: %v", run, rep.Problems)
 			found = run
+			if want := 1 - float64(w.sizes[victim])/float64(total); rep.Coverage > want+1e-9 {
+				t.Errorf("coverage %.4f next to a damaged part, want at most %.4f: a damaged part is not covered", rep.Coverage, want)
+			}
 		}
 	}
 	if found == 0 {
