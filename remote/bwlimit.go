@@ -29,7 +29,9 @@ func ParseBwLimit(s string) (BwLimit, error) {
 	}
 	var t fs.BwTimetable
 	if err := t.Set(s); err != nil {
-		return BwLimit{}, fmt.Errorf("%q is not a bandwidth limit rclone accepts (%v): write it like 10M, 10M:50M (upload:download) or \"08:00,2M 23:00,off\"", s, err)
+		// rclone's own error quotes Go internals (strconv.ParseFloat
+		// and a clipped value): the user needs the syntax, not those.
+		return BwLimit{}, fmt.Errorf("%q is not a bandwidth limit rclone accepts: write it like 10M, 10M:50M (upload:download), off, or a timetable \"08:00,2M 23:00,off\"", s)
 	}
 	seen := map[int]bool{}
 	for _, slot := range t {

@@ -36,6 +36,9 @@ type Restorer struct {
 	// Stages is the chain the last Chain (and so Restore) resolved, full
 	// first: what restore --json lists as its stages.
 	Stages []*manifest.Record
+	// AlreadyRestored is set by a Restore that found the target received
+	// and complete in DIR from an earlier run, and so did nothing.
+	AlreadyRestored bool
 
 	// TestHook, if set, is called at each Checkpoint (tests only).
 	TestHook func(ctx context.Context, at Checkpoint)
@@ -88,6 +91,7 @@ func (r *Restorer) Restore(ctx context.Context, host, subvol string, t Target, d
 	if err != nil {
 		return nil, err
 	}
+	r.AlreadyRestored = done
 	if done {
 		r.log().Info("already restored", "snapshot", target.Snapshot, "path", filepath.Join(dir, target.Snapshot))
 	} else {

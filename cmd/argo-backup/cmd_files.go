@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,20 +118,41 @@ func printNode(w io.Writer, p string, n *index.Node, f browseFlags, snapshot str
 	}
 }
 
+// modeString writes a mode as ls -l does (drwxr-sr-x, -rwsr-xr-x,
+// drwxrwxrwt): Go's FileMode.String puts setuid and friends in front
+// ("urwxr-xr-x"), which no one reading a listing expects.
 func modeString(n *index.Node) string {
-	m := fs.FileMode(n.Mode & 0o777)
-	if n.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
+	kind := map[string]byte{index.KindDir: 'd', index.KindSymlink: 'l', index.KindFifo: 'p',
+		index.KindSocket: 's', index.KindChar: 'c', index.KindBlock: 'b'}[n.Kind]
+	if kind == 0 {
+		kind = '-'
 	}
-	if n.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
+	b := []byte{kind}
+	for shift := 6; shift >= 0; shift -= 3 {
+		bits := n.Mode >> shift
+		for i, c := range "rwx" {
+			if bits&(4>>i) != 0 {
+				b = append(b, byte(c))
+			} else {
+				b = append(b, '-')
+			}
+		}
 	}
-	if n.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
+	special := []struct {
+		bit      uint32
+		at       int
+		set, lac byte // lac: the special bit without execute
+	}{{0o4000, 3, 's', 'S'}, {0o2000, 6, 's', 'S'}, {0o1000, 9, 't', 'T'}}
+	for _, sp := range special {
+		if n.Mode&sp.bit != 0 {
+			if b[sp.at] == 'x' {
+				b[sp.at] = sp.set
+			} else {
+				b[sp.at] = sp.lac
+			}
+		}
 	}
-	m |= map[string]fs.FileMode{index.KindDir: fs.ModeDir, index.KindSymlink: fs.ModeSymlink, index.KindFifo: fs.ModeNamedPipe,
-		index.KindSocket: fs.ModeSocket, index.KindChar: fs.ModeDevice | fs.ModeCharDevice, index.KindBlock: fs.ModeDevice}[n.Kind]
-	return m.String()
+	return string(b)
 }
 
 func newCatCommand(g *globals) *cobra.Command {

@@ -175,7 +175,11 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		if r.NativeReport != nil {
 			how = " natively, as a plain directory (no subvolume, no received UUID),"
 		}
-		fmt.Fprintf(a.stdout, "%s: restored %s (taken %s, %s, depth %d)%s into %s\n", subvol, rec.Snapshot,
+		verb := "restored"
+		if r.AlreadyRestored {
+			verb = "already restored (by an earlier run; nothing done)"
+		}
+		fmt.Fprintf(a.stdout, "%s: %s %s (taken %s, %s, depth %d)%s into %s\n", subvol, verb, rec.Snapshot,
 			rec.Created.Format(time.RFC3339), ageOf(time.Since(rec.Created)), rec.Depth, how, filepath.Join(f.to, rec.Snapshot))
 		if r.NativeReport != nil {
 			printNativeReport(a.stdout, subvol, r.NativeReport)
