@@ -84,6 +84,11 @@ func runDaemon(ctx context.Context, g *globals) error {
 	defer signal.Stop(hup)
 	d := &backup.Daemon{Load: g.daemonPlan, Reload: hup, Log: g.logger(), CatchUpDelay: daemonCatchUpDelay}
 	if a, err := g.load(); err == nil { // a bad config is Run's to report
+		release, err := a.state().LockDaemon()
+		if err != nil {
+			return err
+		}
+		defer release()
 		sweepScratch(ctx, d.Log, a.cfg.StateDir)
 	}
 	return d.Run(ctx)

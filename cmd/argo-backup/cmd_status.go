@@ -62,17 +62,28 @@ func (a *app) status(ctx context.Context, asJSON, offline bool) error {
 		a.checkRemote(ctx, st, svs)
 	}
 	network := a.networkStatus(time.Now())
+	running := a.state().DaemonRunning()
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			*backup.Status
-			Network networkStatus `json:"network"`
-		}{st, network})
+			DaemonRunning bool          `json:"daemon_running"`
+			Network       networkStatus `json:"network"`
+		}{st, running, network})
 	}
 	var names []string
 	for _, sv := range svs {
 		names = append(names, sv.Name)
+	}
+	if !running {
+		fmt.Fprintln(a.stdout, "daemon: NOT RUNNING: no backup runs on schedule until it is started (docs/daemon.md)")
+		for _, j := range st.Subvolumes {
+			j.NextRun = time.Time{}
+		}
+		for _, j := range st.Tasks {
+			j.NextRun = time.Time{}
+		}
 	}
 	printStatus(a.stdout, st, names, time.Now())
 	fmt.Fprintln(a.stdout, network)
