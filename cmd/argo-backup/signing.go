@@ -111,7 +111,7 @@ func (a *app) selfCertified(key ed25519.PrivateKey, certs []*crypto.Signed) []*c
 	if err != nil {
 		return certs
 	}
-	a.log.Debug("certified this host's signing key with the identity", "host", a.cfg.Host, "identity", a.cfg.Identity)
+	a.log.Info("certified this host's signing key for host "+a.cfg.Host+" with the identity on this machine", "identity", a.cfg.Identity)
 	return crypto.MergeCertificates(certs, []*crypto.Signed{c})
 }
 
