@@ -14,7 +14,7 @@ var errLockTaken = errors.New("lock created by another run meanwhile")
 
 // claimExclusive creates the lock object name holding l only if there is
 // none, where the remote can do that atomically: a local directory
-// (O_EXCL, which NFS v3 and later honour too). There a claim is settled the
+// (link(2) of a complete temporary file, which fails if the name exists, on NFS too). There a claim is settled the
 // moment it is written, and a push need not wait lockSettle before it may
 // commit. supported is false on other remotes: there two runs that both
 // found no lock both write one, and the claim settles by waiting.
@@ -30,19 +30,29 @@ func (s *Store) claimExclusive(name string, l lockFile) (supported bool, err err
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return true, fmt.Errorf("writing lock %s: %w", name, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, iofs.ErrExist) {
-		return true, errLockTaken
+	// The lock appears whole or not at all: written to a temporary file,
+	// then linked into place, which fails if a lock is there already
+	// (O_EXCL then write would let a racing run read it empty).
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".lock-claim-*")
+	if err != nil {
+		return true, fmt.Errorf("writing lock %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600)
 	}
 	if err != nil {
 		return true, fmt.Errorf("writing lock %s: %w", name, err)
 	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	err = os.Link(tmp.Name(), path)
+	if errors.Is(err, iofs.ErrExist) {
+		return true, errLockTaken
 	}
 	if err != nil {
-		_ = os.Remove(path)
 		return true, fmt.Errorf("writing lock %s: %w", name, err)
 	}
 	return true, nil
