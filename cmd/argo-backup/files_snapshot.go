@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -71,9 +72,31 @@ func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, e
 	}
 	rec, err := manifest.Select(recs, name, zeroTime())
 	if err != nil {
+		if why := b.untrusted(ctx, subvol, name); why != "" {
+			return nil, errs.Damagef("%s", why)
+		}
 		return nil, errs.User(err)
 	}
 	return rec, nil
+}
+
+// untrusted says why a backup named name is on the remote but not used,
+// or "" when there is no such record: "no backup named" would send a user
+// looking for a typo where there is a forgery.
+func (b *browser) untrusted(ctx context.Context, subvol, name string) string {
+	if name == "" {
+		return ""
+	}
+	l, err := b.cat.List(ctx, b.host, subvol)
+	if err != nil {
+		return ""
+	}
+	for _, e := range l.Untrusted() {
+		if e.Snapshot == name {
+			return fmt.Sprintf("%s (%s) is not trusted: %s: it is never read (see argo-backup list)", name, e.Object, e.Reason)
+		}
+	}
+	return ""
 }
 
 func (b *browser) firstSubvol() string {

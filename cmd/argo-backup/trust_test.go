@@ -82,6 +82,8 @@ func TestTrustAttacks(t *testing.T) {
 			requireSays(t, "list", listed, "UNTRUSTED "+forged, tt.reason, tt.restores)
 			verified, verr := m.runWith(fresh, 3, "verify", "--quick", "home")
 			requireSays(t, "verify --quick", verified+verr, "UNTRUSTED "+forged, tt.reason)
+			_, catErr := m.runWith(fresh, 3, "cat", forged, "planted.txt")
+			requireSays(t, "cat of the forged backup", catErr, forged, "not trusted", tt.reason)
 
 			into := filepath.Join(target, strings.ReplaceAll(tt.name, " ", "-"))
 			must(t, os.Mkdir(into, 0o700))
