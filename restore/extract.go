@@ -38,7 +38,7 @@ type placed struct {
 
 // Path restores the file or directory at p (inside the subvolume) and all
 // beneath it to Root/p. It refuses to write over anything already there.
-func (x *Extract) Path(ctx context.Context, p string) error {
+func (x *Extract) Path(ctx context.Context, p string) (err error) {
 	if x.links == nil {
 		x.links = map[uint64]string{}
 	}
@@ -51,13 +51,23 @@ func (x *Extract) Path(ctx context.Context, p string) error {
 		if _, err := x.Root.Lstat(top); err == nil {
 			return errs.Userf("%s already exists in %s: restore --path writes only new paths, choose another --to", top, x.Root.Name())
 		}
-		if err := x.Root.MkdirAll(path.Dir(top), 0o755); err != nil {
+		made, err := x.parents(path.Dir(top))
+		if err != nil {
 			return fmt.Errorf("restore %s: %w", p, err)
 		}
+		// Their modes, owners and times last: writing beneath them
+		// first would change their mtimes and may need write access.
+		defer func() {
+			for _, m := range slices.Backward(made) {
+				if ferr := x.finish(ctx, m.rel, m.n); ferr != nil && err == nil {
+					err = fmt.Errorf("restore /%s: %w", m.rel, ferr)
+				}
+			}
+		}()
 	}
 	var all []placed
 	var bad error
-	err := x.Tree.Walk(p, func(q string, n *index.Node) bool {
+	err = x.Tree.Walk(p, func(q string, n *index.Node) bool {
 		rel := strings.TrimPrefix(q, "/")
 		if rel == "" {
 			rel = "."
@@ -89,6 +99,30 @@ func (x *Extract) Path(ctx context.Context, p string) error {
 		}
 	}
 	return nil
+}
+
+// parents makes the directories above a restored path that are not there
+// yet, outermost first, and returns them with their nodes so that they get
+// the backup's modes, owners and times (a 0750 home directory stays 0750,
+// not root's 0755).
+func (x *Extract) parents(dir string) ([]placed, error) {
+	if dir == "." || dir == "/" || dir == "" {
+		return nil, nil
+	}
+	if _, err := x.Root.Lstat(dir); err == nil {
+		return nil, nil
+	}
+	made, err := x.parents(path.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Root.Mkdir(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if n, err := x.Tree.Lookup("/" + dir); err == nil && n.Kind == index.KindDir {
+		made = append(made, placed{dir, n})
+	}
+	return made, nil
 }
 
 // create makes one path with its content.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -14,6 +15,8 @@ func TestBrowseCLI(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(m.home, "me", "thesis"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	must(t, os.Chmod(filepath.Join(m.home, "me"), 0o750)) // a private home
+	must(t, os.Chown(filepath.Join(m.home, "me"), 1000, 1000))
 	chapter := "It was a dark and stormy night.\n"
 	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter1.txt"), []byte(chapter), 0o640)
 	m.run(0, "push")
@@ -56,6 +59,10 @@ func TestBrowseCLI(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(to, first, "me", "thesis", "chapter1.txt")); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf("restore --path lost the mode: %v %v", fi, err)
+	}
+	// The parent made for the restored path is the backup's, not root's 0755.
+	if fi, err := os.Stat(filepath.Join(to, first, "me")); err != nil || fi.Mode().Perm() != 0o750 || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
+		t.Errorf("restore --path made the parent /me as %v (%v), want drwxr-x--- owned by 1000", fi.Mode(), err)
 	}
 	_, stderr := m.run(2, "restore", "--path", "/me/thesis", "--to", to, "--snapshot", first)
 	requireOneLine(t, stderr, "already exists")
