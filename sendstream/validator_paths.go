@@ -28,6 +28,11 @@ const (
 // Symlink targets are data and are never checked.
 type pathRules struct {
 	special map[string]uint32 // path -> type, only for non-file, non-directory paths
+	// under counts the special paths beneath each directory, so that a
+	// rename looks for descendants only where there are some: scanning
+	// every special path on every rename made a full send of a tree with
+	// many symlinks quadratic (60,000 files: 12 s of CPU).
+	under map[string]int
 }
 
 // check applies the rules to one decoded command.
@@ -157,12 +162,12 @@ func (r *pathRules) track(c *Command) {
 	case CmdMknod:
 		r.set(c.Path, uint32(c.Mode)&typeMask)
 	case CmdMkfile, CmdMkdir, CmdUnlink, CmdRmdir:
-		delete(r.special, c.Path)
+		r.remove(c.Path)
 	case CmdLink:
 		if t, ok := r.special[c.PathLink]; ok {
 			r.set(c.Path, t)
 		} else {
-			delete(r.special, c.Path)
+			r.remove(c.Path)
 		}
 	case CmdRename:
 		r.rename(c.Path, c.PathTo)
@@ -171,38 +176,68 @@ func (r *pathRules) track(c *Command) {
 
 func (r *pathRules) set(p string, t uint32) {
 	if t == typeReg || t == typeRegNil || t == typeDir {
-		delete(r.special, p)
+		r.remove(p)
 		return
 	}
 	if r.special == nil {
-		r.special = map[string]uint32{}
+		r.special, r.under = map[string]uint32{}, map[string]int{}
+	}
+	if _, ok := r.special[p]; !ok {
+		r.count(p, 1)
 	}
 	r.special[p] = t
 }
 
-// rename moves from and everything beneath it to to.
+// remove forgets p if the stream made it special.
+func (r *pathRules) remove(p string) {
+	if _, ok := r.special[p]; ok {
+		delete(r.special, p)
+		r.count(p, -1)
+	}
+}
+
+// count adds d to the count of special paths beneath each parent of p.
+func (r *pathRules) count(p string, d int) {
+	for i := strings.LastIndexByte(p, '/'); i > 0; i = strings.LastIndexByte(p[:i], '/') {
+		if r.under[p[:i]] += d; r.under[p[:i]] == 0 {
+			delete(r.under, p[:i])
+		}
+	}
+}
+
+// beneath returns the special paths strictly beneath dir.
+func (r *pathRules) beneath(dir string) []string {
+	if r.under[dir] == 0 {
+		return nil
+	}
+	prefix := dir + "/"
+	var ps []string
+	for p := range r.special {
+		if strings.HasPrefix(p, prefix) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// rename moves from and everything beneath it to to, replacing what was
+// at to.
 func (r *pathRules) rename(from, to string) {
-	if len(r.special) == 0 {
+	if len(r.special) == 0 || from == to {
 		return
 	}
-	moved := map[string]uint32{}
-	for p := range r.special {
-		if p == to || strings.HasPrefix(p, to+"/") {
-			delete(r.special, p)
-		}
+	for _, p := range append(r.beneath(to), to) {
+		r.remove(p)
 	}
-	for p, t := range r.special {
-		if p == from {
-			moved[to] = t
-		} else if rest, ok := strings.CutPrefix(p, from+"/"); ok {
-			moved[to+"/"+rest] = t
-		} else {
-			continue
+	moved := map[string]uint32{}
+	for _, p := range append(r.beneath(from), from) {
+		if t, ok := r.special[p]; ok {
+			moved[to+strings.TrimPrefix(p, from)] = t
+			r.remove(p)
 		}
-		delete(r.special, p)
 	}
 	for p, t := range moved {
-		r.special[p] = t
+		r.set(p, t)
 	}
 }
 
