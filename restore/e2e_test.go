@@ -115,12 +115,7 @@ func requireNoPlaintext(t *testing.T, dir string) {
 // target itself, once there, is never received over.
 func TestRestoreReusesReceivedStages(t *testing.T) {
 	w := newWorld(t, remotetest.Local(t))
-	fillTree(t, w.source)
-	full := w.push(false)
-	changeTree(t, w.source)
-	incr1 := w.push(false)
-	changeTreeAgain(t, w.source)
-	incr2 := w.push(false)
+	full, incr1, incr2 := w.pushChain()
 
 	_, err := w.restorer.Restore(w.ctx, host, "home", restore.Target{Snapshot: incr1.Snapshot}, w.target, restore.Options{KeepChain: true})
 	must(t, err)

@@ -16,12 +16,7 @@ import (
 // entry, and the tree is the source's.
 func TestRestoreTidiesStagesOfAnInterruptedRun(t *testing.T) {
 	w := newWorld(t, remotetest.Local(t))
-	fillTree(t, w.source)
-	full := w.push(false)
-	changeTree(t, w.source)
-	incr1 := w.push(false)
-	changeTreeAgain(t, w.source)
-	incr2 := w.push(false)
+	full, incr1, incr2 := w.pushChain()
 
 	// The state the kill leaves, made by hand: both stages complete, under
 	// their staging names.

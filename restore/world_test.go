@@ -138,3 +138,15 @@ func (w *world) requireSameTreeIn(dir, snapshot string) {
 	w.t.Helper()
 	requireRestored(w.t, snapshot+" restored", filepath.Join(w.snapDir, snapshot), filepath.Join(dir, snapshot))
 }
+
+// pushChain backs up three states of the tree: a full, then two
+// incrementals, each on the one before.
+func (w *world) pushChain() (full, incr1, incr2 *manifest.Record) {
+	fillTree(w.t, w.source)
+	full = w.push(false)
+	changeTree(w.t, w.source)
+	incr1 = w.push(false)
+	changeTreeAgain(w.t, w.source)
+	incr2 = w.push(false)
+	return full, incr1, incr2
+}

@@ -3,14 +3,12 @@ package sendstream_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
@@ -214,16 +212,6 @@ func TestFileattrAsNormalUser(t *testing.T) {
 		must(t, os.WriteFile(p, s, 0o644))
 		args = append(args, p)
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(args, " "))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("applying as nobody: %v\n%s", err, stderr.String())
-	}
-	var report sendstream.Report
-	must(t, json.Unmarshal(out, &report))
+	report := applyAsNobody(t, bin, args)
 	checkFlags(t, root, has, report)
 }

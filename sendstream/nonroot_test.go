@@ -102,17 +102,7 @@ func TestApplyAsNormalUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(args, " "))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("applying as nobody: %v\n%s", err, stderr.String())
-	}
-	var rep sendstream.Report
-	must(t, json.Unmarshal(out, &rep))
+	rep := applyAsNobody(t, bin, args)
 	t.Logf("report: %+v", rep)
 	if rep.OwnersLeft == 0 || !slices.Equal(rep.DevicesSkipped, []string{"blk", "null"}) ||
 		rep.XattrsSkipped["security.capability"] == 0 {
@@ -160,4 +150,22 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// applyAsNobody runs the applier helper (the test binary, bin) as user
+// nobody on args, and returns the report it prints.
+func applyAsNobody(t *testing.T, bin string, args []string) sendstream.Report {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(args, " "))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("applying as nobody: %v\n%s", err, stderr.String())
+	}
+	var rep sendstream.Report
+	must(t, json.Unmarshal(out, &rep))
+	return rep
 }
