@@ -45,6 +45,11 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
 	ref := rec.Index
 	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
+	if plain := c.cachedIndex(ref); plain != nil {
+		if v, err := c.checkIndexSignature(plain, name); err == nil {
+			return decodeIndex(v.Payload, name, rec)
+		}
+	}
 	sealed, err := c.readLimited(ctx, name)
 	if ref == nil && errors.Is(err, remote.ErrNotFound) {
 		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
@@ -70,7 +75,11 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if err != nil {
 		return nil, err
 	}
-	return decodeIndex(v.Payload, name, rec)
+	ix, err := decodeIndex(v.Payload, name, rec)
+	if err == nil {
+		c.keepIndex(ref, plain)
+	}
+	return ix, err
 }
 
 // rebuiltIndex checks an index that index --rebuild made for a backup

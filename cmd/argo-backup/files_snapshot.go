@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ func (a *app) browser(ctx context.Context, identity, host string) (*browser, err
 	if err != nil {
 		return nil, err
 	}
+	cat.IndexCache = filepath.Join(a.cfg.StateDir, "cache", "index")
 	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}, indexes: map[string]*index.Index{}}, nil
 }
 
