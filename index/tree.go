@@ -25,7 +25,9 @@ func NewTree() *Tree {
 // Apply overlays one backup's index (in chain order, full first).
 func (t *Tree) Apply(ix *Index) error {
 	if ix.Head.Parent == "" {
-		clear(t.Nodes)
+		// A full's records are most of the tree: room for all of them at
+		// once, not a map grown by doubling.
+		t.Nodes = make(map[uint64]*Node, len(ix.Nodes))
 	} else if t.Head.Snapshot != ix.Head.Parent {
 		return fmt.Errorf("index of %s follows %s, not %q", ix.Head.Snapshot, ix.Head.Parent, t.Head.Snapshot)
 	}
