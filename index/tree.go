@@ -79,6 +79,10 @@ func SplitPath(path string) []string {
 	return names
 }
 
+// Child returns the inode of directory n's entry name, 0 when it has none:
+// a binary search of its entries, which are sorted by name.
+func (n *Node) Child(name string) uint64 { return n.child(name) }
+
 func (n *Node) child(name string) uint64 {
 	lo, hi := 0, len(n.Entries)
 	for lo < hi {
