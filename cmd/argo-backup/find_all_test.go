@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +24,9 @@ func TestFindAllHistoryCLI(t *testing.T) {
 	write("docs/a.txt", "12345")
 	write("docs/sub/a.txt", "123")
 	write("docs/b.txt", "b")
+	for i := range 2000 {
+		write(fmt.Sprintf("many/f-%d", i), "x")
+	}
 	m.run(0, "push")
 	must(t, os.Rename(filepath.Join(m.home, "docs"), filepath.Join(m.home, "papers")))
 	must(t, os.Remove(filepath.Join(m.home, "file.txt")))
@@ -53,6 +57,17 @@ func TestFindAllHistoryCLI(t *testing.T) {
 	}
 	if len(snaps) != 3 || !slices.IsSorted(snaps) {
 		t.Errorf("find --all printed backups %q, want three, oldest first", snaps)
+	}
+	// ls of a directory of many entries: every path a walk of the source
+	// meets, in its order.
+	list, _ := m.run(0, "ls", "home:latest", "/many")
+	var walked []string
+	must(t, filepath.WalkDir(filepath.Join(m.home, "many"), func(p string, _ fs.DirEntry, err error) error {
+		walked = append(walked, strings.TrimPrefix(p, m.home))
+		return err
+	}))
+	if got := strings.Split(strings.TrimSuffix(list, "\n"), "\n"); !slices.Equal(got, walked) {
+		t.Errorf("ls /many printed %d lines, a walk of the source %d, or in another order", len(got), len(walked))
 	}
 	// One backup by name: the same lines as that backup's part of --all.
 	one, _ := m.run(0, "find", "a.txt", "--snapshot", snaps[1])
