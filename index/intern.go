@@ -22,3 +22,12 @@ func (in interner) intern(n *Node) {
 		n.Xattrs[i].Snap = in.of(n.Xattrs[i].Snap)
 	}
 }
+
+// ShareNames makes the snapshot names of ix's records share one copy each,
+// as Decode leaves them: for an index decoded another way (the cache's gob).
+func (ix *Index) ShareNames() {
+	names := interner{}
+	for i := range ix.Nodes {
+		names.intern(&ix.Nodes[i])
+	}
+}

@@ -45,10 +45,8 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
 	ref := rec.Index
 	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
-	if plain := c.cachedIndex(ref); plain != nil {
-		if v, err := c.checkIndexSignature(plain, name); err == nil {
-			return decodeIndex(v.Payload, name, rec)
-		}
+	if ix := c.cachedIndex(ref); ix != nil && checkIndexHead(ix, name, rec) == nil {
+		return ix, nil
 	}
 	sealed, err := c.readLimited(ctx, name)
 	if ref == nil && errors.Is(err, remote.ErrNotFound) {
@@ -77,7 +75,7 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	}
 	ix, err := decodeIndex(v.Payload, name, rec)
 	if err == nil {
-		c.keepIndex(ref, plain)
+		c.keepIndex(ref, ix)
 	}
 	return ix, err
 }
@@ -109,11 +107,19 @@ func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Inde
 	if err != nil {
 		return nil, errs.Damagef("file index %s: %v", name, err)
 	}
-	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
-		return nil, errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
-			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
+	if err := checkIndexHead(ix, name, rec); err != nil {
+		return nil, err
 	}
 	return ix, nil
+}
+
+// checkIndexHead refuses an index about another backup than rec.
+func checkIndexHead(ix *index.Index, name string, rec *manifest.Record) error {
+	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
+		return errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
+			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
+	}
+	return nil
 }
 
 // BuildIndex makes the index of a trusted backup from its stream,

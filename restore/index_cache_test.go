@@ -11,8 +11,9 @@ import (
 )
 
 // TestIndexCache: a second reading of a chain's indexes through the cache
-// downloads nothing; a spoiled cached object is not used (the index is
-// downloaded and checked again); cached objects are 0600.
+// downloads nothing; a cache file swapped for another index's or changed
+// is not used (the index is downloaded and checked again, and cached
+// anew); cache files are 0600.
 func TestIndexCache(t *testing.T) {
 	w := newWorld(t, remotetest.Local(t))
 	writeFile(t, filepath.Join(w.source, "me", "a.txt"), []byte("a\n"))
@@ -44,7 +45,7 @@ func TestIndexCache(t *testing.T) {
 	if got := read(); len(got) != 0 {
 		t.Fatalf("a reading through the cache read %v, want nothing", got)
 	}
-	cached, err := filepath.Glob(filepath.Join(dir, "*.zst"))
+	cached, err := filepath.Glob(filepath.Join(dir, "*.gob.zst"))
 	if err != nil || len(cached) != 2 {
 		t.Fatalf("cache holds %v (%v), want two objects", cached, err)
 	}
@@ -53,10 +54,21 @@ func TestIndexCache(t *testing.T) {
 			t.Errorf("cached %s: %v %v, want mode 0600", f, fi.Mode(), err)
 		}
 	}
-	if err := os.WriteFile(cached[0], []byte("spoiled"), 0o600); err != nil {
+	// One index's cache file in the place of the other's: not believed.
+	b, err := os.ReadFile(cached[1])
+	if err != nil {
 		t.Fatal(err)
 	}
+	must(t, os.WriteFile(cached[0], b, 0o600))
 	if got := read(); len(got) != 1 || !remote.IsIndex(got[0]) {
-		t.Fatalf("with one cached object spoiled the reading read %v, want that one index", got)
+		t.Fatalf("with one cache file swapped the reading read %v, want that one index", got)
+	}
+	b[len(b)-1] ^= 1
+	must(t, os.WriteFile(cached[1], b, 0o600))
+	if got := read(); len(got) != 1 || !remote.IsIndex(got[0]) {
+		t.Fatalf("with one cache file changed the reading read %v, want that one index", got)
+	}
+	if got := read(); len(got) != 0 {
+		t.Fatalf("after the cache was mended the reading read %v, want nothing", got)
 	}
 }

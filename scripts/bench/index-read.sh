@@ -27,6 +27,9 @@
 #   BENCH_DIR=DIR      scratch directory (default: mktemp under /var/tmp)
 #   BENCH_KEEP=1       keep the scratch directory
 #   BENCH_OUT=FILE     also write the results table (markdown) to FILE
+#   BENCH_IDX_REUSE=1  with BENCH_DIR a kept scratch directory of an earlier
+#                      run: browse its backups again (other binaries),
+#                      skipping the tree and the pushes
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,7 +65,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+reuse=0
+if [ "${BENCH_IDX_REUSE:-0}" = 1 ]; then
+  [ -f "$work/setup.env" ] || die "BENCH_IDX_REUSE=1: $work has no earlier run's backups (setup.env)"
+  reuse=1
+fi
 (cd "$repo" && go build -o "$work/bigtree" ./internal/testing/bigtree/cmd/bigtree)
+cfg=$work/config.yaml
+if [ "$reuse" = 0 ]; then
 mkdir -p "$src"
 truncate -s 16G "$src.img"
 mkfs.btrfs -q -f -m single -d single "$src.img" >/dev/null
@@ -77,7 +87,6 @@ sync
 gen_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
 
 age-keygen -o "$work/identity.txt" 2>/dev/null
-cfg=$work/config.yaml
 cat >"$cfg" <<EOC
 host: bench
 remote: "$work/remote"
@@ -91,6 +100,7 @@ subvolumes:
     keep_local: 2
 EOC
 
+fi
 results=$work/index-read.tsv # name wall first_line rss_kib cpu lines
 : >"$results"
 # run NAME CMD...: CMD under /usr/bin/time; its output is counted, and the
@@ -112,6 +122,7 @@ run() {
   printf '  %-28s %7.2f s (first line %6.2f s)  rss %5d MiB  %d lines\n' "$name" "$secs" "$first" $((rss / 1024)) "$lines" >&2
 }
 
+if [ "$reuse" = 0 ]; then
 say "full push"
 run push-full "$argo" -q --config "$cfg" push data
 say "$days daily incrementals"
@@ -122,6 +133,12 @@ for ((d = 1; d <= days; d++)); do
 done
 push_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 index_bytes=$(find "$work/remote" -type f -name '*index*' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+printf 'files=%s big=%s days=%s gen_secs=%s push_secs=%s index_bytes=%s\n' "$files" "$big" "$days" "$gen_secs" "$push_secs" "$index_bytes" >"$work/setup.env"
+# Browsing reads the remote only: the source filesystem can go.
+umount "$src" && rm -f "$src.img"
+fi
+# shellcheck source=/dev/null
+. "$work/setup.env"
 
 # browse LABEL BIN: ls and find --all, cold (no index cache) and warm.
 browse() {
