@@ -31,6 +31,7 @@ func (a *app) browser(ctx context.Context, identity, host string) (*browser, err
 		return nil, err
 	}
 	cat.IndexCache = filepath.Join(a.cfg.StateDir, "cache", "index")
+	liftMemoryLimit()
 	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}, indexes: map[string]*index.Index{}}, nil
 }
 
