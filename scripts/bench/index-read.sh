@@ -14,7 +14,7 @@
 # from the local remote) and again with it filled (warm):
 #   ls of the big directory in the latest backup: time to the first line,
 #   in all, peak RSS;
-#   find 'report-1*' --all: every backup's matches, wall and peak RSS.
+#   find 'report-*' --all: every backup's matches, wall and peak RSS.
 #
 # Environment:
 #   BENCH_IDX_FILES=N  files in all (default 1000000)
@@ -147,7 +147,7 @@ browse() {
     [ "$pass" = cold ] && rm -rf "$work/state/cache/index"
     run "$label ls big dir ($pass)" "$bin" -q --config "$cfg" ls data:latest /big
     [ "$pass" = cold ] && rm -rf "$work/state/cache/index"
-    run "$label find --all ($pass)" "$bin" -q --config "$cfg" find 'report-1*' --all
+    run "$label find --all ($pass)" "$bin" -q --config "$cfg" find 'report-*' --all
   done
 }
 say "browsing"
