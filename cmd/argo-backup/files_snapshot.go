@@ -160,9 +160,15 @@ func (b *browser) advance(ctx context.Context, h *index.History, rec *manifest.R
 		}
 	}
 	for _, r := range chain {
-		ix, err := b.index(ctx, r)
-		if err != nil {
-			return err
+		// Not kept in b.indexes: h keeps the records it still needs, and a
+		// year of indexes whose directories of 100,000 entries changed
+		// weekly would otherwise stay in memory to the end.
+		ix := b.indexes[r.Snapshot]
+		if ix == nil {
+			var err error
+			if ix, err = b.cat.Index(ctx, b.host, r); err != nil {
+				return err
+			}
 		}
 		if err := h.Apply(ix); err != nil {
 			return errs.Damagef("file index of %s: %v", r.Snapshot, err)
