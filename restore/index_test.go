@@ -259,14 +259,15 @@ func requireExtracted(t *testing.T, w *world, cat *restore.Catalog, recs []*mani
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
+	into := t.TempDir()
+	root, err := os.OpenRoot(into)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Root: root, AsRoot: true}
-	if err := x.Path(w.ctx, p); err != nil {
+	dir := filepath.Join(into, snap)
+	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap, AsRoot: true}
+	if err := x.Paths(w.ctx, []string{p}); err != nil {
 		t.Fatalf("restore --path %s: %v", p, err)
 	}
 	if len(x.Skipped) > 0 {
@@ -277,7 +278,7 @@ func requireExtracted(t *testing.T, w *world, cat *restore.Catalog, recs []*mani
 	if strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("restore --path %s of %s:\nwant\n%s\ngot\n%s", p, snap, strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
-	if err := x.Path(w.ctx, p); err == nil || !errs.IsUser(err) {
+	if err := x.Paths(w.ctx, []string{p}); err == nil || !errs.IsUser(err) {
 		t.Errorf("restoring %s over itself gave %v, want a refusal", p, err)
 	}
 }
