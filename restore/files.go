@@ -93,7 +93,7 @@ func (s *PartStreams) part(ctx context.Context, rec *manifest.Record, part manif
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
 		return nil, errs.Damagef("%s is not the part its record names (damaged or replaced)", name)
 	}
-	plain, err := s.Catalog.openSealed(sealed)
+	plain, err := s.Catalog.openSealed(sealed, part.PlainBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}

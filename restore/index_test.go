@@ -11,12 +11,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"filippo.io/age"
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
 	"github.com/argo-backup/argo-backup/index"
@@ -320,4 +323,61 @@ func describeTree(t *testing.T, top string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPlantedIndexBombIsRefusedEarly: an index object of a few kilobytes
+// that decompresses to hundreds of megabytes, planted for a backup whose
+// record names no index (as index --rebuild's are), is refused without
+// ever holding its plaintext: decompression stops at MaxIndexPlain.
+func TestPlantedIndexBombIsRefusedEarly(t *testing.T) {
+	w := newWorld(t, remotetest.Local(t))
+	writeFile(t, filepath.Join(w.source, "a.txt"), []byte("a\n"))
+	rec := w.push(true)
+	recs, err := w.restorer.Catalog.Records(w.ctx, host, "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		r.Index = nil
+	}
+	var sealed bytes.Buffer
+	aw, err := age.Encrypt(&sealed, w.pusher.Recipients...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, err := zstd.NewWriter(aw, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range 4 << 10 { // 4 GiB of zeros
+		if _, err := zw.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sealed.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes, want a small one", sealed.Len())
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", rec.Snapshot), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cat := &restore.Catalog{Store: w.store, Identities: w.restorer.Catalog.Identities}
+	_, err = cat.Tree(w.ctx, host, recs, rec.Snapshot)
+	runtime.ReadMemStats(&after)
+	if !errs.IsDamage(err) || !strings.Contains(err.Error(), "more bytes than") {
+		t.Fatalf("a planted index bomb gave %v, want it refused as too large", err)
+	}
+	// Holding the whole plaintext would allocate at least 4 GiB; stopping
+	// at the bound allocates a few times the bound (io.ReadAll grows).
+	if got := after.TotalAlloc - before.TotalAlloc; got > 6*restore.MaxIndexPlain {
+		t.Errorf("refusing the bomb allocated %d MiB", got>>20)
+	}
 }
