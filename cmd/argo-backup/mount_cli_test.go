@@ -17,7 +17,8 @@ import (
 // mount shows every backup read-only: the tree under DIR/home/<snapshot>
 // equals the snapshot (names, modes, sizes, contents, symlinks), writing
 // is refused, and cancelling (Ctrl-C) unmounts cleanly. A mount point that
-// is not an empty directory is one line, exit 2.
+// is not an empty directory is one line, exit 2. The parts read are cached
+// in state_dir while mounted, and removed on unmount.
 func TestMountCLI(t *testing.T) {
 	m := newMachine(t)
 	os.MkdirAll(filepath.Join(m.home, "me", "thesis"), 0o755)
@@ -28,6 +29,8 @@ func TestMountCLI(t *testing.T) {
 	m.run(0, "push")
 	_, stderr := m.run(2, "mount", m.home)
 	requireOneLine(t, stderr, "empty directory")
+	_, stderr = m.run(2, "mount", t.TempDir(), "--cache-size", "lots")
+	requireOneLine(t, stderr, "--cache-size")
 
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,6 +68,10 @@ func TestMountCLI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "home", snaps[0].Name(), "me", "new"), []byte("x"), 0o644); err == nil {
 		t.Error("writing into the mount worked")
 	}
+	cacheParts := filepath.Join(m.dir, "state", "cache", "mount", "run-*", "part-*")
+	if parts, _ := filepath.Glob(cacheParts); len(parts) == 0 {
+		t.Errorf("reading through the mount cached no part in %s", cacheParts)
+	}
 	cancel()
 	if code := <-exited; code != 0 {
 		t.Errorf("mount exited %d after Ctrl-C", code)
@@ -72,6 +79,9 @@ func TestMountCLI(t *testing.T) {
 	unmounted = true
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("after Ctrl-C the mount point holds %v (%v)", entries, err)
+	}
+	if left, _ := filepath.Glob(filepath.Dir(cacheParts)); len(left) != 0 {
+		t.Errorf("after Ctrl-C the mount's cache of plaintext is still there: %v", left)
 	}
 }
 
