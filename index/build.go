@@ -27,6 +27,7 @@ type Builder struct {
 	uuid       [16]byte
 	parentUUID [16]byte
 	touched    []*inode
+	digest     digester // of the file being sent
 }
 
 // NewBuilder returns a Builder of the index of backup snapshot of subvol.
@@ -52,6 +53,7 @@ func (b *Builder) add(c *sendstream.Command) error {
 	if b.root == nil && c.Type != sendstream.CmdSubvol && c.Type != sendstream.CmdSnapshot {
 		return fmt.Errorf("the stream does not begin with a subvolume")
 	}
+	b.digest.next(c.Type)
 	switch c.Type {
 	case sendstream.CmdSubvol, sendstream.CmdSnapshot:
 		return b.begin(c)
