@@ -84,15 +84,17 @@ func (a *app) mount(ctx context.Context, dir string, names []string, f browseFla
 	src := &mount.Source{Catalog: b.cat, Host: b.host, Subvols: names, Log: logErr}
 	if cacheSize > 0 {
 		cache, err := mount.OpenDiskCache(a.cfg.StateDir, cacheSize, logErr)
-		if err != nil {
-			return err
+		switch {
+		case err != nil: // e.g. a user browsing with root's state_dir: still mount
+			a.log.Warn("mounting without a disk cache: a part read again is downloaded again (--cache-size 0 says so quietly)", "error", err)
+		default:
+			defer func() { // its plaintext goes with the mount
+				if err := cache.Close(); err != nil {
+					logErr("remove the mount cache", err)
+				}
+			}()
+			src.Cache = cache
 		}
-		defer func() { // its plaintext goes with the mount
-			if err := cache.Close(); err != nil {
-				logErr("remove the mount cache", err)
-			}
-		}()
-		src.Cache = cache
 	}
 	server, err := mount.Mount(dir, src)
 	if err != nil {
