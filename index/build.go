@@ -25,9 +25,9 @@ type Builder struct {
 	fromParent map[uint64]*inode
 	root       *inode
 	uuid       [16]byte
+	digest     digester // of the file being sent
 	parentUUID [16]byte
 	touched    []*inode
-	digest     digester // of the file being sent
 }
 
 // NewBuilder returns a Builder of the index of backup snapshot of subvol.
