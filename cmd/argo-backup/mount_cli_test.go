@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -33,26 +34,7 @@ func TestMountCLI(t *testing.T) {
 	requireOneLine(t, stderr, "--cache-size")
 
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	exited := make(chan int, 1)
-	go func() {
-		exited <- execute(ctx, []string{"--config", m.config, "mount", dir}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil || !strings.Contains(line, "mounted") {
-		cancel()
-		t.Fatalf("mount said %q (%v)", line, err)
-	}
-	go io.Copy(io.Discard, pr)
-	unmounted := false
-	t.Cleanup(func() {
-		if !unmounted {
-			cancel()
-			<-exited
-		}
-	})
+	cancel, exited := startMount(t, m, dir)
 
 	snaps, err := os.ReadDir(filepath.Join(dir, "home"))
 	if err != nil || len(snaps) != 2 {
@@ -73,15 +55,61 @@ func TestMountCLI(t *testing.T) {
 		t.Errorf("reading through the mount cached no part in %s", cacheParts)
 	}
 	cancel()
-	if code := <-exited; code != 0 {
-		t.Errorf("mount exited %d after Ctrl-C", code)
+	requireUnmounted(t, "Ctrl-C", exited, dir, cacheParts)
+
+	// fusermount -u is as clean.
+	_, exited = startMount(t, m, dir)
+	if _, err := os.ReadFile(filepath.Join(dir, "home", snaps[1].Name(), "me", "big")); err != nil {
+		t.Fatal(err)
 	}
-	unmounted = true
+	if parts, _ := filepath.Glob(cacheParts); len(parts) == 0 {
+		t.Errorf("reading through the second mount cached no part in %s", cacheParts)
+	}
+	if out, err := exec.Command("fusermount", "-u", dir).CombinedOutput(); err != nil {
+		t.Fatalf("fusermount -u: %v: %s", err, out)
+	}
+	requireUnmounted(t, "fusermount -u", exited, dir, cacheParts)
+}
+
+// startMount runs mount DIR until the returned cancel (Ctrl-C) or an
+// unmount; exited gets its exit status. The test's end unmounts it.
+func startMount(t *testing.T, m *machine, dir string) (context.CancelFunc, chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	exited := make(chan int, 1)
+	done := make(chan struct{})
+	go func() {
+		code := execute(ctx, []string{"--config", m.config, "mount", dir}, pw, io.Discard)
+		pw.Close()
+		exited <- code
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		pr.Close() // a mount that failed may still be writing
+		<-done
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || !strings.Contains(line, "mounted") {
+		t.Fatalf("mount said %q (%v)", line, err)
+	}
+	go io.Copy(io.Discard, pr)
+	return cancel, exited
+}
+
+// requireUnmounted: after how, mount exits 0, leaving an empty mount point
+// and no cache of plaintext.
+func requireUnmounted(t *testing.T, how string, exited chan int, dir, cacheParts string) {
+	t.Helper()
+	if code := <-exited; code != 0 {
+		t.Errorf("mount exited %d after %s", code, how)
+	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
-		t.Errorf("after Ctrl-C the mount point holds %v (%v)", entries, err)
+		t.Errorf("after %s the mount point holds %v (%v)", how, entries, err)
 	}
 	if left, _ := filepath.Glob(filepath.Dir(cacheParts)); len(left) != 0 {
-		t.Errorf("after Ctrl-C the mount's cache of plaintext is still there: %v", left)
+		t.Errorf("after %s the mount's cache of plaintext is still there: %v", how, left)
 	}
 }
 
