@@ -53,6 +53,13 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
 	}
+	return c.checkedIndex(sealed, name, rec)
+}
+
+// checkedIndex checks and decodes the sealed file index of rec, stored as
+// name (verify reads it from the remote itself).
+func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	ref := rec.Index
 	if ref == nil {
 		return c.rebuiltIndex(sealed, name, rec)
 	}

@@ -84,6 +84,12 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	writeFile(t, filepath.Join(src, "me", "notes.txt"), randomBytes(rng, 3000))
 	os.Symlink("thesis/chapter1.txt", filepath.Join(src, "me", "latest"))
 	unix.Setxattr(filepath.Join(src, "me", "notes.txt"), "user.tag", []byte("x"), 0)
+	// Special files keep xattrs too (trusted.*: Linux allows user.* only on
+	// files and directories); restore --path sets them without following.
+	must(t, unix.Mkfifo(filepath.Join(src, "me", "pipe"), 0o640))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "pipe"), "trusted.tag", []byte("fifo"), 0))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "latest"), "trusted.tag", []byte("link"), 0))
+	must(t, unix.Setxattr(filepath.Join(src, "me"), "user.dir", []byte("d"), 0))
 	os.Chown(filepath.Join(src, "me"), 1000, 1000)
 
 	counting := &countingStore{Store: w.store}
@@ -232,7 +238,8 @@ func requireTreeEqual(t *testing.T, tree *index.Tree, snap string, cat *restore.
 	})
 	streams := restore.NewPartStreams(cat, host, recs)
 	tree.Walk("/", func(p string, n *index.Node) bool {
-		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK}[n.Kind] | n.Mode
+		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK,
+			index.KindFifo: unix.S_IFIFO}[n.Kind] | n.Mode
 		line := fmt.Sprintf("%s %o %d:%d %d", p, mode, n.UID, n.GID, n.MtimeNs)
 		switch n.Kind {
 		case index.KindFile:
@@ -303,18 +310,18 @@ func describeTree(t *testing.T, top string) []string {
 		case d.Type().IsRegular():
 			b, _ := os.ReadFile(p)
 			line += fmt.Sprintf(" %x", sha256.Sum256(b))
-			buf := make([]byte, 4096)
-			n, _ := unix.Llistxattr(p, buf)
-			for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
-				if name != "" {
-					v := make([]byte, 4096)
-					k, _ := unix.Lgetxattr(p, name, v)
-					line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
-				}
-			}
 		case d.Type()&fs.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
 			line += " -> " + target
+		}
+		buf := make([]byte, 4096) // of every type: files, directories, symlinks, fifos
+		n, _ := unix.Llistxattr(p, buf)
+		for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
+			if name != "" {
+				v := make([]byte, 4096)
+				k, _ := unix.Lgetxattr(p, name, v)
+				line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
+			}
 		}
 		out = append(out, line)
 		return nil
