@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -66,5 +69,40 @@ func TestMountCtrlCWhileBusy(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("after Ctrl-C the mount point holds %v (%v), want an empty directory", entries, err)
+	}
+}
+
+// A mount whose process was killed is dead ("Transport endpoint is not
+// connected"); mounting there again says so and names fusermount -u, not
+// mkdir -p.
+func TestMountOnDeadMount(t *testing.T) {
+	m := newMachine(t)
+	m.run(0, "push")
+	dir := t.TempDir()
+	cmd := exec.Command(argoBinary(t), "--config", m.config, "mount", dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("fusermount", "-u", dir).Run()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	if err != nil || !strings.Contains(line, "mounted") {
+		t.Fatalf("mount said %q (%v)", line, err)
+	}
+	if _, err := os.ReadDir(dir); !errors.Is(err, syscall.ENOTCONN) {
+		t.Fatalf("after SIGKILL the mount point reads as %v, want a dead mount", err)
+	}
+	_, stderr := m.run(2, "mount", dir)
+	requireOneLine(t, stderr, "fusermount -u "+dir)
+	if strings.Contains(stderr, "mkdir") {
+		t.Errorf("mount on a dead mount says to mkdir: %s", stderr)
 	}
 }
