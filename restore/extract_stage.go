@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -24,9 +25,11 @@ func StagingPaths(snapshot string) string { return ".argo-restore-" + snapshot +
 // to Into/<Name>/PATH, and refuses a path that is there already (the
 // user's). It builds them in Into/StagingPaths(Name)/tree and then renames
 // each unit, the topmost path the result does not have yet, into place,
-// noting the unit in the staging's "placed" journal first. A run that
-// fails leaves its work in the staging only; the next run redoes it, and
-// takes the paths the journal says were placed as done.
+// noting the unit in the staging's "placed" journal first; each unit gets
+// its mode, owner and times once in place. A run that fails leaves its
+// work in the staging only; the next run redoes it, takes the units the
+// journal says were placed as done, and finishes them again (the failed
+// run may have stopped between a rename and the finish).
 func (x *Extract) Paths(ctx context.Context, paths []string) error {
 	x.links, x.units, x.made = map[uint64]string{}, map[string]*index.Node{}, nil
 	stage := StagingPaths(x.Name)
@@ -36,12 +39,17 @@ func (x *Extract) Paths(ctx context.Context, paths []string) error {
 	}
 	var todo []string
 	for _, top := range tops(paths) {
-		switch {
-		case !x.exists(top):
+		if !x.exists(top) {
 			todo = append(todo, top)
-		case !slices.ContainsFunc(placed, func(u string) bool { return within(top, u) }):
+			continue
+		}
+		i := slices.IndexFunc(placed, func(u string) bool { return within(top, u) })
+		if i < 0 {
 			return errs.Userf("%s already exists in %s: restore --path writes only new paths, choose another --to",
 				top, path.Join(x.Into.Name(), x.Name))
+		}
+		if err := x.addUnit(placed[i]); err != nil {
+			return err
 		}
 	}
 	if len(todo) > 0 {
@@ -49,13 +57,25 @@ func (x *Extract) Paths(ctx context.Context, paths []string) error {
 			return err
 		}
 	}
+	if err := x.finishUnits(ctx); err != nil {
+		return err
+	}
 	if err := x.Into.RemoveAll(stage); err != nil {
 		return fmt.Errorf("remove the finished staging %s: %w", stage, err)
 	}
 	return nil
 }
 
-// stage builds todo in a fresh staging tree and moves it into place.
+func (x *Extract) addUnit(u string) error {
+	n, err := x.Tree.Lookup("/" + u)
+	if err != nil {
+		return err
+	}
+	x.units[u] = n
+	return nil
+}
+
+// stage builds todo in a fresh staging tree and renames it into place.
 func (x *Extract) stage(ctx context.Context, stage string, todo []string) error {
 	tree := path.Join(stage, "tree")
 	if err := x.Into.RemoveAll(tree); err != nil { // an earlier run's half
@@ -64,19 +84,20 @@ func (x *Extract) stage(ctx context.Context, stage string, todo []string) error 
 	if err := x.Into.MkdirAll(tree, 0o700); err != nil {
 		return fmt.Errorf("make the staging %s: %w", tree, err)
 	}
+	var fresh []string
 	for _, top := range todo {
 		u := x.unit(top)
-		n, err := x.Tree.Lookup("/" + u)
-		if err != nil {
+		if err := x.addUnit(u); err != nil {
 			return err
 		}
-		x.units[u] = n
+		fresh = append(fresh, u)
 	}
-	var err error
-	if x.Root, err = x.Into.OpenRoot(tree); err != nil {
+	root, err := x.Into.OpenRoot(tree)
+	if err != nil {
 		return fmt.Errorf("open the staging %s: %w", tree, err)
 	}
-	defer func() { x.Root.Close() }()
+	defer root.Close()
+	x.Root = root
 	for _, top := range todo {
 		if err := x.build(ctx, "/"+top); err != nil {
 			return err
@@ -85,37 +106,36 @@ func (x *Extract) stage(ctx context.Context, stage string, todo []string) error 
 	if err := x.finishAll(ctx, x.made); err != nil {
 		return err
 	}
-	return x.place(ctx, stage)
-}
-
-// place renames each unit from the staging into DIR/<Name>, then gives it
-// its mode, owner and times: after the rename, because renaming a
-// directory needs write access to it and may change its times.
-func (x *Extract) place(ctx context.Context, stage string) error {
-	units := slices.Sorted(func(yield func(string) bool) {
-		for u := range x.units {
-			if !yield(u) {
-				return
-			}
-		}
-	})
-	for _, u := range units {
+	slices.Sort(fresh)
+	for _, u := range slices.Compact(fresh) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if err := x.note(stage, u); err != nil {
 			return err
 		}
-		from, to := path.Join(stage, "tree", u), path.Join(x.Name, u)
-		if err := x.rename(from, to); err != nil {
+		if err := x.rename(path.Join(tree, u), path.Join(x.Name, u)); err != nil {
 			return fmt.Errorf("move /%s into place: %w", u, err)
 		}
 	}
-	x.Root.Close()
-	var err error
-	if x.Root, err = x.Into.OpenRoot(x.Name); err != nil {
+	return nil
+}
+
+// finishUnits gives each unit in DIR/<Name> its mode, owner and times:
+// after the rename, because renaming a directory to another parent needs
+// write access to it. Inner units first, so that a directory's mtime is
+// set after what is renamed into it.
+func (x *Extract) finishUnits(ctx context.Context) error {
+	if len(x.units) == 0 {
+		return nil
+	}
+	root, err := x.Into.OpenRoot(x.Name)
+	if err != nil {
 		return fmt.Errorf("open %s: %w", x.Name, err)
 	}
+	defer root.Close()
+	x.Root = root
+	units := slices.Sorted(maps.Keys(x.units))
 	for _, u := range slices.Backward(units) {
 		if err := x.finish(ctx, u, x.units[u]); err != nil {
 			return fmt.Errorf("restore /%s: %w", u, err)

@@ -132,7 +132,11 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What an interrupted run of --path /me/notes.txt --path /me/photos
-	// leaves: notes.txt renamed into place and noted, photos staged.
+	// leaves: notes.txt renamed into place and noted but not finished
+	// (its staging mode and time), photos staged.
+	notes := filepath.Join(into, snap, "me", "notes.txt")
+	must(t, os.Chmod(notes, 0o600))
+	must(t, os.Chtimes(notes, time.Now(), time.Now()))
 	stage := filepath.Join(into, restore.StagingPaths(snap))
 	if err := os.MkdirAll(filepath.Join(stage, "tree", "me", "photos"), 0o700); err != nil {
 		t.Fatal(err)
@@ -144,10 +148,12 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 	if err := x.Paths(w.ctx, []string{"/me/notes.txt", "/me/photos"}); err != nil {
 		t.Fatalf("running the interrupted restore again: %v", err)
 	}
-	want := describeTree(t, filepath.Join(w.snapDir, snap, "me", "photos"))
-	got := describeTree(t, filepath.Join(into, snap, "me", "photos"))
-	if strings.Join(want, "\n") != strings.Join(got, "\n") {
-		t.Fatalf("photos:\nwant\n%s\ngot\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	for _, p := range []string{"photos", "notes.txt"} {
+		want := describeTree(t, filepath.Join(w.snapDir, snap, "me", p))
+		got := describeTree(t, filepath.Join(into, snap, "me", p))
+		if strings.Join(want, "\n") != strings.Join(got, "\n") {
+			t.Fatalf("%s:\nwant\n%s\ngot\n%s", p, strings.Join(want, "\n"), strings.Join(got, "\n"))
+		}
 	}
 	requireOnly(t, into, snap)
 	// The user's own file, with a journal that does not name it.
