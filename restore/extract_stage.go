@@ -46,7 +46,7 @@ func (x *Extract) Paths(ctx context.Context, paths []string) error {
 		i := slices.IndexFunc(placed, func(u string) bool { return within(top, u) })
 		if i < 0 {
 			return errs.Userf("%s already exists in %s: restore --path writes only new paths, choose another --to",
-				top, path.Join(x.Into.Name(), x.Name))
+				path.Join("/", top), path.Join(x.Into.Name(), x.Name))
 		}
 		if err := x.addUnit(placed[i]); err != nil {
 			return err
