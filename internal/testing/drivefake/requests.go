@@ -84,6 +84,7 @@ type statusWriter struct {
 	s     *Server
 	req   *Request
 	wrote bool
+	meter *traffic // counts the body of a download; nil for other requests
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -100,7 +101,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if w.meter != nil {
+		w.meter.add(download, n)
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the hijacker underneath.
