@@ -103,7 +103,10 @@ func (s *Server) UploadMeter() []Sample {
 }
 
 // DownloadMeter is UploadMeter for the bodies of media downloads, one
-// Sample per write into the connection.
+// Sample per write into the connection. Its total is exact, its times
+// are not what the client sees: the client's kernel buffers up to
+// hundreds of KiB per connection before the client reads them, so a
+// throttled reader shows here as bursts.
 func (s *Server) DownloadMeter() []Sample {
 	s.traffic.mu.Lock()
 	defer s.traffic.mu.Unlock()
