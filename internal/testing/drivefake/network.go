@@ -3,6 +3,7 @@ package drivefake
 import (
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/argo-backup/argo-backup/internal/testing/wanproxy"
@@ -25,9 +26,8 @@ type Network struct {
 	ConnRate int64
 }
 
-// SetNetwork applies n to requests that arrive and connections that are
-// opened from now on. Set it before the remote is opened, so that no
-// connection escapes the cap.
+// SetNetwork applies n from now on: to requests that arrive and to the
+// traffic of every connection, open or new.
 func (s *Server) SetNetwork(n Network) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,13 +40,38 @@ func (s *Server) currentNetwork() Network {
 	return s.network
 }
 
-// throttle caps a new tunnel to the fake API at the network's rate.
+// throttle puts a new tunnel to the fake API on the network's line.
 func (s *Server) throttle(c net.Conn) net.Conn {
-	if r := s.currentNetwork().ConnRate; r > 0 {
-		return wanproxy.Throttle(c, r)
-	}
-	return c
+	return &lineConn{Conn: c, s: s, capped: c}
 }
+
+// lineConn caps a connection at the network's ConnRate, whatever it is at
+// the moment: a test may set the network after rclone opened its
+// connections. It swaps in a fresh wanproxy.Throttle when the rate
+// changes. Close and the rest go to the raw connection.
+type lineConn struct {
+	net.Conn
+	s      *Server
+	mu     sync.Mutex
+	rate   int64
+	capped net.Conn // Conn, or Conn throttled at rate
+}
+
+func (c *lineConn) current() net.Conn {
+	r := c.s.currentNetwork().ConnRate
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r != c.rate {
+		c.rate, c.capped = r, c.Conn
+		if r > 0 {
+			c.capped = wanproxy.Throttle(c.Conn, r)
+		}
+	}
+	return c.capped
+}
+
+func (c *lineConn) Read(b []byte) (int, error)  { return c.current().Read(b) }
+func (c *lineConn) Write(b []byte) (int, error) { return c.current().Write(b) }
 
 // delay waits the network's latency before r is handled. It reports false
 // if the client went away meanwhile.

@@ -17,12 +17,15 @@ import (
 
 // The network knobs hold as rclone sees them: each request waits the
 // latency, and a transfer moves at the connection's rate in both
-// directions, measured at the server by the byte meters.
+// directions, measured at the server by the byte meters; also on the
+// connections rclone opened before the network was set.
 func TestNetwork(t *testing.T) {
 	s := drivefake.Start(t)
+	f := newFs(t, s, "net")
+	put(t, f, "small", []byte("opens connections at loopback speed"))
 	const latency, rate = 200 * time.Millisecond, 2 * mib
 	s.SetNetwork(drivefake.Network{Latency: latency, ConnRate: rate})
-	f := newFs(t, s, "net")
+	s.ResetTraffic()
 	data := randomBytes(2 * mib)
 
 	obj := put(t, f, "big", data)
