@@ -14,9 +14,10 @@ import (
 // remotes. The zero value is loopback speed.
 //
 // The fake speaks HTTP/1.1 only, so every request in flight has its own
-// TCP connection and ConnRate caps each transfer. (Google serves HTTP/2,
-// where transfers share a connection; what caps one Drive transfer there
-// is per request, which this models the same way.)
+// TCP connection and ConnRate caps each transfer. Google serves HTTP/2,
+// where rclone's transfers share one connection: the model is a cap per
+// transfer, an assumption (that one Drive transfer is slow, not one
+// connection), not a measured fact.
 type Network struct {
 	// Latency is waited before each request is handled, token refreshes
 	// included.
