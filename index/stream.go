@@ -13,6 +13,7 @@ import (
 func Build(r io.Reader, subvol, snapshot string, parent *Tree) (*Index, error) {
 	rd := sendstream.NewReader(r)
 	b := NewBuilder(subvol, snapshot, parent)
+	defer b.Close()
 	for {
 		c, err := rd.Next()
 		if errors.Is(err, io.EOF) {

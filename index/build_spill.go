@@ -1,0 +1,212 @@
+package index
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// spillFile holds the records a Builder evicted: length-prefixed JSON, in
+// the order they were evicted, the newest copy of a record winning. It is
+// made on the first eviction (small trees never make one) and removed by
+// Close; it is an unlinked-on-close temporary file beside the index.
+type spillFile struct {
+	dir   string
+	f     *os.File
+	w     *bufio.Writer
+	end   int64 // bytes written (some maybe still in w)
+	where spillIndex
+}
+
+// spillRec is a record as the spill file holds it: for a directory, Keys
+// are the keys of N.Entries (which carry inode numbers only).
+type spillRec struct {
+	N    *Node    `json:"n"`
+	Keys []uint64 `json:"k,omitempty"`
+}
+
+// store writes in's record as it is now.
+func (s *spillFile) storeRec(key uint64, rec *spillRec) error {
+	if s.f == nil {
+		f, err := os.CreateTemp(s.dir, ".index-spill-*")
+		if err != nil {
+			return fmt.Errorf("spill file: %w", err)
+		}
+		s.f, s.w = f, bufio.NewWriterSize(f, 256<<10)
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("spill record of inode %d: %w", rec.N.Ino, err)
+	}
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(len(b)))
+	if _, err := s.w.Write(hdr[:h]); err != nil {
+		return fmt.Errorf("spill file: %w", err)
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("spill file: %w", err)
+	}
+	s.where.put(key, s.end)
+	s.end += int64(h + len(b))
+	return nil
+}
+
+// window is a buffer of spill file bytes from off: reading records in
+// about the order they were written costs one read per window.
+type window struct {
+	off int64
+	b   []byte
+	n   int
+}
+
+// read returns the record stored at off, through win.
+func (s *spillFile) read(off int64, win *window) (*spillRec, error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("spill file: %w", err)
+	}
+	body, err := s.bytesAt(off, win)
+	if err != nil {
+		return nil, err
+	}
+	var rec spillRec
+	if err := json.Unmarshal(body, &rec); err != nil || rec.N == nil {
+		return nil, fmt.Errorf("spill file: record at %d: %v", off, err)
+	}
+	return &rec, nil
+}
+
+// bytesAt returns the body of the record at off.
+func (s *spillFile) bytesAt(off int64, win *window) ([]byte, error) {
+	if off < win.off || off+binary.MaxVarintLen64 > win.off+int64(win.n) {
+		n, err := s.f.ReadAt(win.b[:cap(win.b)], off)
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("spill file: %w", err)
+		}
+		win.off, win.n = off, n
+	}
+	have := win.b[off-win.off : win.n]
+	size, h := binary.Uvarint(have)
+	if h <= 0 || off+int64(h)+int64(size) > s.end {
+		return nil, fmt.Errorf("spill file: bad record at %d", off)
+	}
+	if int64(len(have)-h) >= int64(size) {
+		return have[h : h+int(size)], nil
+	}
+	if int(size)+h <= cap(win.b) {
+		win.n = 0 // refill from off
+		return s.bytesAt(off, win)
+	}
+	body := make([]byte, size)
+	if _, err := s.f.ReadAt(body, off+int64(h)); err != nil {
+		return nil, fmt.Errorf("spill file: %w", err)
+	}
+	return body, nil
+}
+
+// load returns the newest spilled copy of key's record, or nil.
+func (s *spillFile) load(key uint64) (*inode, error) {
+	off, ok := s.where.get(key)
+	if !ok {
+		return nil, nil
+	}
+	rec, err := s.read(off, &window{b: make([]byte, 4096)})
+	if err != nil {
+		return nil, err
+	}
+	return &inode{key: key, n: rec.N, keys: rec.Keys, dirty: true}, nil
+}
+
+func (s *spillFile) close() error {
+	if s.f == nil {
+		return nil
+	}
+	name := s.f.Name()
+	s.f.Close()
+	s.f = nil
+	return os.Remove(name)
+}
+
+// store writes in's record to the spill file (a directory with its
+// entries sorted, as the index holds them).
+func (b *Builder) storeSpill(in *inode) error {
+	n := *in.n
+	rec := &spillRec{N: &n}
+	if n.Kind == KindDir {
+		n.Entries, rec.Keys = b.sortedEntries(in)
+	}
+	return b.spill.storeRec(in.key, rec)
+}
+
+// spillIndex finds a key's newest record in the spill file: a sorted
+// array (16 bytes a record, no per-entry overhead) and a small map of the
+// latest positions, merged into the array when it grows.
+type spillIndex struct {
+	sorted []spillPos
+	recent map[uint64]int64
+}
+
+type spillPos struct {
+	key uint64
+	off int64
+}
+
+const spillRecent = 1 << 14
+
+func (x *spillIndex) put(key uint64, off int64) {
+	if x.recent == nil {
+		x.recent = map[uint64]int64{}
+	}
+	x.recent[key] = off
+	if len(x.recent) >= spillRecent {
+		x.merge()
+	}
+}
+
+func (x *spillIndex) get(key uint64) (int64, bool) {
+	if off, ok := x.recent[key]; ok {
+		return off, true
+	}
+	i := sort.Search(len(x.sorted), func(i int) bool { return x.sorted[i].key >= key })
+	if i < len(x.sorted) && x.sorted[i].key == key {
+		return x.sorted[i].off, true
+	}
+	return 0, false
+}
+
+// merge moves the recent positions into the sorted array (they replace
+// older positions of the same keys).
+func (x *spillIndex) merge() {
+	if len(x.recent) == 0 {
+		return
+	}
+	add := make([]spillPos, 0, len(x.recent))
+	for k, off := range x.recent {
+		add = append(add, spillPos{k, off})
+	}
+	sort.Slice(add, func(i, j int) bool { return add[i].key < add[j].key })
+	clear(x.recent)
+	if len(x.sorted) == 0 || x.sorted[len(x.sorted)-1].key < add[0].key {
+		x.sorted = append(x.sorted, add...) // the usual case: inodes in increasing order
+		return
+	}
+	out := make([]spillPos, 0, len(x.sorted)+len(add))
+	i, j := 0, 0
+	for i < len(x.sorted) || j < len(add) {
+		switch {
+		case j == len(add) || (i < len(x.sorted) && x.sorted[i].key < add[j].key):
+			out = append(out, x.sorted[i])
+			i++
+		case i < len(x.sorted) && x.sorted[i].key == add[j].key:
+			out = append(out, add[j])
+			i, j = i+1, j+1
+		default:
+			out = append(out, add[j])
+			j++
+		}
+	}
+	x.sorted = out
+}
