@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,11 +67,11 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	v, err := c.checkIndexSignature(plain, name)
+	_, body, err := c.checkIndexSignature(plain, name, rec)
 	if err != nil {
 		return nil, err
 	}
-	return decodeIndex(v.Payload, name, rec)
+	return decodeIndex(body, name, rec)
 }
 
 // rebuiltIndex checks an index that index --rebuild made for a backup
@@ -81,14 +82,14 @@ func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record)
 	if err != nil {
 		return nil, fmt.Errorf("open file index %s: %w", name, err)
 	}
-	v, err := c.checkIndexSignature(plain, name)
+	v, body, err := c.checkIndexSignature(plain, name, rec)
 	if err != nil {
 		return nil, err
 	}
 	if v.Cert == nil || v.Cert.Host != rec.Host {
 		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
 	}
-	ix, err := decodeIndex(v.Payload, name, rec)
+	ix, err := decodeIndex(body, name, rec)
 	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
 		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
 	}
@@ -124,21 +125,50 @@ func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *
 	return ix, nil
 }
 
-// checkIndexSignature returns the index bytes inside a signature envelope
-// that the identity's trust root vouches for.
-func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verified, error) {
-	if !crypto.IsSigned(plain) {
-		return nil, errs.Damagef("file index %s is unsigned: refused", name)
+// checkIndexSignature returns the index bytes of an index object that the
+// identity's trust root vouches for. The object is either a signed head
+// (one line) naming the sha256 and length of the index that follows it
+// (index.SignedHead), or, as first written, an envelope around the whole
+// index.
+func (c *Catalog) checkIndexSignature(plain []byte, name string, rec *manifest.Record) (*crypto.Verified, []byte, error) {
+	first, rest := plain, []byte(nil)
+	if i := bytes.IndexByte(plain, '\n'); i >= 0 {
+		first, rest = plain[:i+1], plain[i+1:]
 	}
-	env, err := crypto.DecodeSigned(plain)
+	if !crypto.IsSigned(first) {
+		return nil, nil, errs.Damagef("file index %s is unsigned: refused", name)
+	}
+	env, err := crypto.DecodeSigned(first)
 	if err != nil {
-		return nil, errs.Damagef("file index %s: bad signature: %v", name, err)
+		return nil, nil, errs.Damagef("file index %s: bad signature: %v", name, err)
 	}
-	v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
+	if env.Type != index.SignedHeadType {
+		v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
+		if err != nil {
+			return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
+		}
+		if len(rest) > 0 {
+			return nil, nil, errs.Damagef("file index %s has bytes after its signed index: refused", name)
+		}
+		return v, v.Payload, nil
+	}
+	v, err := crypto.VerifySigned(env, index.SignedHeadType, c.roots())
 	if err != nil {
-		return nil, errs.Damagef("file index %s: %v: refused", name, err)
+		return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
 	}
-	return v, nil
+	var head index.SignedHead
+	if err := json.Unmarshal(v.Payload, &head); err != nil {
+		return nil, nil, errs.Damagef("file index %s: signed head: %v", name, err)
+	}
+	sum := sha256.Sum256(rest)
+	if int64(len(rest)) != head.IndexBytes || hex.EncodeToString(sum[:]) != head.IndexSHA256 {
+		return nil, nil, errs.Damagef("file index %s is not the index its signed head names (modified or swapped): refused", name)
+	}
+	if head.Snapshot != rec.Snapshot || head.Subvol != rec.Subvolume || head.Parent != rec.Parent {
+		return nil, nil, errs.Damagef("file index %s is signed for %s/%s (parent %q), not this backup: refused",
+			name, head.Subvol, head.Snapshot, head.Parent)
+	}
+	return v, rest, nil
 }
 
 // openSealed decrypts and decompresses a sealed object (a part or an
