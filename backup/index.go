@@ -33,6 +33,11 @@ type indexer struct {
 // indexer that only says why.
 func (p *Pusher) startIndex(sv Subvolume, j *pushJournal) *indexer {
 	x := &indexer{done: make(chan struct{})}
+	if p.SkipIndex {
+		x.broken = true
+		close(x.done)
+		return x
+	}
 	dir := filepath.Dir(p.localIndexPath(sv.Name, j.Snapshot))
 	err := os.MkdirAll(dir, 0o700)
 	if err == nil && j.Parent != "" {
@@ -101,6 +106,9 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 	<-x.done
 	x.pw = nil
 	defer x.close()
+	if x.b == nil && x.err == nil {
+		return nil // SkipIndex
+	}
 	if x.err != nil {
 		p.log().Warn("this backup gets no file index (ls, find, cat need one): run argo-backup index --rebuild later",
 			"snapshot", j.Snapshot, "why", x.err)
