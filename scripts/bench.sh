@@ -21,6 +21,9 @@
 #   BENCH_WAN_RATE      cap per TCP connection and direction (default 8MB/s)
 #   BENCH_WAN_ROUNDS    rounds on the WAN remote (default 1)
 #   BENCH_WAN_PORT      first of two local ports to use (default 18741)
+#   BENCH_INDEX=0       skip the file index at scale (scripts/bench/index.sh:
+#                       a push of 1,000,000 generated files, and pushes
+#                       with and without the index; its own knobs there)
 #
 # Rounds alternate (floor, shell, push, floor, shell, push, ...) so that
 # noise from other load lands on every contender alike; the table shows
@@ -351,4 +354,10 @@ echo "$table"
 if [ -n "${BENCH_OUT:-}" ]; then
   cp "$results" "${BENCH_OUT%.md}.tsv"
   echo "$table" >"$BENCH_OUT"
+fi
+
+# ---------------------------------------------------------------- index
+if [ "${BENCH_INDEX:-1}" = 1 ]; then
+  say "the file index at scale (scripts/bench/index.sh)"
+  ARGO_BIN="$argo" BENCH_OUT_INDEX="${BENCH_OUT:+${BENCH_OUT%.md}-index.md}" "$here/bench/index.sh"
 fi
