@@ -40,6 +40,7 @@ func (p *Pusher) startIndex(sv Subvolume, j *pushJournal) *indexer {
 	}
 	dir := filepath.Dir(p.localIndexPath(sv.Name, j.Snapshot))
 	err := os.MkdirAll(dir, 0o700)
+	removeSpills(dir)
 	if err == nil && j.Parent != "" {
 		x.parent, err = index.OpenChain(j.Parent, func(name string) string { return p.localIndexPath(sv.Name, name) })
 	}
@@ -138,4 +139,13 @@ func (p *Pusher) StoreIndex(ctx context.Context, ix *index.Index) (*manifest.Ind
 
 func (p *Pusher) localIndexPath(subvol, snapshot string) string {
 	return p.State.IndexPath(p.Host, subvol, snapshot)
+}
+
+// removeSpills removes the spill files a killed push left in dir (a push
+// holds its subvolume's lock, so no other push is using one).
+func removeSpills(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, index.SpillPattern))
+	for _, f := range old {
+		os.Remove(f)
+	}
 }

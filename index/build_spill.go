@@ -10,10 +10,13 @@ import (
 	"sort"
 )
 
+// SpillPattern names a Builder's spill files (os.CreateTemp's pattern, and
+// a glob of those a killed process left).
+const SpillPattern = ".index-spill-*"
+
 // spillFile holds the records a Builder evicted: length-prefixed JSON, in
 // the order they were evicted, the newest copy of a record winning. It is
-// made on the first eviction (small trees never make one) and removed by
-// Close; it is an unlinked-on-close temporary file beside the index.
+// made on the first eviction and removed by Close.
 type spillFile struct {
 	dir   string
 	f     *os.File
@@ -32,7 +35,7 @@ type spillRec struct {
 // store writes in's record as it is now.
 func (s *spillFile) storeRec(key uint64, rec *spillRec) error {
 	if s.f == nil {
-		f, err := os.CreateTemp(s.dir, ".index-spill-*")
+		f, err := os.CreateTemp(s.dir, SpillPattern)
 		if err != nil {
 			return fmt.Errorf("spill file: %w", err)
 		}
