@@ -116,12 +116,37 @@ func TestBuilderMemoryIsBounded(t *testing.T) {
 	if grew > 24<<20 {
 		t.Errorf("the heap grew by %.1f MiB while building, more than the 24 MiB bound", float64(grew)/(1<<20))
 	}
-	checkBigIndex(t, g, out)
+	tree := checkBigIndex(t, g, out)
+	checkChain(t, tree, out.Name())
+}
+
+// checkChain: the index file read as a Chain (what the next push builds
+// on) gives every record the tree holds, and none it lacks.
+func checkChain(t *testing.T, tree *index.Tree, path string) {
+	c, err := index.OpenChain("s1", func(string) string { return path })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for ino, want := range tree.Nodes {
+		if ino%97 != 0 && ino != index.RootIno {
+			continue
+		}
+		got, err := c.Node(ino)
+		if err != nil || got == nil || fmt.Sprint(*got) != fmt.Sprint(*want) {
+			t.Fatalf("chain's record of %d: %v, %v; want %v", ino, got, err, *want)
+		}
+	}
+	for _, ino := range []uint64{1, 255, 1 << 40} {
+		if got, err := c.Node(ino); got != nil || err != nil {
+			t.Errorf("chain's record of %d, which the index lacks: %v, %v", ino, got, err)
+		}
+	}
 }
 
 // checkBigIndex decodes the index and compares its tree with the
 // generator's description.
-func checkBigIndex(t *testing.T, g bigTree, f *os.File) {
+func checkBigIndex(t *testing.T, g bigTree, f *os.File) *index.Tree {
 	if _, err := f.Seek(0, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +193,5 @@ func checkBigIndex(t *testing.T, g bigTree, f *os.File) {
 	if want := 1 + g.dirs*(g.files+1); seen != want {
 		t.Errorf("walked %d paths, want %d", seen, want)
 	}
+	return tree
 }
