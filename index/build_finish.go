@@ -35,12 +35,12 @@ func (b *Builder) Finish(w io.Writer, version uint32, streamSHA256 string) (Head
 	}
 	win := &window{b: make([]byte, 256<<10)}
 	for _, p := range picked {
-		rec, err := b.spill.read(p.off, win)
+		line, _, err := b.spill.read(p.off, win)
 		if err != nil {
 			return Header{}, err
 		}
-		if err := enc.Encode(rec.N); err != nil {
-			return Header{}, fmt.Errorf("write index record %d: %w", rec.N.Ino, err)
+		if _, err := bw.Write(line); err != nil {
+			return Header{}, fmt.Errorf("write index record %d: %w", p.key>>1, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {

@@ -25,15 +25,13 @@ type spillFile struct {
 	where spillIndex
 }
 
-// spillRec is a record as the spill file holds it: for a directory, Keys
-// are the keys of N.Entries (which carry inode numbers only).
-type spillRec struct {
-	N    *Node    `json:"n"`
-	Keys []uint64 `json:"k,omitempty"`
-}
+// A spill record is, after its length: the record's line exactly as the
+// index holds it (so that Finish copies it without decoding), then for a
+// directory the keys of its entries (which the line names by inode number
+// only), all as uvarints.
 
-// store writes in's record as it is now.
-func (s *spillFile) storeRec(key uint64, rec *spillRec) error {
+// storeRec writes the record of key: n, and for a directory keys.
+func (s *spillFile) storeRec(key uint64, n *Node, keys []uint64) error {
 	if s.f == nil {
 		f, err := os.CreateTemp(s.dir, SpillPattern)
 		if err != nil {
@@ -41,21 +39,51 @@ func (s *spillFile) storeRec(key uint64, rec *spillRec) error {
 		}
 		s.f, s.w = f, bufio.NewWriterSize(f, 256<<10)
 	}
-	b, err := json.Marshal(rec)
+	line, err := json.Marshal(n)
 	if err != nil {
-		return fmt.Errorf("spill record of inode %d: %w", rec.N.Ino, err)
+		return fmt.Errorf("spill record of inode %d: %w", n.Ino, err)
 	}
-	var hdr [binary.MaxVarintLen64]byte
-	h := binary.PutUvarint(hdr[:], uint64(len(b)))
-	if _, err := s.w.Write(hdr[:h]); err != nil {
+	line = append(line, '\n')
+	tail := binary.AppendUvarint(nil, uint64(len(keys)))
+	for _, k := range keys {
+		tail = binary.AppendUvarint(tail, k)
+	}
+	rec := append(binary.AppendUvarint(nil, uint64(len(line))), line...)
+	rec = append(rec, tail...)
+	hdr := binary.AppendUvarint(nil, uint64(len(rec)))
+	if _, err := s.w.Write(hdr); err != nil {
 		return fmt.Errorf("spill file: %w", err)
 	}
-	if _, err := s.w.Write(b); err != nil {
+	if _, err := s.w.Write(rec); err != nil {
 		return fmt.Errorf("spill file: %w", err)
 	}
 	s.where.put(key, s.end)
-	s.end += int64(h + len(b))
+	s.end += int64(len(hdr) + len(rec))
 	return nil
+}
+
+// splitRec returns a spill record's line and keys.
+func splitRec(rec []byte) (line []byte, keys []uint64, err error) {
+	n, h := binary.Uvarint(rec)
+	if h <= 0 || uint64(len(rec)-h) < n {
+		return nil, nil, fmt.Errorf("bad record")
+	}
+	line, rest := rec[h:h+int(n)], rec[h+int(n):]
+	count, h := binary.Uvarint(rest)
+	if h <= 0 || count > uint64(len(rest)) {
+		return nil, nil, fmt.Errorf("bad record")
+	}
+	rest = rest[h:]
+	if count > 0 {
+		keys = make([]uint64, count)
+	}
+	for i := range keys {
+		if keys[i], h = binary.Uvarint(rest); h <= 0 {
+			return nil, nil, fmt.Errorf("bad record")
+		}
+		rest = rest[h:]
+	}
+	return line, keys, nil
 }
 
 // window is a buffer of spill file bytes from off: reading records in
@@ -66,20 +94,21 @@ type window struct {
 	n   int
 }
 
-// read returns the record stored at off, through win.
-func (s *spillFile) read(off int64, win *window) (*spillRec, error) {
+// read returns the line and keys of the record stored at off, through
+// win (the line is valid until win is used again).
+func (s *spillFile) read(off int64, win *window) ([]byte, []uint64, error) {
 	if err := s.w.Flush(); err != nil {
-		return nil, fmt.Errorf("spill file: %w", err)
+		return nil, nil, fmt.Errorf("spill file: %w", err)
 	}
-	body, err := s.bytesAt(off, win)
+	rec, err := s.bytesAt(off, win)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var rec spillRec
-	if err := json.Unmarshal(body, &rec); err != nil || rec.N == nil {
-		return nil, fmt.Errorf("spill file: record at %d: %v", off, err)
+	line, keys, err := splitRec(rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spill file: record at %d: %w", off, err)
 	}
-	return &rec, nil
+	return line, keys, nil
 }
 
 // bytesAt returns the body of the record at off.
@@ -116,11 +145,15 @@ func (s *spillFile) load(key uint64) (*inode, error) {
 	if !ok {
 		return nil, nil
 	}
-	rec, err := s.read(off, &window{b: make([]byte, 4096)})
+	line, keys, err := s.read(off, &window{b: make([]byte, 4096)})
 	if err != nil {
 		return nil, err
 	}
-	return &inode{key: key, n: rec.N, keys: rec.Keys, dirty: true}, nil
+	var n Node
+	if err := json.Unmarshal(line, &n); err != nil {
+		return nil, fmt.Errorf("spill file: record at %d: %w", off, err)
+	}
+	return &inode{key: key, n: &n, keys: keys, dirty: true}, nil
 }
 
 func (s *spillFile) close() error {
@@ -133,15 +166,15 @@ func (s *spillFile) close() error {
 	return os.Remove(name)
 }
 
-// store writes in's record to the spill file (a directory with its
+// storeSpill writes in's record to the spill file (a directory with its
 // entries sorted, as the index holds them).
 func (b *Builder) storeSpill(in *inode) error {
 	n := *in.n
-	rec := &spillRec{N: &n}
+	var keys []uint64
 	if n.Kind == KindDir {
-		n.Entries, rec.Keys = b.sortedEntries(in)
+		n.Entries, keys = b.sortedEntries(in)
 	}
-	return b.spill.storeRec(in.key, rec)
+	return b.spill.storeRec(in.key, &n, keys)
 }
 
 // spillIndex finds a key's newest record in the spill file: a sorted
