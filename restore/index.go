@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
@@ -60,52 +58,37 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	plain, err := c.openSealed(sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
+	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec)
+	if err == nil && plainSHA256 != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	_, body, err := c.checkIndexSignature(plain, name, rec)
-	if err != nil {
-		return nil, err
-	}
-	return decodeIndex(body, name, rec)
+	return ix, err
 }
 
 // rebuiltIndex checks an index that index --rebuild made for a backup
 // whose record names none: it must be signed by a key certified for the
 // record's host, and name the record's stream by its sha256.
 func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	plain, err := c.openSealed(sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	v, body, err := c.checkIndexSignature(plain, name, rec)
+	ix, v, _, err := c.openIndex(sealed, name, rec)
 	if err != nil {
 		return nil, err
 	}
 	if v.Cert == nil || v.Cert.Host != rec.Host {
 		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
 	}
-	ix, err := decodeIndex(body, name, rec)
-	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
+	if ix.Head.StreamSHA256 != rec.StreamSHA256 {
 		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
 	}
 	return ix, err
 }
 
-func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	ix, err := index.Decode(bytes.NewReader(payload))
-	if err != nil {
-		return nil, errs.Damagef("file index %s: %v", name, err)
-	}
+// checkIndexHeader refuses an index whose header names another backup.
+func checkIndexHeader(ix *index.Index, name string, rec *manifest.Record) error {
 	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
-		return nil, errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
+		return errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
 			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
 	}
-	return ix, nil
+	return nil
 }
 
 // BuildIndex makes the index of a trusted backup from its stream,
@@ -123,52 +106,6 @@ func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *
 	}
 	ix.Head.StreamSHA256 = rec.StreamSHA256
 	return ix, nil
-}
-
-// checkIndexSignature returns the index bytes of an index object that the
-// identity's trust root vouches for. The object is either a signed head
-// (one line) naming the sha256 and length of the index that follows it
-// (index.SignedHead), or, as first written, an envelope around the whole
-// index.
-func (c *Catalog) checkIndexSignature(plain []byte, name string, rec *manifest.Record) (*crypto.Verified, []byte, error) {
-	first, rest := plain, []byte(nil)
-	if i := bytes.IndexByte(plain, '\n'); i >= 0 {
-		first, rest = plain[:i+1], plain[i+1:]
-	}
-	if !crypto.IsSigned(first) {
-		return nil, nil, errs.Damagef("file index %s is unsigned: refused", name)
-	}
-	env, err := crypto.DecodeSigned(first)
-	if err != nil {
-		return nil, nil, errs.Damagef("file index %s: bad signature: %v", name, err)
-	}
-	if env.Type != index.SignedHeadType {
-		v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
-		if err != nil {
-			return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
-		}
-		if len(rest) > 0 {
-			return nil, nil, errs.Damagef("file index %s has bytes after its signed index: refused", name)
-		}
-		return v, v.Payload, nil
-	}
-	v, err := crypto.VerifySigned(env, index.SignedHeadType, c.roots())
-	if err != nil {
-		return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
-	}
-	var head index.SignedHead
-	if err := json.Unmarshal(v.Payload, &head); err != nil {
-		return nil, nil, errs.Damagef("file index %s: signed head: %v", name, err)
-	}
-	sum := sha256.Sum256(rest)
-	if int64(len(rest)) != head.IndexBytes || hex.EncodeToString(sum[:]) != head.IndexSHA256 {
-		return nil, nil, errs.Damagef("file index %s is not the index its signed head names (modified or swapped): refused", name)
-	}
-	if head.Snapshot != rec.Snapshot || head.Subvol != rec.Subvolume || head.Parent != rec.Parent {
-		return nil, nil, errs.Damagef("file index %s is signed for %s/%s (parent %q), not this backup: refused",
-			name, head.Subvol, head.Snapshot, head.Parent)
-	}
-	return v, rest, nil
 }
 
 // openSealed decrypts and decompresses a sealed object (a part or an

@@ -209,6 +209,28 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	if _, err := cat.Tree(w.ctx, host, recs, first); !errs.IsDamage(err) || !strings.Contains(err.Error(), "unsigned") {
 		t.Fatalf("an unsigned index gave %v, want it refused by name", err)
 	}
+	// An index of the first form (one envelope around the whole index,
+	// as written before the signed head) still reads.
+	body, err := os.ReadFile(w.pusher.State.IndexPath(host, "home", first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := w.pusher.Signer.Sign(index.SignedType, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed.Reset()
+	if err := w.pusher.Sealer.Seal(&sealed, whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", first), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := cat.Tree(w.ctx, host, recs, first)
+	if err != nil {
+		t.Fatalf("an index of the first form: %v", err)
+	}
+	requireTreeEqual(t, tree, filepath.Join(w.snapDir, first), cat, recs)
 }
 
 func writeFile(t *testing.T, path string, b []byte) {
