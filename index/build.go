@@ -41,6 +41,7 @@ type Builder struct {
 	rootKey    uint64
 	started    bool
 	uuid       [16]byte
+	digest     digester // of the file being sent
 	parentUUID [16]byte
 	live       map[uint64]*inode
 	clock      uint64
@@ -93,6 +94,7 @@ func (b *Builder) add(c *sendstream.Command) error {
 	if !b.started && c.Type != sendstream.CmdSubvol && c.Type != sendstream.CmdSnapshot {
 		return fmt.Errorf("the stream does not begin with a subvolume")
 	}
+	b.digest.next(c.Type)
 	switch c.Type {
 	case sendstream.CmdSubvol, sendstream.CmdSnapshot:
 		return b.begin(c)

@@ -26,14 +26,16 @@ const maxEnvelopeLine = MaxRecordObject
 // (index.SignedHead), or, as first written, one envelope around the whole
 // index. Nothing is returned unless every check passed; plainSHA256 is of
 // the whole decrypted object, for the caller to compare with the record.
-func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record) (ix *index.Index, v *crypto.Verified, plainSHA256 string, err error) {
+// Decompression stops past limit bytes (errIndexTooLarge): a few planted
+// kilobytes of zstd must not become gigabytes.
+func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, limit int64) (ix *index.Index, v *crypto.Verified, plainSHA256 string, err error) {
 	r, err := c.opener().Open(bytes.NewReader(sealed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open file index %s: %w", name, err)
 	}
 	defer r.Close()
 	plainSum := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, plainSum), 64<<10)
+	br := bufio.NewReaderSize(io.TeeReader(&plainLimit{r: r, left: limit}, plainSum), 64<<10)
 	first, err := readLine(br, maxEnvelopeLine)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open file index %s: %w", name, err)
@@ -94,7 +96,7 @@ func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name strin
 	bodySum := sha256.New()
 	counted := &countingReader{r: io.TeeReader(br, bodySum)}
 	ix, decodeErr := index.Decode(counted)
-	if _, err := io.Copy(io.Discard, counted); err != nil {
+	if _, err := io.Copy(io.Discard, counted); err != nil { // the rest, so that the hash covers every byte
 		return nil, nil, fmt.Errorf("open file index %s: %w", name, err)
 	}
 	if counted.n != head.IndexBytes || hex.EncodeToString(bodySum.Sum(nil)) != head.IndexSHA256 {
@@ -123,4 +125,26 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 			return line, err
 		}
 	}
+}
+
+// plainLimit reads at most left bytes of r; one more is errIndexTooLarge.
+type plainLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *plainLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var one [1]byte
+		if n, err := l.r.Read(one[:]); n == 0 {
+			return 0, err
+		}
+		return 0, errs.Damagef("%w", errIndexTooLarge)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
