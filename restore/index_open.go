@@ -20,7 +20,7 @@ import (
 const maxEnvelopeLine = MaxRecordObject
 
 // openIndex decrypts, checks and decodes an index object held sealed in
-// memory, as a stream: the plaintext (some 200 MB for a tree of a million
+// memory, as a stream: the plaintext (some 270 MB for a tree of a million
 // files) is never held whole. The object is either a signed head (one
 // line) naming the sha256 and length of the index that follows it
 // (index.SignedHead), or, as first written, one envelope around the whole
