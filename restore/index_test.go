@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
+	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
@@ -174,6 +175,32 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	for _, r := range recs {
 		r.Index = nil
 	}
+	// An index changed after its signed head was made (re-sealed, so that
+	// only the head's sha256 can tell), read where no record names it.
+	mid := remote.IndexName(host, "home", snaps[1])
+	stored, err := w.store.ReadAll(w.ctx, mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := crypto.NewOpener(w.restorer.Catalog.Identities).Open(bytes.NewReader(stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain = bytes.Replace(plain, []byte(`"mode":420`), []byte(`"mode":438`), 1)
+	var resealed bytes.Buffer
+	if err := w.pusher.Sealer.Seal(&resealed, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, mid, resealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Tree(w.ctx, host, recs, snaps[1]); !errs.IsDamage(err) || !strings.Contains(err.Error(), "signed head names") {
+		t.Fatalf("an index changed under its signed head gave %v, want it refused by name", err)
+	}
 	if err := w.store.Delete(w.ctx, remote.IndexName(host, "home", first)); err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +218,28 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	if _, err := cat.Tree(w.ctx, host, recs, first); !errs.IsDamage(err) || !strings.Contains(err.Error(), "unsigned") {
 		t.Fatalf("an unsigned index gave %v, want it refused by name", err)
 	}
+	// An index of the first form (one envelope around the whole index,
+	// as written before the signed head) still reads.
+	body, err := os.ReadFile(w.pusher.State.IndexPath(host, "home", first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := w.pusher.Signer.Sign(index.SignedType, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed.Reset()
+	if err := w.pusher.Sealer.Seal(&sealed, whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", first), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := cat.Tree(w.ctx, host, recs, first)
+	if err != nil {
+		t.Fatalf("an index of the first form: %v", err)
+	}
+	requireTreeEqual(t, tree, filepath.Join(w.snapDir, first), cat, recs)
 }
 
 func writeFile(t *testing.T, path string, b []byte) {

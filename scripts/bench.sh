@@ -24,6 +24,9 @@
 #   BENCH_DRIVE=0       skip the fake Google Drive API on the same line
 #                       (internal/testing/drivefake/cmd/drivefake, with the
 #                       WAN latency and rate); default: as BENCH_WAN
+#   BENCH_INDEX=0       skip the file index at scale (scripts/bench/index.sh:
+#                       a push of 1,000,000 generated files, and pushes
+#                       with and without the index; its own knobs there)
 #
 # Rounds alternate (floor, shell, push, floor, shell, push, ...) so that
 # noise from other load lands on every contender alike; the table shows
@@ -392,4 +395,10 @@ echo "$table"
 if [ -n "${BENCH_OUT:-}" ]; then
   cp "$results" "${BENCH_OUT%.md}.tsv"
   echo "$table" >"$BENCH_OUT"
+fi
+
+# ---------------------------------------------------------------- index
+if [ "${BENCH_INDEX:-1}" = 1 ]; then
+  say "the file index at scale (scripts/bench/index.sh)"
+  ARGO_BIN="$argo" BENCH_OUT_INDEX="${BENCH_OUT:+${BENCH_OUT%.md}-index.md}" "$here/bench/index.sh"
 fi
