@@ -116,10 +116,12 @@ func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *
 }
 
 // MaxIndexPlain bounds the plaintext of an index object that no record
-// names (index --rebuild made it): a few kilobytes of zstd can expand to
-// gigabytes, so the bound is enforced while decompressing, before any
-// signature can be checked.
-const MaxIndexPlain = 256 << 20
+// names (index --rebuild made it), enforced while decompressing: a few
+// kilobytes of zstd can expand to gigabytes. It is generous (a tree of a
+// million files makes an index of some 270 MB) because what is read
+// before a signature is checked has its own, smaller bounds: the signed
+// head's line (maxEnvelopeLine), then no more body than the head signs.
+const MaxIndexPlain = 4 << 30
 
 // errIndexTooLarge is an index object whose plaintext exceeds what its
 // record says (or MaxIndexPlain).

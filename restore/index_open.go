@@ -94,7 +94,10 @@ func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name strin
 			name, head.Subvol, head.Snapshot, head.Parent)
 	}
 	bodySum := sha256.New()
-	counted := &countingReader{r: io.TeeReader(br, bodySum)}
+	// The body is read no further than the signed length (and one byte
+	// more, to see that it ends there): what is decoded before its hash is
+	// checked is bounded by what a trusted key signed.
+	counted := &countingReader{r: io.TeeReader(io.LimitReader(br, head.IndexBytes+1), bodySum)}
 	ix, decodeErr := index.Decode(counted)
 	if _, err := io.Copy(io.Discard, counted); err != nil { // the rest, so that the hash covers every byte
 		return nil, nil, fmt.Errorf("open file index %s: %w", name, err)
