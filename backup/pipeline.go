@@ -39,7 +39,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	ix := p.startIndex(sv, j) // the file index: a second parse of the same bytes
+	ix := p.startIndex(ctx, sv, j) // the file index: a second parse of the same bytes
 	defer ix.abandon()
 	sum, parts, err := p.cutAndStore(ctx, io.TeeReader(progressReader{pr, p.progress()}, ix), sv, j)
 	if err != nil {

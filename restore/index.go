@@ -49,6 +49,9 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
 			rec.Snapshot, rec.Subvolume)
 	}
+	if errors.Is(err, remote.ErrNotFound) {
+		return nil, errMissingIndex(name, rec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
 	}
