@@ -115,8 +115,7 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 		return nil // SkipIndex
 	}
 	if x.err != nil {
-		p.log().Warn("this backup gets no file index (ls, find, cat need one): run argo-backup index --rebuild later",
-			"snapshot", j.Snapshot, "why", x.err)
+		p.warnNoIndex(sv, j.Snapshot, x.err)
 		return nil
 	}
 	var head index.Header

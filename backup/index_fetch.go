@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -78,4 +79,19 @@ func (p *Pusher) fetchIndex(ctx context.Context, reader RecordReader, rec *manif
 		return fmt.Errorf("keep file index of %s in state_dir: %w", rec.Snapshot, err)
 	}
 	return nil
+}
+
+// warnNoIndex says why a backup is committed without a file index, and
+// what brings indexes back: index --rebuild, unless the parent chain's
+// recorded index is damaged or gone from the remote, which nothing can
+// replace (the record pins it): then only a new full chain is indexed.
+func (p *Pusher) warnNoIndex(sv Subvolume, snapshot string, why error) {
+	if errs.IsDamage(why) {
+		p.log().Warn("this backup gets no file index (ls, find, cat need one): an index of its chain is damaged or missing on the remote, "+
+			"and no incremental on it can be indexed: argo-backup push --full "+sv.Name+" starts a chain that is",
+			"snapshot", snapshot, "why", why)
+		return
+	}
+	p.log().Warn("this backup gets no file index (ls, find, cat need one): run argo-backup index --rebuild later",
+		"snapshot", snapshot, "why", why)
 }

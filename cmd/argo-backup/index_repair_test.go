@@ -100,6 +100,18 @@ func TestMissingRecordedIndexCLI(t *testing.T) {
 		t.Errorf("index --rebuild said:\n%s", out)
 	}
 	requireOneLine(t, stderr, "1 backup(s) keep an index that cannot be rebuilt")
+	// With state_dir's copy gone too, the next push cannot index on that
+	// chain: it says what can.
+	must(t, os.Remove(m.localIndex(chain[1])))
+	writeFile(t, filepath.Join(m.home, "c.txt"), "c\n")
+	_, stderr = m.run(0, "push")
+	if !strings.Contains(stderr, "push --full home starts a new, indexed chain") {
+		t.Errorf("a push on a chain with a missing index did not say what brings indexes back:\n%s", stderr)
+	}
+	m.run(0, "push", "--full")
+	if out, _ := m.run(0, "cat", "latest", "c.txt"); out != "c\n" {
+		t.Errorf("cat after push --full gave %q", out)
+	}
 }
 
 // index --rebuild where this host's signing key is not: one line naming
