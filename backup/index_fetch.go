@@ -88,7 +88,7 @@ func (p *Pusher) fetchIndex(ctx context.Context, reader RecordReader, rec *manif
 func (p *Pusher) warnNoIndex(sv Subvolume, snapshot string, why error) {
 	if errs.IsDamage(why) {
 		p.log().Warn("this backup gets no file index (ls, find, cat need one): an index of its chain is damaged or missing on the remote, "+
-			"and no incremental on it can be indexed: argo-backup push --full "+sv.Name+" starts a chain that is",
+			"and no incremental on it can be indexed: argo-backup push --full "+sv.Name+" starts a new, indexed chain",
 			"snapshot", snapshot, "why", why)
 		return
 	}
