@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
@@ -18,12 +17,12 @@ const zstdWindow = 8 << 20
 
 // A Sealer compresses a part with zstd and encrypts the result with age to
 // all its recipients. It is safe for concurrent use: each Seal call borrows
-// its own encoder from a pool, so parallel sealing neither races nor pays
-// for a new encoder (several MiB of tables) per part.
+// its own encoder from a free list, so parallel sealing neither races nor
+// pays for a new encoder (16 MiB of history and tables) per part.
 type Sealer struct {
 	recipients []age.Recipient
 	opts       []zstd.EOption
-	encoders   sync.Pool // of *zstd.Encoder
+	encoders   freeList[*zstd.Encoder]
 }
 
 // NewSealer returns a Sealer compressing at zstd level (1..22, as for the
@@ -98,9 +97,10 @@ func (s *Sealer) SealBytes(plain []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// encoder borrows an encoder from the pool, creating one if it is empty.
+// encoder borrows an encoder from the free list, creating one if it is
+// empty.
 func (s *Sealer) encoder() (*zstd.Encoder, error) {
-	if enc, ok := s.encoders.Get().(*zstd.Encoder); ok {
+	if enc, ok := s.encoders.get(); ok {
 		return enc, nil
 	}
 	enc, err := zstd.NewWriter(nil, s.opts...)
@@ -110,9 +110,9 @@ func (s *Sealer) encoder() (*zstd.Encoder, error) {
 	return enc, nil
 }
 
-// release returns enc to the pool, dropping its reference to the caller's
-// writer first.
+// release returns enc to the free list, dropping its reference to the
+// caller's writer first.
 func (s *Sealer) release(enc *zstd.Encoder) {
 	enc.Reset(nil)
-	s.encoders.Put(enc)
+	s.encoders.put(enc)
 }
