@@ -10,7 +10,8 @@ import (
 )
 
 // maxWindow is the largest zstd window a part may ask the decoder for.
-// Sealer uses 8 MiB; the margin admits parts made with other settings while
+// Sealer uses 2 to 8 MiB (8 MiB at every level before 2026-11-29); the
+// margin admits parts made with other settings while
 // refusing a damaged header that would claim gigabytes.
 const maxWindow = 64 << 20
 
