@@ -25,6 +25,7 @@ type Builder struct {
 	fromParent map[uint64]*inode
 	root       *inode
 	uuid       [16]byte
+	digest     digester // of the file being sent
 	parentUUID [16]byte
 	touched    []*inode
 }
@@ -52,6 +53,7 @@ func (b *Builder) add(c *sendstream.Command) error {
 	if b.root == nil && c.Type != sendstream.CmdSubvol && c.Type != sendstream.CmdSnapshot {
 		return fmt.Errorf("the stream does not begin with a subvolume")
 	}
+	b.digest.next(c.Type)
 	switch c.Type {
 	case sendstream.CmdSubvol, sendstream.CmdSnapshot:
 		return b.begin(c)

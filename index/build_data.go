@@ -63,6 +63,7 @@ func (b *Builder) data(c *sendstream.Command) error {
 			n.Size = max(n.Size, end)
 		}
 	}
+	b.digest.after(n, c)
 	return nil
 }
 

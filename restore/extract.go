@@ -206,25 +206,20 @@ func modeBits(m uint32) fs.FileMode {
 	return out
 }
 
+// xattrs sets n's extended attributes on rel with lsetxattr through its
+// directory's descriptor, never following rel: symlinks, fifos and
+// sockets keep theirs too (trusted.* and security.* ones; Linux allows
+// user.* only on files and directories), as the native applier does.
 func (x *Extract) xattrs(ctx context.Context, rel string, n *index.Node) error {
-	if len(n.Xattrs) == 0 {
-		return nil
-	}
-	if n.Kind == index.KindSymlink || n.Kind == index.KindFifo || n.Kind == index.KindSocket {
-		x.Skipped = append(x.Skipped, "/"+rel+" (xattrs of a special file)")
-		return nil
-	}
-	f, err := x.Root.Open(rel)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	for _, a := range n.Xattrs {
 		v, err := x.Tree.XattrValue(ctx, a, x.Streams)
 		if err != nil {
 			return err
 		}
-		if err := unix.Fsetxattr(int(f.Fd()), string(a.Name), v, 0); err != nil {
+		err = x.at(rel, func(fd int, name string) error {
+			return unix.Lsetxattr(fmt.Sprintf("/proc/self/fd/%d/%s", fd, name), string(a.Name), v, 0)
+		})
+		if err != nil {
 			if !x.AsRoot || errors.Is(err, unix.EOPNOTSUPP) {
 				x.Skipped = append(x.Skipped, fmt.Sprintf("/%s (xattr %s: %v)", rel, a.Name, err))
 				continue

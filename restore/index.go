@@ -53,13 +53,20 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
 	}
+	return c.checkedIndex(sealed, name, rec)
+}
+
+// checkedIndex checks and decodes the sealed file index of rec, stored as
+// name (verify reads it from the remote itself).
+func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	ref := rec.Index
 	if ref == nil {
 		return c.rebuiltIndex(sealed, name, rec)
 	}
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	plain, err := c.openSealed(sealed)
+	plain, err := c.openSealed(sealed, ref.PlainBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open file index %s: %w", name, err)
 	}
@@ -77,7 +84,7 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 // whose record names none: it must be signed by a key certified for the
 // record's host, and name the record's stream by its sha256.
 func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	plain, err := c.openSealed(sealed)
+	plain, err := c.openSealed(sealed, MaxIndexPlain)
 	if err != nil {
 		return nil, fmt.Errorf("open file index %s: %w", name, err)
 	}
@@ -141,13 +148,30 @@ func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verifi
 	return v, nil
 }
 
+// MaxIndexPlain bounds the plaintext of an index object that no record
+// names (index --rebuild made it): a few kilobytes of zstd can expand to
+// gigabytes, so the bound is enforced while decompressing, before any
+// signature can be checked.
+const MaxIndexPlain = 256 << 20
+
+// errIndexTooLarge is an index object whose plaintext exceeds what its
+// record says (or MaxIndexPlain).
+var errIndexTooLarge = errors.New("it expands to more bytes than its record allows (planted or damaged): refused")
+
 // openSealed decrypts and decompresses a sealed object (a part or an
-// index) held in memory.
-func (c *Catalog) openSealed(sealed []byte) ([]byte, error) {
+// index) held in memory, refusing one that expands past limit bytes.
+func (c *Catalog) openSealed(sealed []byte, limit int64) ([]byte, error) {
 	r, err := c.opener().Open(bytes.NewReader(sealed))
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return io.ReadAll(r)
+	plain, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(plain)) > limit {
+		return nil, errs.Damagef("%w", errIndexTooLarge)
+	}
+	return plain, nil
 }

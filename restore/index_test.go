@@ -11,12 +11,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"filippo.io/age"
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
 	"github.com/argo-backup/argo-backup/index"
@@ -81,6 +84,12 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	writeFile(t, filepath.Join(src, "me", "notes.txt"), randomBytes(rng, 3000))
 	os.Symlink("thesis/chapter1.txt", filepath.Join(src, "me", "latest"))
 	unix.Setxattr(filepath.Join(src, "me", "notes.txt"), "user.tag", []byte("x"), 0)
+	// Special files keep xattrs too (trusted.*: Linux allows user.* only on
+	// files and directories); restore --path sets them without following.
+	must(t, unix.Mkfifo(filepath.Join(src, "me", "pipe"), 0o640))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "pipe"), "trusted.tag", []byte("fifo"), 0))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "latest"), "trusted.tag", []byte("link"), 0))
+	must(t, unix.Setxattr(filepath.Join(src, "me"), "user.dir", []byte("d"), 0))
 	os.Chown(filepath.Join(src, "me"), 1000, 1000)
 
 	counting := &countingStore{Store: w.store}
@@ -229,7 +238,8 @@ func requireTreeEqual(t *testing.T, tree *index.Tree, snap string, cat *restore.
 	})
 	streams := restore.NewPartStreams(cat, host, recs)
 	tree.Walk("/", func(p string, n *index.Node) bool {
-		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK}[n.Kind] | n.Mode
+		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK,
+			index.KindFifo: unix.S_IFIFO}[n.Kind] | n.Mode
 		line := fmt.Sprintf("%s %o %d:%d %d", p, mode, n.UID, n.GID, n.MtimeNs)
 		switch n.Kind {
 		case index.KindFile:
@@ -300,18 +310,18 @@ func describeTree(t *testing.T, top string) []string {
 		case d.Type().IsRegular():
 			b, _ := os.ReadFile(p)
 			line += fmt.Sprintf(" %x", sha256.Sum256(b))
-			buf := make([]byte, 4096)
-			n, _ := unix.Llistxattr(p, buf)
-			for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
-				if name != "" {
-					v := make([]byte, 4096)
-					k, _ := unix.Lgetxattr(p, name, v)
-					line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
-				}
-			}
 		case d.Type()&fs.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
 			line += " -> " + target
+		}
+		buf := make([]byte, 4096) // of every type: files, directories, symlinks, fifos
+		n, _ := unix.Llistxattr(p, buf)
+		for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
+			if name != "" {
+				v := make([]byte, 4096)
+				k, _ := unix.Lgetxattr(p, name, v)
+				line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
+			}
 		}
 		out = append(out, line)
 		return nil
@@ -320,4 +330,61 @@ func describeTree(t *testing.T, top string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPlantedIndexBombIsRefusedEarly: an index object of a few kilobytes
+// that decompresses to hundreds of megabytes, planted for a backup whose
+// record names no index (as index --rebuild's are), is refused without
+// ever holding its plaintext: decompression stops at MaxIndexPlain.
+func TestPlantedIndexBombIsRefusedEarly(t *testing.T) {
+	w := newWorld(t, remotetest.Local(t))
+	writeFile(t, filepath.Join(w.source, "a.txt"), []byte("a\n"))
+	rec := w.push(true)
+	recs, err := w.restorer.Catalog.Records(w.ctx, host, "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		r.Index = nil
+	}
+	var sealed bytes.Buffer
+	aw, err := age.Encrypt(&sealed, w.pusher.Recipients...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, err := zstd.NewWriter(aw, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range 4 << 10 { // 4 GiB of zeros
+		if _, err := zw.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sealed.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes, want a small one", sealed.Len())
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", rec.Snapshot), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cat := &restore.Catalog{Store: w.store, Identities: w.restorer.Catalog.Identities}
+	_, err = cat.Tree(w.ctx, host, recs, rec.Snapshot)
+	runtime.ReadMemStats(&after)
+	if !errs.IsDamage(err) || !strings.Contains(err.Error(), "more bytes than") {
+		t.Fatalf("a planted index bomb gave %v, want it refused as too large", err)
+	}
+	// Holding the whole plaintext would allocate at least 4 GiB; stopping
+	// at the bound allocates a few times the bound (io.ReadAll grows).
+	if got := after.TotalAlloc - before.TotalAlloc; got > 6*restore.MaxIndexPlain {
+		t.Errorf("refusing the bomb allocated %d MiB", got>>20)
+	}
 }

@@ -22,6 +22,7 @@ func TestBrowseCLI(t *testing.T) {
 	m.run(0, "push")
 	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter2.txt"), []byte("two\n"), 0o644)
 	os.Remove(filepath.Join(m.home, "file.txt"))
+	os.WriteFile(filepath.Join(m.home, "me", "thesis", "chapter1.txt"), []byte(chapter), 0o640) // saved unchanged
 	m.run(0, "push")
 
 	out, _ := m.run(0, "ls", "home:latest", "/me", "-l")
@@ -50,6 +51,9 @@ func TestBrowseCLI(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "chapter1.txt") {
+		t.Errorf("diff names chapter1.txt, saved again with the same bytes:\n%s", out)
 	}
 
 	to := t.TempDir()
