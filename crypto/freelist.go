@@ -5,11 +5,11 @@ import (
 	"time"
 )
 
-// idleDrop is how long pooled encoders and decoders outlive their last use.
+// idleDrop is how long kept encoders outlive their last use.
 const idleDrop = 10 * time.Second
 
-// freeList keeps the zstd encoders or decoders that Seal and Open are done
-// with, for the next part. A sync.Pool did this before, but the garbage
+// freeList keeps the zstd encoders that Seal is done with, for the next
+// part. A sync.Pool did this before, but the garbage
 // collector empties a pool, and a push collects often (its live heap is
 // mostly part buffers, close to the soft memory limit): a full push
 // created 9 encoders for 2 workers, each with a 16 MiB history, which made

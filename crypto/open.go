@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
@@ -16,18 +17,18 @@ import (
 const maxWindow = 64 << 20
 
 // An Opener decrypts and decompresses sealed parts as streams. It is safe
-// for concurrent use; decoders are kept in a free list and each open part
-// owns one until it is closed.
+// for concurrent use; decoders are pooled and each open part owns one until
+// it is closed. A sync.Pool, not the Sealer's free list: restore makes an
+// Opener per part, so a list would reuse nothing and only keep each part's
+// decoder alive for its idle time.
 type Opener struct {
 	identities []age.Identity
-	decoders   freeList[*zstd.Decoder]
+	decoders   sync.Pool // of *zstd.Decoder
 }
 
 // NewOpener returns an Opener that decrypts with any of ids.
 func NewOpener(ids []age.Identity) *Opener {
-	o := &Opener{identities: ids}
-	o.decoders.drop = (*zstd.Decoder).Close
-	return o
+	return &Opener{identities: ids}
 }
 
 // Open reads the age header from sealed and returns a reader of the
@@ -54,10 +55,9 @@ func (o *Opener) Open(sealed io.Reader) (io.ReadCloser, error) {
 	return &openPart{dec: dec, src: src, o: o}, nil
 }
 
-// decoder borrows a decoder from the free list, creating one if it is
-// empty.
+// decoder borrows a decoder from the pool, creating one if it is empty.
 func (o *Opener) decoder() (*zstd.Decoder, error) {
-	if dec, ok := o.decoders.get(); ok {
+	if dec, ok := o.decoders.Get().(*zstd.Decoder); ok {
 		return dec, nil
 	}
 	dec, err := zstd.NewReader(nil,
@@ -100,7 +100,7 @@ func (p *openPart) Read(b []byte) (int, error) {
 }
 
 // Close releases the decoder. A decoder that saw an error is discarded
-// rather than kept, so no state from a bad part can leak into the next.
+// rather than pooled, so no state from a bad part can leak into the next.
 func (p *openPart) Close() error {
 	if p.dec == nil {
 		return nil
@@ -108,7 +108,7 @@ func (p *openPart) Close() error {
 	if p.failed {
 		p.dec.Close()
 	} else if err := p.dec.Reset(nil); err == nil {
-		p.o.decoders.put(p.dec)
+		p.o.decoders.Put(p.dec)
 	}
 	p.dec = nil
 	return nil
