@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
@@ -66,52 +65,37 @@ func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record)
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	plain, err := c.openSealed(sealed, ref.PlainBytes)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
+	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec, ref.PlainBytes)
+	if err == nil && plainSHA256 != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	v, err := c.checkIndexSignature(plain, name)
-	if err != nil {
-		return nil, err
-	}
-	return decodeIndex(v.Payload, name, rec)
+	return ix, err
 }
 
 // rebuiltIndex checks an index that index --rebuild made for a backup
 // whose record names none: it must be signed by a key certified for the
 // record's host, and name the record's stream by its sha256.
 func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	plain, err := c.openSealed(sealed, MaxIndexPlain)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	v, err := c.checkIndexSignature(plain, name)
+	ix, v, _, err := c.openIndex(sealed, name, rec, MaxIndexPlain)
 	if err != nil {
 		return nil, err
 	}
 	if v.Cert == nil || v.Cert.Host != rec.Host {
 		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
 	}
-	ix, err := decodeIndex(v.Payload, name, rec)
-	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
+	if ix.Head.StreamSHA256 != rec.StreamSHA256 {
 		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
 	}
 	return ix, err
 }
 
-func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	ix, err := index.Decode(bytes.NewReader(payload))
-	if err != nil {
-		return nil, errs.Damagef("file index %s: %v", name, err)
-	}
+// checkIndexHeader refuses an index whose header names another backup.
+func checkIndexHeader(ix *index.Index, name string, rec *manifest.Record) error {
 	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
-		return nil, errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
+		return errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
 			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
 	}
-	return ix, nil
+	return nil
 }
 
 // BuildIndex makes the index of a trusted backup from its stream,
@@ -131,28 +115,13 @@ func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *
 	return ix, nil
 }
 
-// checkIndexSignature returns the index bytes inside a signature envelope
-// that the identity's trust root vouches for.
-func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verified, error) {
-	if !crypto.IsSigned(plain) {
-		return nil, errs.Damagef("file index %s is unsigned: refused", name)
-	}
-	env, err := crypto.DecodeSigned(plain)
-	if err != nil {
-		return nil, errs.Damagef("file index %s: bad signature: %v", name, err)
-	}
-	v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
-	if err != nil {
-		return nil, errs.Damagef("file index %s: %v: refused", name, err)
-	}
-	return v, nil
-}
-
 // MaxIndexPlain bounds the plaintext of an index object that no record
-// names (index --rebuild made it): a few kilobytes of zstd can expand to
-// gigabytes, so the bound is enforced while decompressing, before any
-// signature can be checked.
-const MaxIndexPlain = 256 << 20
+// names (index --rebuild made it), enforced while decompressing: a few
+// kilobytes of zstd can expand to gigabytes. It is generous (a tree of a
+// million files makes an index of some 270 MB) because what is read
+// before a signature is checked has its own, smaller bounds: the signed
+// head's line (maxEnvelopeLine), then no more body than the head signs.
+const MaxIndexPlain = 4 << 30
 
 // errIndexTooLarge is an index object whose plaintext exceeds what its
 // record says (or MaxIndexPlain).

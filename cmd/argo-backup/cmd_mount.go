@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -75,10 +73,8 @@ func (a *app) mount(ctx context.Context, dir string, names []string, f browseFla
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		if names, err = b.cat.Subvolumes(ctx, b.host); err != nil {
-			return err
-		}
+	if names, err = mountSubvols(ctx, b, names); err != nil {
+		return err
 	}
 	logErr := func(msg string, err error) { a.log.Error(msg, "error", err) }
 	src := &mount.Source{Catalog: b.cat, Host: b.host, Subvols: names, Log: logErr}
@@ -106,35 +102,7 @@ func (a *app) mount(ctx context.Context, dir string, names []string, f browseFla
 	select {
 	case <-done:
 	case <-ctx.Done():
-		if err := server.Unmount(); err != nil {
-			return fmt.Errorf("unmount %s (close what uses it, then fusermount -u %s): %w", dir, dir, err)
-		}
-		<-done
-	}
-	return nil
-}
-
-// emptyDir is the mount point rule: an existing, empty directory.
-func emptyDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return errs.Userf("mount point %s must be an empty directory: %v (mkdir -p %s)", dir, err, dir)
-	}
-	if len(entries) > 0 {
-		return errs.Userf("mount point %s must be an empty directory: it holds %s (choose another, or mkdir a new one)", dir, entries[0].Name())
-	}
-	return nil
-}
-
-// fuseAvailable says how to get FUSE when it is missing.
-func fuseAvailable() error {
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		return errs.Userf("FUSE is not available (no /dev/fuse): load the module with 'modprobe fuse' (in a container, pass --device /dev/fuse)")
-	}
-	if _, err := exec.LookPath("fusermount3"); err != nil {
-		if _, err := exec.LookPath("fusermount"); err != nil {
-			return errs.Userf("FUSE is not available (no fusermount): install the fuse3 package (apt install fuse3, dnf install fuse3, emerge sys-fs/fuse)")
-		}
+		return a.unmount(server, dir, done)
 	}
 	return nil
 }

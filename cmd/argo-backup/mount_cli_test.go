@@ -30,6 +30,13 @@ func TestMountCLI(t *testing.T) {
 	m.run(0, "push")
 	_, stderr := m.run(2, "mount", m.home)
 	requireOneLine(t, stderr, "empty directory")
+	_, stderr = m.run(2, "mount", t.TempDir(), "nosuchsubvol")
+	requireOneLine(t, stderr, `unknown subvolume "nosuchsubvol": the backups of testhost on the remote are of "home"`)
+	_, stderr = m.run(2, "mount", m.config)
+	requireOneLine(t, stderr, "is a file, not a directory")
+	if strings.Contains(stderr, "mkdir -p "+m.config) {
+		t.Errorf("mount on a file says to mkdir it: %s", stderr)
+	}
 	_, stderr = m.run(2, "mount", t.TempDir(), "--cache-size", "lots")
 	requireOneLine(t, stderr, "--cache-size")
 
