@@ -66,7 +66,10 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	st := newStages(p.workers(), p.transfers(), p.PartSize)
-	defer func() { p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot())) }()
+	defer func() {
+		p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot()))
+		st.bufs.release()
+	}()
 	if p.onStages != nil {
 		p.onStages(st)
 	}
