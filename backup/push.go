@@ -49,6 +49,9 @@ type Pusher struct {
 	// TestHook, when set, is called at each Checkpoint, on the push's own
 	// goroutines: a test stops a push there, to kill it. nil outside tests.
 	TestHook func(ctx context.Context, at Checkpoint, part int)
+	// SkipIndex pushes without a file index: only for measuring what the
+	// index costs (push's hidden --skip-index flag, used by make bench).
+	SkipIndex bool
 }
 
 // Progress receives the bytes of the send stream as they pass. Start is

@@ -75,11 +75,22 @@ func (p *Pusher) downloadBack(ctx context.Context, name, storedSHA256 string, mi
 // putChecked uploads a sealed part and reads it back, uploading it again
 // (up to readBackAttempts times in all) while the remote holds something
 // else. It returns the object's md5 where known.
+//
+// Where the upload itself compared a hash that the remote computed over
+// what it holds with the sealed bytes (remote.Checked: the local backend
+// reads the file back, Drive and B2 list their own sums, S3 its md5), the
+// read-back would prove the same again, and is skipped: on a local remote
+// it read and hashed every part a second time. Only a remote that checked
+// the size alone (WebDAV, an S3 multipart upload) is read back.
 func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
 	var err error
 	for attempt := 1; attempt <= readBackAttempts; attempt++ {
-		if err = p.Store.PutSHA256(ctx, name, sealed, storedSHA256); err != nil {
+		var checked remote.Checked
+		if checked, err = p.Store.PutSHA256(ctx, name, sealed, storedSHA256); err != nil {
 			return "", fmt.Errorf("upload %s: %w", name, err)
+		}
+		if checked.Hash != "" {
+			return checked.MD5, nil
 		}
 		var md5sum string
 		md5sum, err = p.readBack(ctx, name, sealed, storedSHA256)

@@ -3,7 +3,6 @@ package backup
 import (
 	"fmt"
 
-	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/manifest"
 )
 
@@ -38,19 +37,6 @@ func (p *Pusher) signRecord(canonical []byte) ([]byte, error) {
 	object, err := p.Signer.Sign(manifest.SignedRecordType, canonical)
 	if err != nil {
 		return nil, fmt.Errorf("sign record: %w", err)
-	}
-	return object, nil
-}
-
-// signIndex returns the object stored (encrypted) as the file index: the
-// signature envelope around its bytes, or without a Signer the bare index.
-func (p *Pusher) signIndex(plain []byte) ([]byte, error) {
-	if p.Signer == nil {
-		return plain, nil
-	}
-	object, err := p.Signer.Sign(index.SignedType, plain)
-	if err != nil {
-		return nil, fmt.Errorf("sign file index: %w", err)
 	}
 	return object, nil
 }

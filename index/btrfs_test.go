@@ -54,6 +54,9 @@ func TestIndexEqualsSnapshots(t *testing.T) {
 	for _, proto2 := range []bool{false, true} {
 		name := fmt.Sprintf("v%d", map[bool]int{false: 1, true: 2}[proto2])
 		t.Run(name, func(t *testing.T) {
+			if proto2 { // and the Builder spilling all but 3 records, reading them back as needed
+				t.Cleanup(index.SetMaxLive(3))
+			}
 			rng := rand.New(rand.NewPCG(seed, uint64(name[1])))
 			live := btrfstest.Subvolume(t, fsDir, name)
 			streams := memStreams{}
@@ -121,6 +124,7 @@ func compareTree(t *testing.T, step int, snap string, tree *index.Tree, streams 
 				t.Errorf("step %d: read %s: %v", step, p, err)
 			}
 			line += " " + hex.EncodeToString(h.Sum(nil))
+			checkDigest(t, step, snap, p, n)
 		}
 		got = append(got, line)
 		return true

@@ -2,56 +2,99 @@ package index
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/argo-backup/argo-backup/sendstream"
 )
 
-// inode is a node while a stream is applied: its record, and for a
-// directory its entries by name (loaded from the parent's record on first
-// use, so that untouched directories cost nothing).
+// inode is a record while a stream is applied. Records are named by key:
+// the inode number shifted left, plus 1 for an inode this stream made, so
+// that a new inode that reuses a deleted one's number never meets the old
+// one (both may have names while the stream swaps them).
 type inode struct {
+	key     uint64
 	n       *Node
-	entries map[string]*inode
-	created bool // made by this stream (wins over a parent's inode of the same number)
-	dirty   bool
+	entries map[string]uint64 // of a directory once used: name -> key
+	keys    []uint64          // of a directory reloaded from the spill file: n.Entries' keys
+	dirty   bool              // changed by this stream: its record goes in the index
+	mod     bool              // changed since it was last written to the spill file
+	used    uint64            // the command that last used it (eviction order)
 }
 
+func parentKey(ino uint64) uint64  { return ino << 1 }
+func createdKey(ino uint64) uint64 { return ino<<1 | 1 }
+
 // Builder makes one backup's index from its send stream's commands, as
-// they pass (Add each command sendstream.Reader returns, then Index).
+// they pass (Add each command sendstream.Reader returns, then Finish or
+// Index, then Close).
+//
+// Its memory is bounded whatever the tree's size: only the records of the
+// inodes the last few thousand commands used are held (btrfs send works
+// through inodes in increasing order, so a record is rarely used again
+// once the stream has moved on); the others are written to a spill file
+// and read back when a later command needs them. Finish then writes the
+// index from the spill file in inode order, one record at a time. What
+// stays in memory for the whole stream is 16 bytes per changed inode (the
+// spill file's positions) and the directories being filled.
 type Builder struct {
 	head       Header
-	parent     *Tree
-	fromParent map[uint64]*inode
-	root       *inode
+	parent     Parent
+	rootKey    uint64
+	started    bool
 	uuid       [16]byte
+	digest     digester // of the file being sent
 	parentUUID [16]byte
-	touched    []*inode
+	live       map[uint64]*inode
+	clock      uint64
+	spill      *spillFile
 }
+
+// maxLive is how many records a Builder holds in memory before it writes
+// the least recently used half to its spill file.
+var maxLive = 4096
 
 // NewBuilder returns a Builder of the index of backup snapshot of subvol.
 // For an incremental, parent is the tree of the backup it was sent against
-// (nil for a full).
+// (nil for a full). It spills to the system's temporary directory.
 func NewBuilder(subvol, snapshot string, parent *Tree) *Builder {
-	b := &Builder{head: Header{Subvol: subvol, Snapshot: snapshot}, parent: parent, fromParent: map[uint64]*inode{}}
+	var p Parent
 	if parent != nil {
-		b.head.Parent = parent.Head.Snapshot
+		p = treeParent{parent}
+	}
+	return NewBuilderOn(subvol, snapshot, p, "")
+}
+
+// NewBuilderOn is NewBuilder on any Parent (such as a Chain of index files,
+// which needs no whole tree in memory), spilling to a file in dir ("": the
+// system's temporary directory).
+func NewBuilderOn(subvol, snapshot string, parent Parent, dir string) *Builder {
+	b := &Builder{head: Header{Subvol: subvol, Snapshot: snapshot}, parent: parent,
+		live: map[uint64]*inode{}, spill: &spillFile{dir: dir}}
+	if parent != nil {
+		b.head.Parent = parent.Snapshot()
 	}
 	return b
 }
 
+// Close removes the spill file.
+func (b *Builder) Close() error { return b.spill.close() }
+
 // Add applies one command.
 func (b *Builder) Add(c *sendstream.Command) error {
+	b.clock++
 	if err := b.add(c); err != nil {
 		return fmt.Errorf("index %s at stream byte %d: %w", c.Type, c.Offset, err)
+	}
+	if err := b.trim(); err != nil {
+		return fmt.Errorf("index %s: %w", b.head.Snapshot, err)
 	}
 	return nil
 }
 
 func (b *Builder) add(c *sendstream.Command) error {
-	if b.root == nil && c.Type != sendstream.CmdSubvol && c.Type != sendstream.CmdSnapshot {
+	if !b.started && c.Type != sendstream.CmdSubvol && c.Type != sendstream.CmdSnapshot {
 		return fmt.Errorf("the stream does not begin with a subvolume")
 	}
+	b.digest.next(c.Type)
 	switch c.Type {
 	case sendstream.CmdSubvol, sendstream.CmdSnapshot:
 		return b.begin(c)
@@ -75,78 +118,34 @@ func (b *Builder) add(c *sendstream.Command) error {
 }
 
 func (b *Builder) begin(c *sendstream.Command) error {
-	if b.root != nil {
+	if b.started {
 		return fmt.Errorf("a second subvolume")
 	}
-	b.uuid = c.UUID
+	b.started, b.uuid = true, c.UUID
 	if c.Type == sendstream.CmdSubvol {
 		b.head.Parent = ""
-		b.root = &inode{n: &Node{Ino: RootIno, Kind: KindDir, Mode: 0o755}, entries: map[string]*inode{}, created: true}
-		b.touch(b.root)
+		b.rootKey = createdKey(RootIno)
+		root := &inode{key: b.rootKey, n: &Node{Ino: RootIno, Kind: KindDir, Mode: 0o755}, entries: map[string]uint64{}}
+		b.hold(root)
+		b.touch(root)
 		return nil
 	}
 	b.parentUUID = c.CloneUUID
 	if b.parent == nil {
 		return fmt.Errorf("an incremental stream needs its parent's index")
 	}
-	root, err := b.parent.Root()
+	b.rootKey = parentKey(RootIno)
+	root, err := b.get(b.rootKey)
 	if err != nil {
 		return err
 	}
-	b.root = b.adopt(root)
-	return nil
-}
-
-// adopt returns the building inode of a parent's record, one per number
-// so that hardlinks stay one inode.
-func (b *Builder) adopt(n *Node) *inode {
-	if in := b.fromParent[n.Ino]; in != nil {
-		return in
+	if root == nil || root.n.Kind != KindDir {
+		return fmt.Errorf("index of %s has no top directory", b.head.Parent)
 	}
-	in := &inode{n: n.clone()}
-	b.fromParent[n.Ino] = in
-	return in
+	return nil
 }
 
 // touch marks in as changed by this stream: its record goes in the index.
 func (b *Builder) touch(in *inode) {
-	if !in.dirty {
-		in.dirty = true
-		b.touched = append(b.touched, in)
-	}
-}
-
-// Index returns the finished index: the changed records by inode number.
-func (b *Builder) Index(version uint32) (*Index, error) {
-	if b.root == nil {
-		return nil, fmt.Errorf("index %s: the stream had no subvolume", b.head.Snapshot)
-	}
-	byIno := map[uint64]*inode{}
-	for _, in := range b.touched {
-		if old := byIno[in.n.Ino]; old == nil || in.created {
-			byIno[in.n.Ino] = in
-		}
-	}
-	ix := &Index{Head: b.head}
-	ix.Head.Version = version
-	for _, in := range byIno {
-		n := *in.n
-		if n.Kind == KindDir {
-			n.Entries = b.entries(in)
-		}
-		ix.Nodes = append(ix.Nodes, n)
-	}
-	sort.Slice(ix.Nodes, func(i, j int) bool { return ix.Nodes[i].Ino < ix.Nodes[j].Ino })
-	return ix, nil
-}
-
-// entries returns a directory's entries by name.
-func (b *Builder) entries(dir *inode) []Entry {
-	m := b.children(dir)
-	out := make([]Entry, 0, len(m))
-	for name, c := range m {
-		out = append(out, Entry{Name: Name(name), Ino: c.n.Ino})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	in.dirty, in.mod = true, true
 }

@@ -63,6 +63,7 @@ func (b *Builder) data(c *sendstream.Command) error {
 			n.Size = max(n.Size, end)
 		}
 	}
+	b.digest.after(n, c)
 	return nil
 }
 
@@ -78,7 +79,7 @@ func (b *Builder) cloneSource(c *sendstream.Command) ([]Extent, error) {
 		}
 		return in.n.Extents, nil
 	case b.parentUUID:
-		n, err := b.parent.Lookup(c.ClonePath)
+		n, err := lookupParent(b.parent, c.ClonePath)
 		if err != nil {
 			return nil, fmt.Errorf("clone source in the parent: %w", err)
 		}

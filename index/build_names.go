@@ -7,32 +7,23 @@ import (
 	"github.com/argo-backup/argo-backup/sendstream"
 )
 
-// children returns dir's entries, loading them from the parent's record
-// on first use.
-func (b *Builder) children(dir *inode) map[string]*inode {
-	if dir.entries == nil {
-		dir.entries = make(map[string]*inode, len(dir.n.Entries))
-		for _, e := range dir.n.Entries {
-			if n := b.parent.Nodes[e.Ino]; n != nil {
-				dir.entries[string(e.Name)] = b.adopt(n)
-			}
-		}
-		dir.n.Entries = nil
-	}
-	return dir.entries
-}
-
 // resolve returns the inode at path as the stream has left the tree so far.
 func (b *Builder) resolve(path string) (*inode, error) {
-	in := b.root
-	if path == "" {
-		return in, nil
+	in, err := b.get(b.rootKey)
+	if err != nil || path == "" {
+		return in, err
 	}
 	for _, name := range strings.Split(path, "/") {
 		if in.n.Kind != KindDir {
 			return nil, fmt.Errorf("%q: a component is not a directory", path)
 		}
-		next := b.children(in)[name]
+		key, ok := b.children(in)[name]
+		var next *inode
+		if ok {
+			if next, err = b.get(key); err != nil {
+				return nil, err
+			}
+		}
 		if next == nil {
 			return nil, fmt.Errorf("%q does not exist", path)
 		}
@@ -63,6 +54,9 @@ var createKinds = map[sendstream.Cmd]string{
 }
 
 func (b *Builder) create(c *sendstream.Command) error {
+	if c.Ino >= 1<<63 {
+		return fmt.Errorf("inode number %d is out of range", c.Ino)
+	}
 	n := &Node{Ino: c.Ino, Kind: createKinds[c.Type], Mode: uint32(c.Mode & 0o7777), Rdev: c.Rdev}
 	if c.Type == sendstream.CmdMknod {
 		n.Kind = KindChar
@@ -73,10 +67,11 @@ func (b *Builder) create(c *sendstream.Command) error {
 	if c.Type == sendstream.CmdSymlink {
 		n.Target, n.Mode = Name(c.PathLink), 0o777
 	}
-	in := &inode{n: n, created: true}
+	in := &inode{key: createdKey(c.Ino), n: n}
 	if n.Kind == KindDir {
-		in.entries = map[string]*inode{}
+		in.entries = map[string]uint64{}
 	}
+	b.hold(in)
 	b.touch(in)
 	return b.put(c.Path, in)
 }
@@ -88,7 +83,7 @@ func (b *Builder) put(path string, in *inode) error {
 	if err != nil {
 		return err
 	}
-	b.children(dir)[name] = in
+	b.children(dir)[name] = in.key
 	b.touch(dir)
 	return nil
 }
@@ -117,10 +112,11 @@ func (b *Builder) unlink(path string) error {
 	if err != nil {
 		return err
 	}
-	if b.children(dir)[name] == nil {
+	entries := b.children(dir)
+	if _, ok := entries[name]; !ok {
 		return fmt.Errorf("%q does not exist", path)
 	}
-	delete(dir.entries, name)
+	delete(entries, name)
 	b.touch(dir)
 	return nil
 }

@@ -13,8 +13,9 @@ type Change struct {
 }
 
 // Diff returns the paths added, removed and changed from a to b, by path.
-// Content counts as changed when the bytes come from other commands (a
-// file rewritten with the same bytes shows as changed).
+// Content counts as changed when the bytes come from other commands and
+// the files' content digests do not say they are the same (a file
+// rewritten with the same bytes is unchanged when both digests are known).
 func Diff(a, b *Tree) ([]Change, error) {
 	pa, err := a.paths()
 	if err != nil {
@@ -57,7 +58,7 @@ func compare(a, b *Node) []string {
 		return []string{"type"}
 	}
 	var how []string
-	if a.Kind == KindFile && (a.Size != b.Size || !slices.Equal(a.Extents, b.Extents)) {
+	if a.Kind == KindFile && !sameContent(a, b) {
 		how = append(how, "content")
 	}
 	if a.Mode != b.Mode && a.Kind != KindSymlink {

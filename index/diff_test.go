@@ -14,12 +14,18 @@ func tree(nodes ...Node) *Tree {
 }
 
 // TestDiff: each kind of difference is named, a rename is a removal and
-// an addition, and unchanged paths are left out.
+// an addition, and unchanged paths are left out. Other extents are other
+// content unless both digests are known and equal.
 func TestDiff(t *testing.T) {
 	root := func(e ...Entry) Node { return Node{Ino: RootIno, Kind: KindDir, Mode: 0o755, Entries: e} }
 	file := Node{Ino: 257, Kind: KindFile, Mode: 0o644, Size: 3, Extents: []Extent{{Off: 0, Len: 3, Snap: "s1", Pos: 100}}}
 	rewritten := file
 	rewritten.Extents = []Extent{{Off: 0, Len: 3, Snap: "s2", Pos: 200}}
+	file.Digest = "d1"
+	sameBytes := rewritten
+	sameBytes.Digest = "d1"
+	otherBytes := rewritten
+	otherBytes.Digest = "d2"
 	chmodded := file
 	chmodded.Mode, chmodded.UID = 0o600, 1000
 	a := tree(root(Entry{"f", 257}, Entry{"old", 258}), file, Node{Ino: 258, Kind: KindFile})
@@ -30,6 +36,9 @@ func TestDiff(t *testing.T) {
 	}{
 		{"same", a, nil},
 		{"content", tree(root(Entry{"f", 257}, Entry{"old", 258}), rewritten, Node{Ino: 258, Kind: KindFile}),
+			[]Change{{"/f", "changed", []string{"content"}}}},
+		{"rewritten, same digest", tree(root(Entry{"f", 257}, Entry{"old", 258}), sameBytes, Node{Ino: 258, Kind: KindFile}), nil},
+		{"rewritten, other digest", tree(root(Entry{"f", 257}, Entry{"old", 258}), otherBytes, Node{Ino: 258, Kind: KindFile}),
 			[]Change{{"/f", "changed", []string{"content"}}}},
 		{"mode and owner", tree(root(Entry{"f", 257}, Entry{"old", 258}), chmodded, Node{Ino: 258, Kind: KindFile}),
 			[]Change{{"/f", "changed", []string{"mode", "owner"}}}},

@@ -27,7 +27,10 @@ type Node struct {
 	Target  Name     `json:"target,omitempty"` // of a symlink
 	Xattrs  []Xattr  `json:"xattrs,omitempty"`
 	Extents []Extent `json:"extents,omitempty"` // of a file, by offset
-	Entries []Entry  `json:"entries,omitempty"` // of a directory, by name
+	// Digest is a file's content digest (see DigestBlock), when the
+	// stream that last changed its bytes sent them all; "" if unknown.
+	Digest  string  `json:"digest,omitempty"`
+	Entries []Entry `json:"entries,omitempty"` // of a directory, by name
 }
 
 // Xattr names an extended attribute and the sha256 of its value; the value

@@ -20,6 +20,9 @@ type Source struct {
 	Catalog *restore.Catalog
 	Host    string
 	Subvols []string
+	// Cache, when set, keeps the parts read for the life of the mount
+	// (a DiskCache); without it only the last two parts are kept.
+	Cache restore.PartCache
 	// Log receives what a reader only sees as EIO (a refused index, a
 	// damaged part); nil drops it.
 	Log func(msg string, err error)
@@ -140,6 +143,7 @@ func (s *snapshot) load(ctx context.Context) (*index.Tree, syscall.Errno) {
 	s.once.Do(func() {
 		s.tree, s.err = s.src.Catalog.Tree(ctx, s.src.Host, s.recs, s.name)
 		s.streams = restore.NewPartStreams(s.src.Catalog, s.src.Host, s.recs)
+		s.streams.Cache = s.src.Cache
 		if s.err != nil {
 			s.src.log("file index of "+s.name, s.err)
 		}

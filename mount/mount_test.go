@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"golang.org/x/sys/unix"
 
 	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/btrfs/btrfstest"
@@ -45,9 +46,10 @@ func (c *countingStore) take() []string {
 	return r
 }
 
-// Listing a mounted backup reads index objects (and records) only; reading
-// a small file of a full of many parts reads one or two parts.
-func TestMountReadsOnlyWhatItShows(t *testing.T) {
+// pushBlobs pushes a full backup of eight 100 KiB blobs and small.txt in
+// 64 KiB parts, and returns its record, store and identity.
+func pushBlobs(t *testing.T) (*manifest.Record, restore.Store, *age.X25519Identity) {
+	t.Helper()
 	btrfstest.NoLeftovers(t)
 	src := btrfstest.NewFS(t, 1<<30, "")
 	home := btrfstest.Subvolume(t, src, "@home")
@@ -80,10 +82,14 @@ func TestMountReadsOnlyWhatItShows(t *testing.T) {
 	if len(rec.Parts) < 8 {
 		t.Fatalf("the full has %d parts, want many", len(rec.Parts))
 	}
-	counting := &countingStore{Store: store}
+	return rec, store, id
+}
+
+// mountOn mounts src on a new directory, unmounted at the end of the test.
+func mountOn(t *testing.T, src *mount.Source) string {
+	t.Helper()
 	dir := t.TempDir()
-	server, err := mount.Mount(dir, &mount.Source{Catalog: &restore.Catalog{Store: counting, Identities: []age.Identity{id}},
-		Host: "h", Subvols: []string{"home"}})
+	server, err := mount.Mount(dir, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +98,16 @@ func TestMountReadsOnlyWhatItShows(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	return dir
+}
+
+// Listing a mounted backup reads index objects (and records) only; reading
+// a small file of a full of many parts reads one or two parts.
+func TestMountReadsOnlyWhatItShows(t *testing.T) {
+	rec, store, id := pushBlobs(t)
+	counting := &countingStore{Store: store}
+	dir := mountOn(t, &mount.Source{Catalog: &restore.Catalog{Store: counting, Identities: []age.Identity{id}},
+		Host: "h", Subvols: []string{"home"}})
 	entries, err := os.ReadDir(filepath.Join(dir, "home", rec.Snapshot))
 	if err != nil || len(entries) != 9 {
 		t.Fatalf("the backup lists %v (%v), want 9 files", entries, err)
@@ -107,5 +123,66 @@ func TestMountReadsOnlyWhatItShows(t *testing.T) {
 	}
 	if got := counting.take(); len(got) == 0 || len(got) > 2 {
 		t.Errorf("reading small.txt read %v, want one or two parts", got)
+	}
+}
+
+// With a disk cache, a file read twice (its pages dropped from the kernel's
+// cache in between, and more than the two parts held in memory read since)
+// downloads its parts once; the cache holds them 0600 and goes with Close.
+func TestMountReadsEachPartOnce(t *testing.T) {
+	rec, store, id := pushBlobs(t)
+	counting := &countingStore{Store: store}
+	cache, err := mount.OpenDiskCache(t.TempDir(), 64<<20, func(msg string, err error) { t.Error(msg, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := mountOn(t, &mount.Source{Catalog: &restore.Catalog{Store: counting, Identities: []age.Identity{id}},
+		Host: "h", Subvols: []string{"home"}, Cache: cache})
+	snap := filepath.Join(dir, "home", rec.Snapshot)
+	readAll := func(names ...string) []string {
+		t.Helper()
+		for _, name := range names {
+			f, err := os.Open(filepath.Join(snap, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, f); err != nil {
+				t.Fatalf("read %s: %v", name, err)
+			}
+			// Drop the file's pages so that the next read asks the mount.
+			if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+		var parts []string
+		for _, name := range counting.take() {
+			if strings.HasPrefix(name, "part-") {
+				parts = append(parts, name)
+			}
+		}
+		return parts
+	}
+	first := readAll("blob-a", "blob-b", "blob-c", "blob-d")
+	if len(first) < 6 {
+		t.Fatalf("reading four 100 KiB files of 64 KiB parts read %v, want at least six parts", first)
+	}
+	if again := readAll("blob-a", "blob-b", "blob-c", "blob-d"); len(again) != 0 {
+		t.Errorf("reading them again downloaded %v, want nothing (the cache has them)", again)
+	}
+	cached, _ := filepath.Glob(filepath.Join(cache.Dir(), "part-*"))
+	if len(cached) != len(first) {
+		t.Errorf("the cache holds %d parts, want the %d read", len(cached), len(first))
+	}
+	for _, p := range cached {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v (%v), want 0600", p, fi, err)
+		}
+	}
+	if err := cache.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cache.Dir()); !os.IsNotExist(err) {
+		t.Errorf("the cache outlived Close (%v)", err)
 	}
 }

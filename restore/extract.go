@@ -18,17 +18,29 @@ import (
 
 // Extract writes chosen paths of a backup, from its file index and the
 // parts that hold their bytes, into a plain directory on any filesystem:
-// restore --path. Every path is created beneath Root through an os.Root,
-// so no name or symlink in the backup can reach outside it.
+// restore --path. Every path is created beneath a directory through an
+// os.Root, so no name or symlink in the backup can reach outside it.
+//
+// Paths builds the result in a staging tree beside it and renames it into
+// place at the end (extract_stage.go): a failed or interrupted run leaves
+// nothing under a real name that looks restored, and the same command
+// run again finishes the job.
 type Extract struct {
 	Tree    *index.Tree
 	Streams index.Streams
-	Root    *os.Root // DIR/<snapshot>
+	Into    *os.Root // DIR (--to): the result goes to DIR/<Name>
+	Name    string   // the snapshot
 	// AsRoot restores owners and device nodes (they need root); without it
 	// they are left out and listed in Skipped.
 	AsRoot  bool
 	Skipped []string
-	links   map[uint64]string // the first path written of each inode (hardlinks)
+	// OwnersLeft counts the paths whose owners were not restored (not
+	// root); their setuid and setgid bits are cleared, as chmod would.
+	OwnersLeft int
+	Root       *os.Root          // set by Paths: the tree being written (staging, then DIR/<Name>)
+	links      map[uint64]string // the first path written of each inode (hardlinks)
+	units      map[string]*index.Node
+	made       []placed // parents made, finished after everything beneath them
 }
 
 type placed struct {
@@ -36,38 +48,26 @@ type placed struct {
 	n   *index.Node
 }
 
-// Path restores the file or directory at p (inside the subvolume) and all
-// beneath it to Root/p. It refuses to write over anything already there.
-func (x *Extract) Path(ctx context.Context, p string) (err error) {
-	if x.links == nil {
-		x.links = map[uint64]string{}
-	}
+// build writes the file or directory at p (inside the subvolume) and all
+// beneath it into the staging tree at the same relative path. The units
+// (the topmost new paths, renamed into place later) are finished only
+// after the rename.
+func (x *Extract) build(ctx context.Context, p string) error {
 	names := index.SplitPath(p)
 	top := path.Join(names...)
 	if top == "" {
 		top = "."
 	}
 	if top != "." {
-		if _, err := x.Root.Lstat(top); err == nil {
-			return errs.Userf("%s already exists in %s: restore --path writes only new paths, choose another --to", top, x.Root.Name())
-		}
 		made, err := x.parents(path.Dir(top))
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", p, err)
 		}
-		// Their modes, owners and times last: writing beneath them
-		// first would change their mtimes and may need write access.
-		defer func() {
-			for _, m := range slices.Backward(made) {
-				if ferr := x.finish(ctx, m.rel, m.n); ferr != nil && err == nil {
-					err = fmt.Errorf("restore /%s: %w", m.rel, ferr)
-				}
-			}
-		}()
+		x.made = append(x.made, made...)
 	}
 	var all []placed
 	var bad error
-	err = x.Tree.Walk(p, func(q string, n *index.Node) bool {
+	err := x.Tree.Walk(p, func(q string, n *index.Node) bool {
 		rel := strings.TrimPrefix(q, "/")
 		if rel == "" {
 			rel = "."
@@ -93,7 +93,16 @@ func (x *Extract) Path(ctx context.Context, p string) (err error) {
 			return fmt.Errorf("restore /%s: %w", e.rel, err)
 		}
 	}
-	for _, e := range slices.Backward(all) { // directories' times after their contents
+	return x.finishAll(ctx, all) // directories' times after their contents
+}
+
+// finishAll finishes es in reverse order (contents before their
+// directories), except the units, which are finished once in place.
+func (x *Extract) finishAll(ctx context.Context, es []placed) error {
+	for _, e := range slices.Backward(es) {
+		if _, unit := x.units[e.rel]; unit {
+			continue
+		}
 		if err := x.finish(ctx, e.rel, e.n); err != nil {
 			return fmt.Errorf("restore /%s: %w", e.rel, err)
 		}
@@ -101,10 +110,11 @@ func (x *Extract) Path(ctx context.Context, p string) (err error) {
 	return nil
 }
 
-// parents makes the directories above a restored path that are not there
-// yet, outermost first, and returns them with their nodes so that they get
-// the backup's modes, owners and times (a 0750 home directory stays 0750,
-// not root's 0755).
+// parents makes the directories above a restored path that are not in the
+// staging tree yet, outermost first, and returns them with their nodes so
+// that they get the backup's modes, owners and times (a 0750 home
+// directory stays 0750, not root's 0755). Those that exist in the result
+// already are only a way through: they stay as they are there.
 func (x *Extract) parents(dir string) ([]placed, error) {
 	if dir == "." || dir == "/" || dir == "" {
 		return nil, nil
@@ -118,6 +128,9 @@ func (x *Extract) parents(dir string) ([]placed, error) {
 	}
 	if err := x.Root.Mkdir(dir, 0o700); err != nil {
 		return nil, err
+	}
+	if x.exists(dir) {
+		return made, nil
 	}
 	if n, err := x.Tree.Lookup("/" + dir); err == nil && n.Kind == index.KindDir {
 		made = append(made, placed{dir, n})
@@ -142,7 +155,10 @@ func (x *Extract) create(ctx context.Context, rel string, n *index.Node) error {
 		if err != nil {
 			return err
 		}
-		err = x.Tree.WriteFile(ctx, n, x.Streams, f)
+		err = x.Tree.WriteFileAt(ctx, n, x.Streams, f) // holes stay holes
+		if err == nil {
+			err = f.Truncate(n.Size)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -181,8 +197,13 @@ func (x *Extract) finish(ctx context.Context, rel string, n *index.Node) error {
 	if err := x.xattrs(ctx, rel, n); err != nil {
 		return err
 	}
+	mode := n.Mode
+	if !x.AsRoot && (int(n.UID) != os.Geteuid() || int(n.GID) != os.Getegid()) {
+		x.OwnersLeft++
+		mode &^= 0o6000 // not set-user-ID or set-group-ID as its new owner (cp -p does the same)
+	}
 	if n.Kind != index.KindSymlink {
-		if err := x.Root.Chmod(rel, fs.FileMode(n.Mode&0o777)|modeBits(n.Mode)); err != nil {
+		if err := x.Root.Chmod(rel, fs.FileMode(mode&0o777)|modeBits(mode)); err != nil {
 			return err
 		}
 	}
@@ -206,25 +227,20 @@ func modeBits(m uint32) fs.FileMode {
 	return out
 }
 
+// xattrs sets n's extended attributes on rel with lsetxattr through its
+// directory's descriptor, never following rel: symlinks, fifos and
+// sockets keep theirs too (trusted.* and security.* ones; Linux allows
+// user.* only on files and directories), as the native applier does.
 func (x *Extract) xattrs(ctx context.Context, rel string, n *index.Node) error {
-	if len(n.Xattrs) == 0 {
-		return nil
-	}
-	if n.Kind == index.KindSymlink || n.Kind == index.KindFifo || n.Kind == index.KindSocket {
-		x.Skipped = append(x.Skipped, "/"+rel+" (xattrs of a special file)")
-		return nil
-	}
-	f, err := x.Root.Open(rel)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	for _, a := range n.Xattrs {
 		v, err := x.Tree.XattrValue(ctx, a, x.Streams)
 		if err != nil {
 			return err
 		}
-		if err := unix.Fsetxattr(int(f.Fd()), string(a.Name), v, 0); err != nil {
+		err = x.at(rel, func(fd int, name string) error {
+			return unix.Lsetxattr(fmt.Sprintf("/proc/self/fd/%d/%s", fd, name), string(a.Name), v, 0)
+		})
+		if err != nil {
 			if !x.AsRoot || errors.Is(err, unix.EOPNOTSUPP) {
 				x.Skipped = append(x.Skipped, fmt.Sprintf("/%s (xattr %s: %v)", rel, a.Name, err))
 				continue

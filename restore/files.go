@@ -20,6 +20,8 @@ import (
 type PartStreams struct {
 	Catalog *Catalog
 	Host    string
+	// Cache, when set, keeps parts beyond the two held in memory (mount).
+	Cache   PartCache
 	records map[string]*manifest.Record
 	mu      sync.Mutex   // ReadAt may be called concurrently (mount)
 	cache   []cachedPart // the last parts read, newest last
@@ -58,11 +60,15 @@ func (s *PartStreams) ReadAt(ctx context.Context, snapshot string, p []byte, off
 		part := rec.Parts[i]
 		end := start + part.PlainBytes
 		if len(p) > 0 && off < end && off+int64(len(p)) > start {
-			plain, err := s.part(ctx, rec, part)
-			if err != nil {
-				return err
+			want := p[:min(int64(len(p)), end-off)]
+			n, ok := s.readCached(part.PlainSHA256, want, off-start)
+			if !ok {
+				plain, err := s.part(ctx, rec, part)
+				if err != nil {
+					return err
+				}
+				n = copy(want, plain[off-start:])
 			}
-			n := copy(p, plain[off-start:])
 			p, off = p[n:], off+int64(n)
 		}
 		start = end
@@ -93,12 +99,15 @@ func (s *PartStreams) part(ctx context.Context, rec *manifest.Record, part manif
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
 		return nil, errs.Damagef("%s is not the part its record names (damaged or replaced)", name)
 	}
-	plain, err := s.Catalog.openSealed(sealed)
+	plain, err := s.Catalog.openSealed(sealed, part.PlainBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != part.PlainSHA256 {
 		return nil, errs.Damagef("%s does not hold the bytes its record names", name)
+	}
+	if s.Cache != nil {
+		s.Cache.Put(part.PlainSHA256, plain)
 	}
 	s.cache = append(s.cache, cachedPart{rec.Snapshot, part.Index, plain})
 	if len(s.cache) > partsCached {

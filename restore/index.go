@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
@@ -43,39 +42,55 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 // plain sha256), signed by a key the identity trusts, and about that very
 // backup: a modified, swapped or unsigned index is refused, by name.
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
-	ref := rec.Index
 	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
-	if ix := c.cachedIndex(ref); ix != nil && checkIndexHead(ix, name, rec) == nil {
+	if ix := c.cachedIndex(rec.Index); ix != nil && checkIndexHeader(ix, name, rec) == nil {
 		return ix, nil
 	}
+	ix, err := c.indexWith(ctx, host, rec, index.Decode)
+	if err == nil {
+		c.keepIndex(rec.Index, ix)
+	}
+	return ix, err
+}
+
+// indexDecoder reads the index (after its checked signature) into what
+// the caller wants: index.Decode, or SaveIndex's copy to a file.
+type indexDecoder func(io.Reader) (*index.Index, error)
+
+func (c *Catalog) indexWith(ctx context.Context, host string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
+	ref := rec.Index
+	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
 	sealed, err := c.readLimited(ctx, name)
 	if ref == nil && errors.Is(err, remote.ErrNotFound) {
 		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
 			rec.Snapshot, rec.Subvolume)
 	}
+	if errors.Is(err, remote.ErrNotFound) {
+		return nil, errMissingIndex(name, rec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
 	}
+	return c.checkedIndexWith(sealed, name, rec, decode)
+}
+
+// checkedIndex checks and decodes the sealed file index of rec, stored as
+// name (verify reads it from the remote itself).
+func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	return c.checkedIndexWith(sealed, name, rec, index.Decode)
+}
+
+func (c *Catalog) checkedIndexWith(sealed []byte, name string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
+	ref := rec.Index
 	if ref == nil {
-		return c.rebuiltIndex(sealed, name, rec)
+		return c.rebuiltIndex(sealed, name, rec, decode)
 	}
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	plain, err := c.openSealed(sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.PlainSHA256 {
+	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec, ref.PlainBytes, decode)
+	if err == nil && plainSHA256 != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
-	}
-	v, err := c.checkIndexSignature(plain, name)
-	if err != nil {
-		return nil, err
-	}
-	ix, err := decodeIndex(v.Payload, name, rec)
-	if err == nil {
-		c.keepIndex(ref, ix)
 	}
 	return ix, err
 }
@@ -83,38 +98,22 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 // rebuiltIndex checks an index that index --rebuild made for a backup
 // whose record names none: it must be signed by a key certified for the
 // record's host, and name the record's stream by its sha256.
-func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	plain, err := c.openSealed(sealed)
-	if err != nil {
-		return nil, fmt.Errorf("open file index %s: %w", name, err)
-	}
-	v, err := c.checkIndexSignature(plain, name)
+func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
+	ix, v, _, err := c.openIndex(sealed, name, rec, MaxIndexPlain, decode)
 	if err != nil {
 		return nil, err
 	}
 	if v.Cert == nil || v.Cert.Host != rec.Host {
 		return nil, errs.Damagef("file index %s is signed for another host than %s: refused", name, rec.Host)
 	}
-	ix, err := decodeIndex(v.Payload, name, rec)
-	if err == nil && ix.Head.StreamSHA256 != rec.StreamSHA256 {
+	if ix.Head.StreamSHA256 != rec.StreamSHA256 {
 		return nil, errs.Damagef("file index %s describes another stream than its backup's (modified or swapped): refused", name)
 	}
 	return ix, err
 }
 
-func decodeIndex(payload []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	ix, err := index.Decode(bytes.NewReader(payload))
-	if err != nil {
-		return nil, errs.Damagef("file index %s: %v", name, err)
-	}
-	if err := checkIndexHead(ix, name, rec); err != nil {
-		return nil, err
-	}
-	return ix, nil
-}
-
-// checkIndexHead refuses an index about another backup than rec.
-func checkIndexHead(ix *index.Index, name string, rec *manifest.Record) error {
+// checkIndexHeader refuses an index whose header names another backup.
+func checkIndexHeader(ix *index.Index, name string, rec *manifest.Record) error {
 	if ix.Head.Snapshot != rec.Snapshot || ix.Head.Subvol != rec.Subvolume || ix.Head.Parent != rec.Parent {
 		return errs.Damagef("file index %s describes %s/%s (parent %q), not this backup: refused",
 			name, ix.Head.Subvol, ix.Head.Snapshot, ix.Head.Parent)
@@ -139,30 +138,32 @@ func (c *Catalog) BuildIndex(ctx context.Context, rec *manifest.Record, parent *
 	return ix, nil
 }
 
-// checkIndexSignature returns the index bytes inside a signature envelope
-// that the identity's trust root vouches for.
-func (c *Catalog) checkIndexSignature(plain []byte, name string) (*crypto.Verified, error) {
-	if !crypto.IsSigned(plain) {
-		return nil, errs.Damagef("file index %s is unsigned: refused", name)
-	}
-	env, err := crypto.DecodeSigned(plain)
-	if err != nil {
-		return nil, errs.Damagef("file index %s: bad signature: %v", name, err)
-	}
-	v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
-	if err != nil {
-		return nil, errs.Damagef("file index %s: %v: refused", name, err)
-	}
-	return v, nil
-}
+// MaxIndexPlain bounds the plaintext of an index object that no record
+// names (index --rebuild made it), enforced while decompressing: a few
+// kilobytes of zstd can expand to gigabytes. It is generous (a tree of a
+// million files makes an index of some 270 MB) because what is read
+// before a signature is checked has its own, smaller bounds: the signed
+// head's line (maxEnvelopeLine), then no more body than the head signs.
+const MaxIndexPlain = 4 << 30
+
+// errIndexTooLarge is an index object whose plaintext exceeds what its
+// record says (or MaxIndexPlain).
+var errIndexTooLarge = errors.New("it expands to more bytes than its record allows (planted or damaged): refused")
 
 // openSealed decrypts and decompresses a sealed object (a part or an
-// index) held in memory.
-func (c *Catalog) openSealed(sealed []byte) ([]byte, error) {
+// index) held in memory, refusing one that expands past limit bytes.
+func (c *Catalog) openSealed(sealed []byte, limit int64) ([]byte, error) {
 	r, err := c.opener().Open(bytes.NewReader(sealed))
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return io.ReadAll(r)
+	plain, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(plain)) > limit {
+		return nil, errs.Damagef("%w", errIndexTooLarge)
+	}
+	return plain, nil
 }

@@ -11,14 +11,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"filippo.io/age"
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
+	"github.com/argo-backup/argo-backup/crypto"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
@@ -81,6 +85,12 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	writeFile(t, filepath.Join(src, "me", "notes.txt"), randomBytes(rng, 3000))
 	os.Symlink("thesis/chapter1.txt", filepath.Join(src, "me", "latest"))
 	unix.Setxattr(filepath.Join(src, "me", "notes.txt"), "user.tag", []byte("x"), 0)
+	// Special files keep xattrs too (trusted.*: Linux allows user.* only on
+	// files and directories); restore --path sets them without following.
+	must(t, unix.Mkfifo(filepath.Join(src, "me", "pipe"), 0o640))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "pipe"), "trusted.tag", []byte("fifo"), 0))
+	must(t, unix.Lsetxattr(filepath.Join(src, "me", "latest"), "trusted.tag", []byte("link"), 0))
+	must(t, unix.Setxattr(filepath.Join(src, "me"), "user.dir", []byte("d"), 0))
 	os.Chown(filepath.Join(src, "me"), 1000, 1000)
 
 	counting := &countingStore{Store: w.store}
@@ -165,6 +175,32 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	for _, r := range recs {
 		r.Index = nil
 	}
+	// An index changed after its signed head was made (re-sealed, so that
+	// only the head's sha256 can tell), read where no record names it.
+	mid := remote.IndexName(host, "home", snaps[1])
+	stored, err := w.store.ReadAll(w.ctx, mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := crypto.NewOpener(w.restorer.Catalog.Identities).Open(bytes.NewReader(stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain = bytes.Replace(plain, []byte(`"mode":420`), []byte(`"mode":438`), 1)
+	var resealed bytes.Buffer
+	if err := w.pusher.Sealer.Seal(&resealed, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, mid, resealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Tree(w.ctx, host, recs, snaps[1]); !errs.IsDamage(err) || !strings.Contains(err.Error(), "signed head names") {
+		t.Fatalf("an index changed under its signed head gave %v, want it refused by name", err)
+	}
 	if err := w.store.Delete(w.ctx, remote.IndexName(host, "home", first)); err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +218,28 @@ func TestIndexBrowsesWithoutParts(t *testing.T) {
 	if _, err := cat.Tree(w.ctx, host, recs, first); !errs.IsDamage(err) || !strings.Contains(err.Error(), "unsigned") {
 		t.Fatalf("an unsigned index gave %v, want it refused by name", err)
 	}
+	// An index of the first form (one envelope around the whole index,
+	// as written before the signed head) still reads.
+	body, err := os.ReadFile(w.pusher.State.IndexPath(host, "home", first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := w.pusher.Signer.Sign(index.SignedType, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed.Reset()
+	if err := w.pusher.Sealer.Seal(&sealed, whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", first), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := cat.Tree(w.ctx, host, recs, first)
+	if err != nil {
+		t.Fatalf("an index of the first form: %v", err)
+	}
+	requireTreeEqual(t, tree, filepath.Join(w.snapDir, first), cat, recs)
 }
 
 func writeFile(t *testing.T, path string, b []byte) {
@@ -229,7 +287,8 @@ func requireTreeEqual(t *testing.T, tree *index.Tree, snap string, cat *restore.
 	})
 	streams := restore.NewPartStreams(cat, host, recs)
 	tree.Walk("/", func(p string, n *index.Node) bool {
-		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK}[n.Kind] | n.Mode
+		mode := map[string]uint32{index.KindDir: unix.S_IFDIR, index.KindFile: unix.S_IFREG, index.KindSymlink: unix.S_IFLNK,
+			index.KindFifo: unix.S_IFIFO}[n.Kind] | n.Mode
 		line := fmt.Sprintf("%s %o %d:%d %d", p, mode, n.UID, n.GID, n.MtimeNs)
 		switch n.Kind {
 		case index.KindFile:
@@ -259,14 +318,15 @@ func requireExtracted(t *testing.T, w *world, cat *restore.Catalog, recs []*mani
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
+	into := t.TempDir()
+	root, err := os.OpenRoot(into)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Root: root, AsRoot: true}
-	if err := x.Path(w.ctx, p); err != nil {
+	dir := filepath.Join(into, snap)
+	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap, AsRoot: true}
+	if err := x.Paths(w.ctx, []string{p}); err != nil {
 		t.Fatalf("restore --path %s: %v", p, err)
 	}
 	if len(x.Skipped) > 0 {
@@ -277,7 +337,7 @@ func requireExtracted(t *testing.T, w *world, cat *restore.Catalog, recs []*mani
 	if strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("restore --path %s of %s:\nwant\n%s\ngot\n%s", p, snap, strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
-	if err := x.Path(w.ctx, p); err == nil || !errs.IsUser(err) {
+	if err := x.Paths(w.ctx, []string{p}); err == nil || !errs.IsUser(err) {
 		t.Errorf("restoring %s over itself gave %v, want a refusal", p, err)
 	}
 }
@@ -300,18 +360,18 @@ func describeTree(t *testing.T, top string) []string {
 		case d.Type().IsRegular():
 			b, _ := os.ReadFile(p)
 			line += fmt.Sprintf(" %x", sha256.Sum256(b))
-			buf := make([]byte, 4096)
-			n, _ := unix.Llistxattr(p, buf)
-			for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
-				if name != "" {
-					v := make([]byte, 4096)
-					k, _ := unix.Lgetxattr(p, name, v)
-					line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
-				}
-			}
 		case d.Type()&fs.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
 			line += " -> " + target
+		}
+		buf := make([]byte, 4096) // of every type: files, directories, symlinks, fifos
+		n, _ := unix.Llistxattr(p, buf)
+		for _, name := range strings.Split(string(buf[:max(n, 0)]), "\x00") {
+			if name != "" {
+				v := make([]byte, 4096)
+				k, _ := unix.Lgetxattr(p, name, v)
+				line += fmt.Sprintf(" %s=%q", name, v[:max(k, 0)])
+			}
 		}
 		out = append(out, line)
 		return nil
@@ -320,4 +380,62 @@ func describeTree(t *testing.T, top string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPlantedIndexBombIsRefusedEarly: an index object of a few kilobytes
+// that decompresses to hundreds of megabytes, planted for a backup whose
+// record names no index (as index --rebuild's are), is refused without
+// ever holding its plaintext: decompression stops at MaxIndexPlain.
+func TestPlantedIndexBombIsRefusedEarly(t *testing.T) {
+	w := newWorld(t, remotetest.Local(t))
+	writeFile(t, filepath.Join(w.source, "a.txt"), []byte("a\n"))
+	rec := w.push(true)
+	recs, err := w.restorer.Catalog.Records(w.ctx, host, "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		r.Index = nil
+	}
+	var sealed bytes.Buffer
+	aw, err := age.Encrypt(&sealed, w.pusher.Recipients...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw, err := zstd.NewWriter(aw, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range 4 << 10 { // 4 GiB of zeros
+		if _, err := zw.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sealed.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes, want a small one", sealed.Len())
+	}
+	if err := w.store.Put(w.ctx, remote.IndexName(host, "home", rec.Snapshot), sealed.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cat := &restore.Catalog{Store: w.store, Identities: w.restorer.Catalog.Identities}
+	_, err = cat.Tree(w.ctx, host, recs, rec.Snapshot)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), rec.Snapshot) {
+		t.Fatalf("a planted index bomb gave %v, want it refused by name", err)
+	}
+	// Holding the whole plaintext would allocate at least 4 GiB; reading no
+	// further than the first line's bound (256 MiB, grown by append)
+	// allocates about 1.4 GiB in all, never more than about 300 MiB at once.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 2<<30 {
+		t.Errorf("refusing the bomb allocated %d MiB", got>>20)
+	}
 }

@@ -73,6 +73,9 @@ func (v *Verifier) Verify(ctx context.Context, host, subvol string, o VerifyOpti
 		return nil, err
 	}
 	sc.propagate(o.Quick)
+	if err := v.checkIndexes(ctx, sc); err != nil {
+		return nil, err
+	}
 	return &Report{Host: host, Subvolume: subvol, Mode: o.Mode(), Checks: sc.checks(),
 		Notes: inv.notes, Seconds: time.Since(start).Seconds()}, nil
 }

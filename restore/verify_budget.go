@@ -97,8 +97,8 @@ func (v *Verifier) cheapChecks(ctx context.Context, host, subvol string, log *ma
 		if _, err := manifest.Chain(inv.records, rec.Snapshot); err != nil {
 			rep.Problems = append(rep.Problems, brokenChain(host, rec, err))
 		}
-		for _, p := range rec.Parts {
-			sp := manifest.StoredPart{Object: remote.PartName(host, subvol, rec.Snapshot, p.Index), Record: rec, Part: p}
+		for _, sp := range storedObjects(rec) {
+			p := sp.Part
 			rep.Parts++
 			rep.StoredBytes += p.StoredBytes
 			if problem, bad := listedProblem(inv.objects, log, sp); bad {
@@ -156,7 +156,7 @@ func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart
 		if o.Budget.Duration > 0 && o.now().Sub(start) >= o.Budget.Duration {
 			break
 		}
-		md5sum, err := v.readPart(ctx, sp)
+		md5sum, err := v.readStored(ctx, sp)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -174,6 +174,14 @@ func (v *Verifier) readWithin(ctx context.Context, ordered []manifest.StoredPart
 		o.log(sp.Record.Subvolume).Mark(sp.Object, sp.Part, md5sum, o.now())
 	}
 	return nil
+}
+
+// readStored reads back a part, or a file index.
+func (v *Verifier) readStored(ctx context.Context, sp manifest.StoredPart) (string, error) {
+	if sp.Part.Index < 0 {
+		return v.readIndex(ctx, sp.Record, sp.Object, sp.Part.StoredBytes)
+	}
+	return v.readPart(ctx, sp)
 }
 
 // readPart downloads one part and checks it as a restore would (stored

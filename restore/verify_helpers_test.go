@@ -85,6 +85,11 @@ func (c *chain) object(rec *manifest.Record, part int) string {
 	return filepath.Join(c.dir, filepath.FromSlash(name))
 }
 
+// index is the path of a backup's file index in the remote's directory.
+func (c *chain) index(rec *manifest.Record) string {
+	return filepath.Join(c.dir, filepath.FromSlash(remote.IndexName(host, "home", rec.Snapshot)))
+}
+
 func requireEmptyDir(t *testing.T, dir string) {
 	t.Helper()
 	left, err := os.ReadDir(dir)

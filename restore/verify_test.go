@@ -107,6 +107,25 @@ func TestVerifyFindsDamage(t *testing.T) {
 			},
 		},
 		{
+			name:   "flipped byte in an index",
+			damage: func(t *testing.T, c *chain) { flipByte(t, c.index(c.incr1)) },
+			want:   []found{{middle, func(c *chain) string { return c.index(c.incr1) }, "not the one its record names"}},
+		},
+		{
+			name: "swapped index",
+			damage: func(t *testing.T, c *chain) {
+				data, err := os.ReadFile(c.index(c.incr1))
+				must(t, err)
+				must(t, os.WriteFile(c.index(c.incr2), data, 0o600))
+			},
+			want: []found{{newest, func(c *chain) string { return c.index(c.incr2) }, "file index"}},
+		},
+		{
+			name:   "deleted index",
+			damage: func(t *testing.T, c *chain) { must(t, os.Remove(c.index(c.full))) },
+			want:   []found{{first, func(c *chain) string { return c.index(c.full) }, "file index missing from the remote"}},
+		},
+		{
 			name: "missing middle backup",
 			damage: func(t *testing.T, c *chain) {
 				must(t, os.RemoveAll(filepath.Dir(c.object(c.incr1, -1))))

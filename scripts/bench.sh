@@ -21,6 +21,12 @@
 #   BENCH_WAN_RATE      cap per TCP connection and direction (default 8MB/s)
 #   BENCH_WAN_ROUNDS    rounds on the WAN remote (default 1)
 #   BENCH_WAN_PORT      first of two local ports to use (default 18741)
+#   BENCH_DRIVE=0       skip the fake Google Drive API on the same line
+#                       (internal/testing/drivefake/cmd/drivefake, with the
+#                       WAN latency and rate); default: as BENCH_WAN
+#   BENCH_INDEX=0       skip the file index at scale (scripts/bench/index.sh:
+#                       a push of 1,000,000 generated files, and pushes
+#                       with and without the index; its own knobs there)
 #   BENCH_INDEX_READ=0  skip browsing big trees (scripts/bench/index-read.sh,
 #                       whose BENCH_IDX_* knobs size it; default a million
 #                       files and 365 daily backups: long)
@@ -236,6 +242,9 @@ done
 # shell pipeline streams through one connection; argo-backup moves
 # `transfers` parts at once.
 wan=${BENCH_WAN:-1}
+drive=${BENCH_DRIVE:-$wan}
+wan_latency=${BENCH_WAN_LATENCY:-40ms} wan_rate=${BENCH_WAN_RATE:-8MB}
+wan_rounds=${BENCH_WAN_ROUNDS:-1}
 wan_pids=()
 stop_wan() {
   local p
@@ -243,8 +252,7 @@ stop_wan() {
   wan_pids=()
 }
 if [ "$wan" = 1 ]; then
-  wan_latency=${BENCH_WAN_LATENCY:-40ms} wan_rate=${BENCH_WAN_RATE:-8MB}
-  wan_rounds=${BENCH_WAN_ROUNDS:-1} port=${BENCH_WAN_PORT:-18741}
+  port=${BENCH_WAN_PORT:-18741}
   say "WAN remote: webdav behind a proxy adding $wan_latency per request, $wan_rate/s per connection; $wan_rounds round(s)"
   (cd "$repo" && go build -o "$work/wanproxy" ./internal/testing/wanproxy/cmd/wanproxy)
   mkdir -p "$work/wan-remote"
@@ -276,6 +284,42 @@ if [ "$wan" = 1 ]; then
   done
   stop_wan
   cat "$work/wanproxy.log" >&2
+fi
+
+# ---------------------------------------------------------------- WAN Drive
+# The same line in front of the fake Google Drive API (as a process): the
+# unmodified rclone drive backend, in argo-backup and in the rclone
+# command, reaches it as an HTTPS proxy (HTTPS_PROXY, and SSL_CERT_FILE for
+# its CA). Parts of 32 MiB go up as resumable sessions in 8 MiB chunks, a
+# request each; the shell's rcat streams one session of unknown size.
+if [ "$drive" = 1 ]; then
+  say "WAN Drive: the fake Drive API adding $wan_latency per request, $wan_rate/s per connection; $wan_rounds round(s)"
+  (cd "$repo" && go build -o "$work/drivefake" ./internal/testing/drivefake/cmd/drivefake)
+  dconf=$work/drive-rclone.conf
+  "$work/drivefake" -latency "$wan_latency" -rate "$wan_rate" -conf "$dconf" -env "$work/drive.env" \
+    >"$work/drivefake.out" 2>"$work/drivefake.log" &
+  wan_pids+=($!)
+  for _ in $(seq 100); do [ -s "$work/drivefake.out" ] && break; sleep 0.1; done
+  [ -s "$work/drivefake.out" ] || die "drivefake did not start: $(cat "$work/drivefake.log")"
+  mapfile -t denv <"$work/drive.env"
+  for ((r = 1; r <= wan_rounds; r++)); do
+    measure drive-shell-push "$r" env "${denv[@]}" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone --config '$dconf' rcat fakedrive:shell/v2.zst.age"
+    dcfg=$(config "drive$r")
+    sed -i "s|^remote: .*|remote: \"fakedrive:argo-$r\"\nrclone_config: $dconf|" "$dcfg"
+    measure drive-push "$r" env "${denv[@]}" "$argo" -q --config "$dcfg" push data
+    new_fs "$work/dst" "$dst_size" noatime
+    measure drive-shell-restore "$r" env "${denv[@]}" bash -o pipefail -c "rclone --config '$dconf' cat fakedrive:shell/v2.zst.age | age -d -i '$work/identity.txt' | zstd -d -q | btrfs -q receive '$work/dst'"
+    drop_fs "$work/dst"
+    new_fs "$work/dst" "$dst_size" noatime
+    measure drive-restore "$r" env "${denv[@]}" "$argo" -q --config "$dcfg" restore --to "$work/dst" data
+    drop_fs "$work/dst"
+    drop_round "drive$r"
+    # The fake keeps what it stores in memory.
+    env "${denv[@]}" rclone --config "$dconf" purge "fakedrive:argo-$r" >/dev/null 2>&1 || true
+    env "${denv[@]}" rclone --config "$dconf" purge fakedrive:shell >/dev/null 2>&1 || true
+  done
+  stop_wan
+  cat "$work/drivefake.log" >&2
 fi
 
 # ---------------------------------------------------------------- incremental
@@ -357,11 +401,17 @@ fi
 } >"$work/sizes.tsv"
 table=$(awk -f "$here/bench/report.awk" "$work/sizes.tsv" "$results")
 echo
-echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}${wan_latency:+, WAN $wan_latency + $wan_rate/s per connection}"
+echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}$([ "$wan" = 1 ] || [ "$drive" = 1 ] && echo ", WAN $wan_latency + $wan_rate/s per connection")"
 echo
 echo "$table"
 if [ "$index_read" = 1 ]; then cat "$work/index-read.md"; fi
 if [ -n "${BENCH_OUT:-}" ]; then
   cp "$results" "${BENCH_OUT%.md}.tsv"
   echo "$table" >"$BENCH_OUT"
+fi
+
+# ---------------------------------------------------------------- index
+if [ "${BENCH_INDEX:-1}" = 1 ]; then
+  say "the file index at scale (scripts/bench/index.sh)"
+  ARGO_BIN="$argo" BENCH_OUT_INDEX="${BENCH_OUT:+${BENCH_OUT%.md}-index.md}" "$here/bench/index.sh"
 fi

@@ -37,6 +37,7 @@ type Applier struct {
 	data      *os.File // the file data commands last went to, and its path
 	dataPath  string
 	skipped   map[string]bool        // device nodes a non-root user cannot make
+	foreign   map[uint64]bool        // inodes a non-root user could not give their owners (apply_meta.go)
 	rootTimes []unix.Timespec        // the root's last UTIMES
 	attrs     map[uint64]pendingAttr // FILEATTRs, by inode, set by Finish
 	finished  bool

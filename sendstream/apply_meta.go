@@ -61,10 +61,17 @@ func (a *Applier) chmod(c *Command) error {
 	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		return errors.New("chmod of a symlink")
 	}
-	return unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), uint32(c.Mode)&0o7777)
+	mode := uint32(c.Mode) & 0o7777
+	if a.foreign[st.Ino] {
+		mode &^= 0o6000 // not set-user-ID or set-group-ID as the restoring user
+	}
+	return unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), mode)
 }
 
-// chown sets owners; as a normal user it cannot, and reports it.
+// chown sets owners; as a normal user it cannot, and reports it. Such a
+// file stays the user's, so it loses its set-user-ID and set-group-ID
+// bits, now and at every later chmod (as cp -p and tar do): a restore
+// must not hand out setuid programs of the user's own.
 func (a *Applier) chown(c *Command) error {
 	if err := c.need(AttrPath, AttrUID, AttrGID); err != nil {
 		return err
@@ -74,11 +81,26 @@ func (a *Applier) chown(c *Command) error {
 	}
 	return a.inParent(c.Path, func(dirfd int, name string) error {
 		err := unix.Fchownat(dirfd, name, int(c.UID), int(c.GID), unix.AT_SYMLINK_NOFOLLOW)
-		if err == unix.EPERM && !a.isRoot {
-			a.report.OwnersLeft++
+		if err != nil && (err != unix.EPERM || a.isRoot) {
+			return err
+		}
+		var st unix.Stat_t
+		if serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); serr != nil {
+			return serr
+		}
+		if err == nil {
+			delete(a.foreign, st.Ino) // a new inode that reuses a number
 			return nil
 		}
-		return err
+		a.report.OwnersLeft++
+		if a.foreign == nil {
+			a.foreign = map[uint64]bool{}
+		}
+		a.foreign[st.Ino] = true
+		if st.Mode&unix.S_IFMT != unix.S_IFLNK && st.Mode&0o6000 != 0 {
+			return unix.Fchmodat(dirfd, name, st.Mode&0o1777, 0)
+		}
+		return nil
 	})
 }
 

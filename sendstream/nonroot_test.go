@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -119,11 +120,22 @@ var mtimeField = regexp.MustCompile(` mtime=[0-9.]+`)
 var ownerField = regexp.MustCompile(` uid=\d+ gid=\d+`)
 var capabilityField = regexp.MustCompile(`security\.capability=[0-9a-f]* ?`)
 
-// asUser drops from a digest what a normal user cannot restore.
+var modeOwnerField = regexp.MustCompile(`^mode=([0-7]+) uid=(\d+) gid=(\d+)`)
+
+// asUser drops from a digest what a normal user cannot restore: owners,
+// and so the set-user-ID and set-group-ID bits of what nobody does not own.
 func asUser(d treedigest.Digest, devices ...string) treedigest.Digest {
 	out := treedigest.Digest{}
 	for p, line := range d {
 		if !slices.Contains(devices, p) {
+			line = modeOwnerField.ReplaceAllStringFunc(line, func(f string) string {
+				m := modeOwnerField.FindStringSubmatch(f)
+				mode, _ := strconv.ParseUint(m[1], 8, 32)
+				if m[2] != "65534" || m[3] != "65534" {
+					mode &^= 0o6000
+				}
+				return fmt.Sprintf("mode=%o uid=%s gid=%s", mode, m[2], m[3])
+			})
 			out[p] = capabilityField.ReplaceAllString(ownerField.ReplaceAllString(line, ""), "")
 		}
 	}

@@ -22,6 +22,8 @@ type app struct {
 	*globals
 	cfg *config.Config
 	log *slog.Logger
+	// skipIndex is push's hidden --skip-index (make bench only).
+	skipIndex bool
 	// daemonJob is set for the jobs the daemon runs, which share the
 	// daemon's bandwidth limit.
 	daemonJob bool

@@ -35,8 +35,11 @@ It exits 1 when nothing matches, as grep does.`,
 			if len(args) != 1 {
 				return errs.Userf("%s needs one PATTERN, e.g. argo-backup find '*.txt'", cmd.CommandPath())
 			}
+			if args[0] == "" {
+				return errs.Userf("%s needs a PATTERN that is not empty (to list everything: argo-backup ls SNAPSHOT)", cmd.CommandPath())
+			}
 			if err := index.ValidPattern(args[0]); err != nil {
-				return errs.Userf("pattern %q: %v", args[0], err)
+				return errs.Userf("pattern %q: %v (a literal *, ? or [ is written \\*, \\? or \\[)", args[0], err)
 			}
 			return nil
 		},

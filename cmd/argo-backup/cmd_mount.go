@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/argo-backup/argo-backup/internal/errs"
@@ -14,13 +13,17 @@ import (
 
 func newMountCommand(g *globals) *cobra.Command {
 	var f browseFlags
+	var cacheSize string
 	cmd := &cobra.Command{
 		Use:   "mount DIR [SUBVOL...]",
 		Short: "Browse every backup as a read-only filesystem (FUSE)",
 		Long: `mount shows every trusted backup as DIR/<subvol>/<snapshot>/..., read-only.
 Listing reads only the file indexes; reading a file downloads only the parts
-that hold its bytes. It runs until Ctrl-C or 'fusermount -u DIR'. DIR must
-be an empty directory; FUSE (the fuse module and fusermount) is needed.`,
+that hold its bytes, once: the parts read are kept, decrypted, in
+state_dir/cache/mount (at most --cache-size, the least recently used go
+first) and removed on unmount. It runs until Ctrl-C or 'fusermount -u DIR'.
+DIR must be an empty directory; FUSE (the fuse module and fusermount) is
+needed.`,
 		Example: `  mkdir -p ~/backups && argo-backup mount ~/backups &
   ls ~/backups/home/
   cp ~/backups/home/home.20261101T020000Z/me/thesis/chapter1.txt .
@@ -36,14 +39,30 @@ be an empty directory; FUSE (the fuse module and fusermount) is needed.`,
 			if err != nil {
 				return err
 			}
-			return a.mount(cmd.Context(), args[0], args[1:], f)
+			limit, err := parseCacheSize(cacheSize)
+			if err != nil {
+				return err
+			}
+			return a.mount(cmd.Context(), args[0], args[1:], f, limit)
 		},
 	}
 	f.common(cmd)
+	// 1GiB: the parts of the files one browses, small beside a disk.
+	cmd.Flags().StringVar(&cacheSize, "cache-size", "1GiB",
+		"disk kept for the parts read, decrypted, in state_dir (0: none), e.g. --cache-size 4GiB")
 	return cmd
 }
 
-func (a *app) mount(ctx context.Context, dir string, names []string, f browseFlags) error {
+// parseCacheSize reads --cache-size.
+func parseCacheSize(s string) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n > 1<<62 {
+		return 0, errs.Userf("--cache-size %q is not a size: write it like 4GiB, or 0 for no cache", s)
+	}
+	return int64(n), nil
+}
+
+func (a *app) mount(ctx context.Context, dir string, names []string, f browseFlags, cacheSize int64) error {
 	if err := emptyDir(dir); err != nil {
 		return err
 	}
@@ -54,13 +73,25 @@ func (a *app) mount(ctx context.Context, dir string, names []string, f browseFla
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		if names, err = b.cat.Subvolumes(ctx, b.host); err != nil {
-			return err
+	if names, err = mountSubvols(ctx, b, names); err != nil {
+		return err
+	}
+	logErr := func(msg string, err error) { a.log.Error(msg, "error", err) }
+	src := &mount.Source{Catalog: b.cat, Host: b.host, Subvols: names, Log: logErr}
+	if cacheSize > 0 {
+		cache, err := mount.OpenDiskCache(a.cfg.StateDir, cacheSize, logErr)
+		switch {
+		case err != nil: // e.g. a user browsing with root's state_dir: still mount
+			a.log.Warn("mounting without a disk cache: a part read again is downloaded again (--cache-size 0 says so quietly)", "error", err)
+		default:
+			defer func() { // its plaintext goes with the mount
+				if err := cache.Close(); err != nil {
+					logErr("remove the mount cache", err)
+				}
+			}()
+			src.Cache = cache
 		}
 	}
-	src := &mount.Source{Catalog: b.cat, Host: b.host, Subvols: names,
-		Log: func(msg string, err error) { a.log.Error(msg, "error", err) }}
 	server, err := mount.Mount(dir, src)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", dir, err)
@@ -71,35 +102,7 @@ func (a *app) mount(ctx context.Context, dir string, names []string, f browseFla
 	select {
 	case <-done:
 	case <-ctx.Done():
-		if err := server.Unmount(); err != nil {
-			return fmt.Errorf("unmount %s (close what uses it, then fusermount -u %s): %w", dir, dir, err)
-		}
-		<-done
-	}
-	return nil
-}
-
-// emptyDir is the mount point rule: an existing, empty directory.
-func emptyDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return errs.Userf("mount point %s must be an empty directory: %v (mkdir -p %s)", dir, err, dir)
-	}
-	if len(entries) > 0 {
-		return errs.Userf("mount point %s must be an empty directory: it holds %s (choose another, or mkdir a new one)", dir, entries[0].Name())
-	}
-	return nil
-}
-
-// fuseAvailable says how to get FUSE when it is missing.
-func fuseAvailable() error {
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		return errs.Userf("FUSE is not available (no /dev/fuse): load the module with 'modprobe fuse' (in a container, pass --device /dev/fuse)")
-	}
-	if _, err := exec.LookPath("fusermount3"); err != nil {
-		if _, err := exec.LookPath("fusermount"); err != nil {
-			return errs.Userf("FUSE is not available (no fusermount): install the fuse3 package (apt install fuse3, dnf install fuse3, emerge sys-fs/fuse)")
-		}
+		return a.unmount(server, dir, done)
 	}
 	return nil
 }

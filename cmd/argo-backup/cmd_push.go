@@ -12,7 +12,7 @@ import (
 )
 
 func newPushCommand(g *globals) *cobra.Command {
-	var full, noWait bool
+	var full, noWait, skipIndex bool
 	var net networkFlags
 	cmd := &cobra.Command{
 		Use:   "push [SUBVOL...]",
@@ -29,12 +29,16 @@ recipients: no identity on the machine.`,
 			if err != nil {
 				return err
 			}
+			a.skipIndex = skipIndex
 			return a.push(cmd, args, full, noWait, net)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "send in full, not incrementally (starts a new chain)")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "fail at once if the daemon or another push is backing up the subvolume, instead of waiting")
 	addNetworkFlags(cmd, &net)
+	// Only for make bench: what a push costs without its file index.
+	cmd.Flags().BoolVar(&skipIndex, "skip-index", false, "push without a file index (for benchmarks)")
+	_ = cmd.Flags().MarkHidden("skip-index")
 	return cmd
 }
 
@@ -65,6 +69,7 @@ func (a *app) push(cmd *cobra.Command, names []string, full, noWait bool, net ne
 		return err
 	}
 	p.Locks = backup.LockOptions{NoWait: noWait, Command: "push"}
+	p.SkipIndex = a.skipIndex
 	if transfers != a.cfg.Transfers { // --transfers; a.pusher took the config's
 		p.Transfers = transfers
 	}

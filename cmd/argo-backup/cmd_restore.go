@@ -37,7 +37,7 @@ func newRestoreCommand(g *globals) *cobra.Command {
 	var f restoreFlags
 	cmd := &cobra.Command{
 		Use:   "restore --to DIR [SUBVOL...]",
-		Short: "Replay backups into a directory on btrfs (disaster recovery)",
+		Short: "Replay backups into a directory, on btrfs or any filesystem (disaster recovery)",
 		Long: `restore resolves the chain from the newest full backup to the target and
 replays it with btrfs receive into DIR, oldest first, checking every part and
 every received UUID. The result is DIR/<snapshot>, read-only; --writable also
@@ -66,7 +66,7 @@ It needs no root; what a normal user cannot restore is reported.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.to, "to", "", "directory on btrfs to restore into, e.g. --to /mnt/new (required)")
+	fl.StringVar(&f.to, "to", "", "directory to restore into (required): on btrfs received as subvolumes, on any other filesystem (or with --native) applied as plain directories, e.g. --to /mnt/new")
 	fl.BoolVar(&f.layout, "layout", false, "rebuild the old filesystem layout on an empty btrfs top level: @, @home, ... writable, plus empty subvolumes for the rest of the old fstab")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "with --layout: print the plan (and the mkfs.btrfs -U that keeps fstab valid), change nothing")
 	fl.StringVar(&f.snapshot, "snapshot", "", "restore this snapshot, e.g. --snapshot home.20261125T020000Z")
@@ -90,7 +90,7 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 		return err
 	}
 	if f.to == "" {
-		return errs.Userf("restore needs --to DIR: a directory on the new btrfs, e.g. --to /mnt/new")
+		return errs.Userf("restore needs --to DIR: a directory on the new btrfs (or any filesystem), e.g. --to /mnt/new")
 	}
 	if f.layout && f.json {
 		return errs.Userf("--json is not available with --layout: drop --json (the plan and the result are printed as text)")

@@ -47,6 +47,41 @@ func TestNotRoot(t *testing.T) {
 	}
 }
 
+// mount by someone who cannot open /dev/fuse: one line saying how to get
+// FUSE, exit 2, and no other log line. (Where /dev/fuse is open to all,
+// as on some distributions, there is nothing to refuse.)
+func TestNotRootMount(t *testing.T) {
+	if os.Geteuid() != 0 {
+		btrfstest.Unmet(t, "needs root to run a command as another user")
+	}
+	fi, err := os.Stat("/dev/fuse")
+	if err != nil || fi.Mode().Perm()&0o006 == 0o006 {
+		t.Logf("/dev/fuse is open to everyone here (%v, %v): nothing to refuse", fi, err)
+		return
+	}
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	bin := filepath.Join(dir, "argo-backup")
+	copyFile(t, os.Args[0], bin, 0o755)
+	config := filepath.Join(dir, "config.yaml")
+	writeFile(t, config, "recipients: [\""+testRecipient+"\"]\nstate_dir: "+dir+"/state\nremote: "+dir+"/remote\nsubvolumes:\n  - {name: home, path: /home, snapshot_dir: /home/.s}\n")
+	os.Chmod(config, 0o644)
+	mnt := filepath.Join(dir, "mnt")
+	os.Mkdir(mnt, 0o777)
+	cmd := exec.Command(bin, "--config", config, "mount", mnt)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("mount as nobody: %v, want exit 2", err)
+	}
+	requireOneLine(t, stderr.String(), "FUSE is not available to you")
+}
+
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
 	src, err := os.Open(from)

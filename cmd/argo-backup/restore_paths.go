@@ -42,25 +42,26 @@ func (a *app) restorePaths(ctx context.Context, names []string, f restoreFlags) 
 			return err
 		}
 	}
-	dir := filepath.Join(f.to, rec.Snapshot)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(f.to, 0o755); err != nil {
 		return errs.Userf("--to %s: %v", f.to, err)
 	}
-	root, err := os.OpenRoot(dir)
+	into, err := os.OpenRoot(f.to)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
+		return fmt.Errorf("open %s: %w", f.to, err)
 	}
-	defer root.Close()
+	defer into.Close()
 	recs, _ := b.records(ctx, rec.Subvolume)
-	x := &restore.Extract{Tree: t, Streams: restore.NewPartStreams(b.cat, b.host, recs), Root: root, AsRoot: os.Geteuid() == 0}
-	for _, p := range f.paths {
-		if err := x.Path(ctx, p); err != nil {
-			return err
-		}
+	x := &restore.Extract{Tree: t, Streams: restore.NewPartStreams(b.cat, b.host, recs), Into: into, Name: rec.Snapshot, AsRoot: os.Geteuid() == 0}
+	if err := x.Paths(ctx, f.paths); err != nil {
+		return err
 	}
 	for _, s := range x.Skipped {
 		fmt.Fprintf(a.stdout, "not restored: %s\n", s)
 	}
+	if x.OwnersLeft > 0 {
+		fmt.Fprintf(a.stdout, "NOT restored: owners of %d paths (not running as root; they belong to you, without setuid/setgid bits)\n", x.OwnersLeft)
+	}
+	dir := filepath.Join(f.to, rec.Snapshot)
 	fmt.Fprintf(a.stdout, "restored %d path(s) of %s into %s\n", len(f.paths), rec.Snapshot, dir)
 	return nil
 }

@@ -37,6 +37,10 @@ END {
   row("wan-push", "WAN: argo-backup push (full), through the proxy", size["raw_v1"])
   row("wan-shell-restore", "WAN: rclone cat \\| age -d \\| zstd -d \\| btrfs receive", size["raw_v1"])
   row("wan-restore", "WAN: argo-backup restore (full)", size["raw_v1"])
+  row("drive-shell-push", "WAN Drive: send v2 \\| zstd \\| age \\| rclone rcat, to the fake Drive API", size["raw_v1"])
+  row("drive-push", "WAN Drive: argo-backup push (full), to the fake Drive API", size["raw_v1"])
+  row("drive-shell-restore", "WAN Drive: rclone cat \\| age -d \\| zstd -d \\| btrfs receive", size["raw_v1"])
+  row("drive-restore", "WAN Drive: argo-backup restore (full)", size["raw_v1"])
   row("push-x2", "argo-backup push, data doubled", size["raw_x2"])
   row("restore-x2", "argo-backup restore, data doubled", size["raw_x2"])
   row("restore-native-x2", "argo-backup restore onto ext4, data doubled", size["raw_x2"])
@@ -70,6 +74,8 @@ END {
   x = ratio(median("push-incr", 1), median("restic-incr", 1)); printf "| incremental push / restic | %s | | |\n", x
   x = ratio(median("wan-push", 1), median("wan-shell-push", 1)); if (x != "n/a") printf "| WAN push / WAN shell pipeline | %s | <= 0.4 | %s |\n", x, verdict(x, 0.4)
   x = ratio(median("wan-restore", 1), median("wan-shell-restore", 1)); if (x != "n/a") printf "| WAN restore / WAN shell restore | %s | <= 0.4 | %s |\n", x, verdict(x, 0.4)
+  x = ratio(median("drive-push", 1), median("drive-shell-push", 1)); if (x != "n/a") printf "| WAN Drive push / WAN Drive shell pipeline | %s | reported | |\n", x
+  x = ratio(median("drive-restore", 1), median("drive-shell-restore", 1)); if (x != "n/a") printf "| WAN Drive restore / WAN Drive shell restore | %s | reported | |\n", x
   x = median("push-incr", 1); if (x != "") printf "| incremental push, seconds | %.2f | <= 1.0 | %s |\n", x, verdict(x, 1.0)
   x = ratio(median("push", 3), median("shell-v2", 3)); printf "| push CPU s / shell v2 CPU s | %s | <= 0.8 | %s |\n", x, verdict(x, 0.8)
   if (size["stored_incr"] > 0) printf "\nIncremental: v1 stream %.1f MiB per round, stored %.1f MiB per round.\n", size["raw_incr"] / 1048576, size["stored_incr"] / 1048576

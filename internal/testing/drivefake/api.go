@@ -14,7 +14,19 @@ import (
 // oauth2.googleapis.com and the Drive API on www.googleapis.com.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	req := s.record(r)
+	kind := kindOf(r)
+	s.traffic.enter(kind)
+	defer s.traffic.leave(kind)
+	if !s.delay(r) {
+		return
+	}
 	w := &statusWriter{ResponseWriter: rw, s: s, req: req}
+	switch kind {
+	case upload:
+		r.Body = meteredBody{ReadCloser: r.Body, t: &s.traffic}
+	case download:
+		w.meter = &s.traffic
+	}
 	if r.Host == "oauth2.googleapis.com" {
 		s.serveToken(w, r)
 		return

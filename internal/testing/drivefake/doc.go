@@ -29,6 +29,14 @@
 //	s.CutDownloads(1, 1<<20)                    // operations.NewReOpen resumes
 //	for _, file := range s.Files() { ... }      // what is really stored
 //
+// A line like a home connection's, and what crossed it:
+//
+//	s.SetNetwork(drivefake.Network{Latency: 40 * time.Millisecond, ConnRate: 8e6})
+//	up, down := s.MaxTransfers() // part uploads and downloads at once
+//	m := s.UploadMeter()         // bytes received over time
+//
+// cmd/drivefake serves it as a process, for the benchmark.
+//
 // The test binary must import _ "github.com/rclone/rclone/backend/drive".
 //
 // Because rclone's config is process-global, only one Server may run at a

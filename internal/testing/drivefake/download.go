@@ -35,8 +35,18 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, content []byte
 		w.Header()[k] = v
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	// In slices, so that the download meter sees the body leave over time.
+	for len(body) > 0 {
+		n := min(len(body), writeSlice)
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		body = body[n:]
+	}
 }
+
+// writeSlice is how much of a download body is written at once.
+const writeSlice = 32 << 10
 
 // cutResponse writes the head of a response that promises the full body,
 // part of the body, and then closes the connection under the client.

@@ -18,6 +18,7 @@ type proxy struct {
 	tlsConfig *tls.Config
 	api       *connListener // where terminated tunnels go
 	refuse    func(host string)
+	throttle  func(net.Conn) net.Conn // the network's cap on a tunnel
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // hijacked client and upstream conns, closed on shutdown
@@ -59,7 +60,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	client := net.Conn(&bufferedConn{Conn: conn, r: buf.Reader})
 	if intercept {
 		p.track(conn)
-		p.api.push(tls.Server(client, p.tlsConfig))
+		p.api.push(tls.Server(p.throttle(client), p.tlsConfig))
 		return
 	}
 	p.track(conn)

@@ -3,6 +3,7 @@ package drivefake
 import (
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // Request is one request the fake received, as the log records it.
@@ -11,8 +12,9 @@ type Request struct {
 	Host   string // www.googleapis.com or oauth2.googleapis.com
 	Path   string
 	Query  url.Values
-	Range  string // the Range header, if any
-	Status int    // the status sent, 0 if the connection was cut
+	Range  string    // the Range header, if any
+	Status int       // the status sent, 0 if the connection was cut
+	At     time.Time // when it arrived (before the network's latency)
 }
 
 // String is "METHOD path" plus the query parameters that tell requests on
@@ -46,6 +48,7 @@ func (s *Server) record(r *http.Request) *Request {
 		Path:   r.URL.Path,
 		Query:  r.URL.Query(),
 		Range:  r.Header.Get("Range"),
+		At:     time.Now(),
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,6 +87,7 @@ type statusWriter struct {
 	s     *Server
 	req   *Request
 	wrote bool
+	meter *traffic // counts the body of a download; nil for other requests
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -100,7 +104,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if w.meter != nil {
+		w.meter.add(download, n)
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the hijacker underneath.

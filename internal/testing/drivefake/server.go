@@ -48,6 +48,9 @@ type Server struct {
 	uploaded    int64
 	uploadLimit int64 // < 0: none
 	nextToken   int
+	network     Network
+
+	traffic traffic // its own lock
 }
 
 // active guards rclone's process-global config: two Servers would fight
@@ -122,6 +125,7 @@ func newServer() (*Server, error) {
 		tlsConfig: &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{"http/1.1"}},
 		api:       s.apiLn,
 		refuse:    s.refuse,
+		throttle:  s.throttle,
 	}
 	// Closing a Server under live clients makes both servers log
 	// "use of closed network connection"; clients see real failures anyway.

@@ -55,12 +55,13 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 }
 
 // PutSHA256 is Put, refusing data whose sha256 is not sha256Hex, as the
-// real store's check after an upload would.
-func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+// real store's check after an upload would, and saying so: like a local
+// or Drive remote, it checked what it holds against sha256Hex.
+func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha256Hex {
-		return fmt.Errorf("put %s: sha256 %x, the caller said %s", name, sum, sha256Hex)
+		return remote.Checked{}, fmt.Errorf("put %s: sha256 %x, the caller said %s", name, sum, sha256Hex)
 	}
-	return s.Put(ctx, name, data)
+	return remote.Checked{Hash: "sha256"}, s.Put(ctx, name, data)
 }
 
 // Stat describes one object, with its hashes as a backend that keeps them

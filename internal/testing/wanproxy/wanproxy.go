@@ -169,12 +169,19 @@ func (l *throttledListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newThrottledConn(c, l.p), nil
+	return newThrottledConn(c, l.p.opt.ConnRate, &l.p.bytesIn, &l.p.bytesOut), nil
+}
+
+// Throttle caps c at bytesPerSecond in each direction (0: no cap), as the
+// proxy caps each of its client connections. It is for servers that get
+// their connections some other way, such as drivefake's CONNECT tunnels.
+func Throttle(c net.Conn, bytesPerSecond int64) net.Conn {
+	return newThrottledConn(c, bytesPerSecond, new(atomic.Int64), new(atomic.Int64))
 }
 
 type throttledConn struct {
 	net.Conn
-	p         *Proxy
+	in, out   *atomic.Int64 // bytes read from and written to c
 	rd, wr    *rate.Limiter
 	closeOnce sync.Once
 	ctx       context.Context
@@ -185,10 +192,10 @@ type throttledConn struct {
 // second's worth, so that the cap holds over short spans too.
 const burst = 64 << 10
 
-func newThrottledConn(c net.Conn, p *Proxy) *throttledConn {
-	t := &throttledConn{Conn: c, p: p}
+func newThrottledConn(c net.Conn, r int64, in, out *atomic.Int64) *throttledConn {
+	t := &throttledConn{Conn: c, in: in, out: out}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	if r := p.opt.ConnRate; r > 0 {
+	if r > 0 {
 		t.rd = rate.NewLimiter(rate.Limit(r), burst)
 		t.wr = rate.NewLimiter(rate.Limit(r), burst)
 	}
@@ -200,7 +207,7 @@ func (c *throttledConn) Read(b []byte) (int, error) {
 		b = b[:burst]
 	}
 	n, err := c.Conn.Read(b)
-	c.p.bytesIn.Add(int64(n))
+	c.in.Add(int64(n))
 	if c.rd != nil && n > 0 {
 		if werr := c.rd.WaitN(c.ctx, n); werr != nil && err == nil {
 			err = werr
@@ -221,7 +228,7 @@ func (c *throttledConn) Write(b []byte) (int, error) {
 		}
 		n, err := c.Conn.Write(chunk)
 		written += n
-		c.p.bytesOut.Add(int64(n))
+		c.out.Add(int64(n))
 		if err != nil {
 			return written, err
 		}
