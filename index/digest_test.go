@@ -27,7 +27,7 @@ import (
 // wantDigest is the content digest as formats.md defines it for a file
 // sent as plain bytes, computed from the file's bytes: the XXH3-128 of the
 // items 'b', block length (u64 LE), XXH3-128 of the block, one per 1 MiB
-// block, in unpadded base64url.
+// block; its first 12 bytes in unpadded base64url.
 func wantDigest(b []byte) string {
 	var outer []byte
 	for i := 0; i < len(b); i += 1 << 20 {
@@ -38,7 +38,7 @@ func wantDigest(b []byte) string {
 		outer = append(outer, sum[:]...)
 	}
 	sum := xxh3.Hash128(outer).Bytes()
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // checkDigest: a digest the index knows is the digest of the source file,
