@@ -29,9 +29,10 @@ type indexer struct {
 }
 
 // startIndex starts the indexer of j's backup, on the tree of its parent
-// as this host's state_dir keeps it. Without that tree it returns an
-// indexer that only says why.
-func (p *Pusher) startIndex(sv Subvolume, j *pushJournal) *indexer {
+// as this host's state_dir keeps it (copies missing there are fetched
+// from the remote first). Without that tree it returns an indexer that
+// only says why.
+func (p *Pusher) startIndex(ctx context.Context, sv Subvolume, j *pushJournal) *indexer {
 	x := &indexer{done: make(chan struct{})}
 	if p.SkipIndex {
 		x.broken = true
@@ -41,6 +42,9 @@ func (p *Pusher) startIndex(sv Subvolume, j *pushJournal) *indexer {
 	dir := filepath.Dir(p.localIndexPath(sv.Name, j.Snapshot))
 	err := os.MkdirAll(dir, 0o700)
 	removeSpills(dir)
+	if err == nil && j.Parent != "" {
+		err = p.fetchChainIndexes(ctx, sv, j.Parent)
+	}
 	if err == nil && j.Parent != "" {
 		x.parent, err = index.OpenChain(j.Parent, func(name string) string { return p.localIndexPath(sv.Name, name) })
 	}
@@ -111,8 +115,7 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 		return nil // SkipIndex
 	}
 	if x.err != nil {
-		p.log().Warn("this backup gets no file index (ls, find, cat need one): run argo-backup index --rebuild later",
-			"snapshot", j.Snapshot, "why", x.err)
+		p.warnNoIndex(sv, j.Snapshot, x.err)
 		return nil
 	}
 	var head index.Header

@@ -39,7 +39,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	ix := p.startIndex(sv, j) // the file index: a second parse of the same bytes
+	ix := p.startIndex(ctx, sv, j) // the file index: a second parse of the same bytes
 	defer ix.abandon()
 	sum, parts, err := p.cutAndStore(ctx, io.TeeReader(progressReader{pr, p.progress()}, ix), sv, j)
 	if err != nil {
@@ -66,7 +66,10 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	st := newStages(p.workers(), p.transfers(), p.PartSize)
-	defer func() { p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot())) }()
+	defer func() {
+		p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot()))
+		st.bufs.release()
+	}()
 	if p.onStages != nil {
 		p.onStages(st)
 	}

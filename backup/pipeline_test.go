@@ -188,19 +188,20 @@ type recordingStore struct {
 	uploaded []int
 }
 
-func (r *recordingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+func (r *recordingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
 	_, _, _, file, _ := remote.ParsePath(name)
 	i, _ := remote.ParsePartFile(file)
 	if i == r.failPart {
-		return errors.New("injected fault: connection lost")
+		return remote.Checked{}, errors.New("injected fault: connection lost")
 	}
-	if err := r.Store.PutSHA256(ctx, name, data, sha256Hex); err != nil {
-		return err
+	checked, err := r.Store.PutSHA256(ctx, name, data, sha256Hex)
+	if err != nil {
+		return checked, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.uploaded = append(r.uploaded, i)
-	return nil
+	return checked, nil
 }
 
 // A push interrupted mid-upload is resumed by uploading only what is not

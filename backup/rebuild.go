@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 
@@ -13,11 +14,14 @@ import (
 	"github.com/argo-backup/argo-backup/remote"
 )
 
-// RecordReader reads and decrypts the records on the remote
-// (restore.Catalog is one). Reading them needs an identity, which a machine
-// that only pushes does not hold.
+// RecordReader reads and decrypts the records on the remote, and the file
+// indexes they name (restore.Catalog is one). Reading them needs an
+// identity, which a machine that only pushes does not hold.
 type RecordReader interface {
 	Records(ctx context.Context, host, subvol string) ([]*manifest.Record, error)
+	// SaveIndex writes the plain index of rec, checked as browsing checks
+	// it, to w.
+	SaveIndex(ctx context.Context, host string, rec *manifest.Record, w io.Writer) error
 }
 
 // rebuildState puts back the record copies of sv in state_dir when they are

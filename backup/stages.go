@@ -110,6 +110,7 @@ type partBuffers struct {
 	slots chan struct{}
 	mu    sync.Mutex
 	free  [][]byte
+	made  [][]byte // every buffer made, for release (offheap.go)
 	stats bufferStats
 	// onFull, if set, is called when get has to wait (tests).
 	onFull func()
@@ -149,7 +150,19 @@ func (b *partBuffers) get(ctx context.Context) ([]byte, error) {
 		return buf, nil
 	}
 	b.stats.Made++
-	return make([]byte, b.size), nil
+	buf := mapBuffer(b.size)
+	b.made = append(b.made, buf)
+	return buf, nil
+}
+
+// release gives every buffer back for later pushes (offheap.go), once
+// nothing uses them: the stages are done, their goroutines have returned.
+func (b *partBuffers) release() {
+	b.mu.Lock()
+	made := b.made
+	b.made, b.free = nil, nil
+	b.mu.Unlock()
+	unmapBuffers(b.size, made)
 }
 
 // put gives back a buffer that get returned.

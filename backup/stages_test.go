@@ -32,9 +32,9 @@ func (s *stallingStore) Put(ctx context.Context, name string, data []byte) error
 	return s.Store.Put(ctx, name, data)
 }
 
-func (s *stallingStore) PutSHA256(ctx context.Context, name string, data []byte, sum string) error {
+func (s *stallingStore) PutSHA256(ctx context.Context, name string, data []byte, sum string) (remote.Checked, error) {
 	if err := s.stall(ctx, name); err != nil {
-		return err
+		return remote.Checked{}, err
 	}
 	return s.Store.PutSHA256(ctx, name, data, sum)
 }

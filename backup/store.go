@@ -17,11 +17,16 @@ type Store interface {
 	// checks what the remote then holds.
 	Put(ctx context.Context, name string, data []byte) error
 	// PutSHA256 is Put for data whose sha256 the caller has computed
-	// anyway (a part's stored_sha256), so that it is not hashed twice.
-	PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error
+	// anyway (a part's stored_sha256), so that it is not hashed twice. It
+	// says which hash of the remote's copy it checked against data, if
+	// any: the read-back (readback.go) downloads only what it could not.
+	PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error)
 	// Open streams one object back: the read-back check of a part whose
 	// remote lists no hash (readback.go).
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// OpenRange streams n bytes of one object from byte off: the read-back
+	// reads a part in several ranges at once.
+	OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error)
 	// Stat describes one object; a missing one is remote.ErrNotFound.
 	Stat(ctx context.Context, name string) (remote.Entry, error)
 	// List lists every object under dir, recursively.

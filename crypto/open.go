@@ -11,13 +11,16 @@ import (
 )
 
 // maxWindow is the largest zstd window a part may ask the decoder for.
-// Sealer uses 8 MiB; the margin admits parts made with other settings while
+// Sealer uses 2 to 8 MiB (8 MiB at every level before 2026-11-29); the
+// margin admits parts made with other settings while
 // refusing a damaged header that would claim gigabytes.
 const maxWindow = 64 << 20
 
 // An Opener decrypts and decompresses sealed parts as streams. It is safe
 // for concurrent use; decoders are pooled and each open part owns one until
-// it is closed.
+// it is closed. A sync.Pool, not the Sealer's free list: restore makes an
+// Opener per part, so a list would reuse nothing and only keep each part's
+// decoder alive for its idle time.
 type Opener struct {
 	identities []age.Identity
 	decoders   sync.Pool // of *zstd.Decoder

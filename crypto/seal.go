@@ -5,25 +5,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
 )
 
-// zstdWindow is the compression window. It is also what a restore must hold
-// in memory per part being decoded, so it is kept at zstd's default for
-// level 3 rather than grown with the level.
-const zstdWindow = 8 << 20
+// zstdWindow is the compression window for level: the one the zstd
+// command uses at that level for a stream of unknown size (its windowLog:
+// 19 at level 1, 20 at 2, 21 up to 8, 22 up to 16, 23 above), capped at
+// 8 MiB, which is what a restore must hold in memory per part being
+// decoded. klauspost's encoder keeps twice the window as history: with
+// 8 MiB at every level (before 2026-11-29), 16 MiB per sealing worker
+// at level 3, against 4 MiB now. Memory is the gain; speed is the same
+// within noise, and stored bytes grew by 0.3% (a v2 send stream of
+// 379 MiB: 312.4 MB with 8 MiB, 313.2 MB with 2 MiB, `zstd -3` 312.2 MB;
+// docs/performance.md).
+func zstdWindow(level int) int {
+	switch {
+	case level <= 1:
+		return 512 << 10
+	case level == 2:
+		return 1 << 20
+	case level <= 8:
+		return 2 << 20
+	case level <= 16:
+		return 4 << 20
+	}
+	return 8 << 20
+}
 
 // A Sealer compresses a part with zstd and encrypts the result with age to
 // all its recipients. It is safe for concurrent use: each Seal call borrows
-// its own encoder from a pool, so parallel sealing neither races nor pays
-// for a new encoder (several MiB of tables) per part.
+// its own encoder from a free list, so parallel sealing neither races nor
+// pays for a new encoder (16 MiB of history and tables) per part.
 type Sealer struct {
 	recipients []age.Recipient
 	opts       []zstd.EOption
-	encoders   sync.Pool // of *zstd.Encoder
+	encoders   freeList[*zstd.Encoder]
 }
 
 // NewSealer returns a Sealer compressing at zstd level (1..22, as for the
@@ -47,7 +65,7 @@ func NewSealer(rs []age.Recipient, level int) (*Sealer, error) {
 			// Parts are sealed in parallel already; a goroutine per
 			// encoder would only add contention and memory.
 			zstd.WithEncoderConcurrency(1),
-			zstd.WithWindowSize(zstdWindow),
+			zstd.WithWindowSize(zstdWindow(level)),
 		},
 	}
 	// Fail now on options the library rejects, not on the first part.
@@ -98,9 +116,10 @@ func (s *Sealer) SealBytes(plain []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// encoder borrows an encoder from the pool, creating one if it is empty.
+// encoder borrows an encoder from the free list, creating one if it is
+// empty.
 func (s *Sealer) encoder() (*zstd.Encoder, error) {
-	if enc, ok := s.encoders.Get().(*zstd.Encoder); ok {
+	if enc, ok := s.encoders.get(); ok {
 		return enc, nil
 	}
 	enc, err := zstd.NewWriter(nil, s.opts...)
@@ -110,9 +129,9 @@ func (s *Sealer) encoder() (*zstd.Encoder, error) {
 	return enc, nil
 }
 
-// release returns enc to the pool, dropping its reference to the caller's
-// writer first.
+// release returns enc to the free list, dropping its reference to the
+// caller's writer first.
 func (s *Sealer) release(enc *zstd.Encoder) {
 	enc.Reset(nil)
-	s.encoders.Put(enc)
+	s.encoders.put(enc)
 }

@@ -317,3 +317,51 @@ func TestSealWriteError(t *testing.T) {
 		}
 	}
 }
+
+// A part's zstd frame has the window the zstd command uses at the same
+// level (its windowLog table for inputs of unknown size, capped at 8 MiB):
+// what a restore holds per part, and what the sealer's history costs.
+func TestSealWindowFollowsTheZstdCommand(t *testing.T) {
+	plain := bytes.Repeat([]byte("a window of history, "), 10<<20/21) // > 8 MiB
+	for _, tt := range []struct {
+		level  int
+		window int
+	}{
+		{1, 512 << 10}, {2, 1 << 20}, {3, 2 << 20}, {8, 2 << 20},
+		{9, 4 << 20}, {16, 4 << 20}, {17, 8 << 20}, {22, 8 << 20},
+	} {
+		t.Run(fmt.Sprint("level ", tt.level), func(t *testing.T) {
+			s, id := sealer(t, tt.level)
+			sealed, err := s.SealBytes(plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := age.Decrypt(bytes.NewReader(sealed), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := make([]byte, 6)
+			if _, err := io.ReadFull(r, head); err != nil {
+				t.Fatal(err)
+			}
+			if got := frameWindow(t, head); got != tt.window {
+				t.Errorf("window %d KiB, want %d KiB", got>>10, tt.window>>10)
+			}
+		})
+	}
+}
+
+// frameWindow decodes the window size from a zstd frame header (RFC 8878,
+// 3.1.1.1): magic, frame header descriptor, window descriptor.
+func frameWindow(t *testing.T, head []byte) int {
+	t.Helper()
+	if !bytes.Equal(head[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		t.Fatalf("no zstd magic: % x", head[:4])
+	}
+	if head[4]&0x20 != 0 {
+		t.Fatal("single-segment frame: it has no window descriptor")
+	}
+	wd := head[5]
+	base := 1 << (10 + wd>>3)
+	return base + base/8*int(wd&7)
+}

@@ -27,24 +27,43 @@ var verifyHashes = []hash.Type{hash.SHA256, hash.SHA1, hash.MD5}
 // An existing object is updated rather than uploaded again, because Drive
 // would otherwise keep both under the same name.
 func (s *Store) Put(ctx context.Context, name string, data []byte) error {
-	return s.put(ctx, name, data, s.sums(data, ""))
+	_, err := s.put(ctx, name, data, s.sums(data, ""))
+	return err
+}
+
+// Checked is what Put found the remote to hold after an upload, beyond
+// the size, which it always checks.
+type Checked struct {
+	// Hash names the hash ("sha256", "sha1", "md5") that the remote
+	// computed over what it holds and that matched the caller's data (for
+	// sha256 given to PutSHA256: matched that sum); "" when the backend
+	// keeps none of them (webdav) or reported none (an S3 multipart
+	// upload): then only the size was checked.
+	Hash string
+	// MD5 is the object's md5 where that was the hash checked, for
+	// listings that report only md5 (S3).
+	MD5 string
 }
 
 // PutSHA256 is Put for data whose sha256 the caller has computed anyway
 // (a part's stored_sha256): where the backend keeps sha256 (local, Drive),
 // that is the hash verified, and the data is not hashed a second time.
-func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+// The result says which hash the remote's copy was checked with, so that
+// the caller need not read the object back again to prove the same.
+func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (Checked, error) {
 	return s.put(ctx, name, data, s.sums(data, sha256Hex))
 }
 
-func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {
-	err := s.retry(ctx, "upload "+name, func() error {
-		return s.putOnce(ctx, name, data, sums)
+func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
+	var checked Checked
+	err := s.retry(ctx, "upload "+name, func() (err error) {
+		checked, err = s.putOnce(ctx, name, data, sums)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
+		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
 	}
-	return nil
+	return checked, nil
 }
 
 // ErrUploadLimit is matched (errors.Is) by the error of an upload that the
@@ -63,7 +82,7 @@ func (s *Store) uploadLimit(err error) error {
 	return err
 }
 
-func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) error {
+func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
 	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
 	old, err := s.f.NewObject(ctx, name)
 	in, done := s.accounted(ctx, name, int64(len(data)), bytes.NewReader(data))
@@ -75,7 +94,7 @@ func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[
 	}
 	done(err)
 	if err != nil {
-		return err
+		return Checked{}, err
 	}
 	return s.verify(ctx, name, int64(len(data)), sums)
 }
@@ -110,13 +129,13 @@ func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
 
 // verify reads back what the remote holds under name. One matching hash is
 // proof enough; a backend that has none of ours gets only the size check.
-func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) error {
+func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
 	o, err := s.f.NewObject(ctx, name)
 	if err != nil {
-		return fmt.Errorf("reading back after upload: %w", err)
+		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}
 	if o.Size() != size {
-		return &MismatchError{Name: name, What: "size", Want: fmt.Sprint(size), Got: fmt.Sprint(o.Size())}
+		return Checked{}, &MismatchError{Name: name, What: "size", Want: fmt.Sprint(size), Got: fmt.Sprint(o.Size())}
 	}
 	for _, t := range verifyHashes {
 		want, ok := sums[t]
@@ -125,17 +144,21 @@ func (s *Store) verify(ctx context.Context, name string, size int64, sums map[ha
 		}
 		got, err := o.Hash(ctx, t)
 		if err != nil {
-			return fmt.Errorf("reading back %s after upload: %w", t, err)
+			return Checked{}, fmt.Errorf("reading back %s after upload: %w", t, err)
 		}
 		if got == "" {
 			continue // e.g. an S3 multipart upload has no md5
 		}
 		if !strings.EqualFold(got, want) {
-			return &MismatchError{Name: name, What: t.String(), Want: want, Got: got}
+			return Checked{}, &MismatchError{Name: name, What: t.String(), Want: want, Got: got}
 		}
-		return nil
+		checked := Checked{Hash: t.String()}
+		if t == hash.MD5 {
+			checked.MD5 = strings.ToLower(got)
+		}
+		return checked, nil
 	}
-	return nil
+	return Checked{}, nil
 }
 
 // MismatchError says the remote holds something other than what was

@@ -2,7 +2,10 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 	"time"
 
 	"github.com/rclone/rclone/fs/fserrors"
@@ -44,7 +47,13 @@ func (s *Store) retry(ctx context.Context, what string, op func() error) error {
 }
 
 // retryable is false for errors rclone knows a retry cannot fix, such as
-// Drive's daily upload limit with stop_on_upload_limit.
+// Drive's daily upload limit with stop_on_upload_limit, and for a local or
+// mounted remote that refuses us for good (permission denied, read-only
+// filesystem): retrying those only keeps the user waiting for the same
+// answer.
 func retryable(err error) bool {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return false
+	}
 	return !fserrors.IsFatalError(err) && !fserrors.IsNoRetryError(err)
 }

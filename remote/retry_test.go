@@ -3,9 +3,13 @@ package remote
 import (
 	"context"
 	"errors"
+	"fmt"
+	iofs "io/fs"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,4 +129,33 @@ func TestOpenSurvivesDroppedConnections(t *testing.T) {
 			t.Errorf("ReadAll with every connection dropping = %v, want the connection error", err)
 		}
 	})
+}
+
+// An upload the remote refuses for good (a local remote the user cannot
+// write, a read-only mount) fails at once, naming why: retrying only makes
+// the user wait for the same answer.
+func TestPutDoesNotRetryAPermanentRefusal(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+	}{
+		{"permission denied", &iofs.PathError{Op: "open", Path: "part", Err: syscall.EACCES}},
+		{"operation not permitted", &iofs.PathError{Op: "open", Path: "part", Err: syscall.EPERM}},
+		{"read-only file system", fmt.Errorf("update: %w", &iofs.PathError{Op: "open", Path: "part", Err: syscall.EROFS})},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := openStore(t, remotes[0].spec(t))
+			s.opt.RetryDelay = time.Millisecond
+			refused := &faultyUploads{Fs: s.f, left: 1000, fault: func([]byte) ([]byte, error) { return nil, c.err }}
+			s.f = refused
+			err := s.Put(t.Context(), "part", []byte("data"))
+			if err == nil || !strings.Contains(err.Error(), c.name) {
+				t.Errorf("Put = %v, want an error saying %q", err, c.name)
+			}
+			if refused.count() != 1 {
+				t.Errorf("Put tried %d uploads, want 1", refused.count())
+			}
+		})
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPutReadsBackWhatWasStored(t *testing.T) {
@@ -173,6 +172,32 @@ func TestOpenStreamsTheObject(t *testing.T) {
 	})
 }
 
+// OpenRange streams exactly the bytes asked for, on every backend, and
+// refuses a range beyond the object.
+func TestOpenRangeStreamsThoseBytes(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		data := randomBytes(t, 1<<20)
+		mustPut(t, s, "p", data)
+		for _, r := range [][2]int64{{0, 1}, {0, 1 << 20}, {12345, 300000}, {1<<20 - 7, 7}} {
+			rc, err := s.OpenRange(t.Context(), "p", r[0], r[1])
+			if err != nil {
+				t.Fatalf("range %v: %v", r, err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatalf("range %v: %v", r, err)
+			}
+			if string(got) != string(data[r[0]:r[0]+r[1]]) {
+				t.Errorf("range %v streamed %d bytes that differ from the object's", r, len(got))
+			}
+		}
+		if _, err := s.OpenRange(t.Context(), "p", 1<<20-1, 2); err == nil {
+			t.Error("a range past the end was opened")
+		}
+	})
+}
+
 func TestDuplicates(t *testing.T) {
 	tests := []struct {
 		names []string
@@ -211,20 +236,37 @@ func TestListReportsNamesStoredTwice(t *testing.T) {
 
 // PutSHA256 verifies the upload against the sha256 it is given, without
 // hashing the data again: a wrong sum is a mismatch, not a silent success.
+// It says which hash the remote's copy was checked with, the one each
+// backend keeps (FACTS.md: local all, s3 md5, sftp md5/sha1, b2 sha1,
+// webdav none), so that the push reads back only what Put could not check.
 func TestPutSHA256(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), Options{Retries: 1, RetryDelay: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := map[string]string{"local": "sha256", "s3": "md5", "webdav": "", "sftp": "sha1", "b2": "sha1"}
 	data := []byte("a sealed part")
 	sum := sha256.Sum256(data)
-	if err := s.PutSHA256(ctx, "h/s/n/part-000000.zst.age", data, hex.EncodeToString(sum[:])); err != nil {
-		t.Fatalf("PutSHA256 with the right sum: %v", err)
-	}
-	err = s.PutSHA256(ctx, "h/s/n/part-000001.zst.age", data, strings.Repeat("0", 64))
-	var mismatch *MismatchError
-	if !errors.As(err, &mismatch) {
-		t.Fatalf("PutSHA256 with a wrong sum: %v, want a *MismatchError", err)
+	md5sum := md5.Sum(data)
+	for _, r := range remotes {
+		t.Run(r.name, func(t *testing.T) {
+			ctx := t.Context()
+			s := openStore(t, r.spec(t))
+			checked, err := s.PutSHA256(ctx, "h/s/n/part-000000.zst.age", data, hex.EncodeToString(sum[:]))
+			if err != nil {
+				t.Fatalf("PutSHA256 with the right sum: %v", err)
+			}
+			wantMD5 := ""
+			if want[r.name] == "md5" {
+				wantMD5 = hex.EncodeToString(md5sum[:])
+			}
+			if checked != (Checked{Hash: want[r.name], MD5: wantMD5}) {
+				t.Errorf("PutSHA256 checked %+v, want the hash %q (md5 %q)", checked, want[r.name], wantMD5)
+			}
+			if want[r.name] != "sha256" {
+				return // the given sum is not what such a backend checks
+			}
+			_, err = s.PutSHA256(ctx, "h/s/n/part-000001.zst.age", data, strings.Repeat("0", 64))
+			var mismatch *MismatchError
+			if !errors.As(err, &mismatch) {
+				t.Fatalf("PutSHA256 with a wrong sum: %v, want a *MismatchError", err)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/argo-backup/argo-backup/backup"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // faultyStore is the remote with two switches, for the ways an upload goes
@@ -27,8 +28,13 @@ func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
 }
 
 // PutSHA256 is how parts are uploaded: the faults apply to it as to Put.
-func (f *faultyStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
-	return f.inject(name, func() error { return f.Store.PutSHA256(ctx, name, data, sha256Hex) })
+func (f *faultyStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
+	var checked remote.Checked
+	err := f.inject(name, func() (err error) {
+		checked, err = f.Store.PutSHA256(ctx, name, data, sha256Hex)
+		return err
+	})
+	return checked, err
 }
 
 // inject runs the upload put of name, failing it as the switches say.

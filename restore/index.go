@@ -42,6 +42,14 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 // plain sha256), signed by a key the identity trusts, and about that very
 // backup: a modified, swapped or unsigned index is refused, by name.
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
+	return c.indexWith(ctx, host, rec, index.Decode)
+}
+
+// indexDecoder reads the index (after its checked signature) into what
+// the caller wants: index.Decode, or SaveIndex's copy to a file.
+type indexDecoder func(io.Reader) (*index.Index, error)
+
+func (c *Catalog) indexWith(ctx context.Context, host string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
 	ref := rec.Index
 	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
 	sealed, err := c.readLimited(ctx, name)
@@ -49,23 +57,30 @@ func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) 
 		return nil, errs.Userf("backup %s has no file index (pushed before indexes, or its index could not be built): run argo-backup index --rebuild %s",
 			rec.Snapshot, rec.Subvolume)
 	}
+	if errors.Is(err, remote.ErrNotFound) {
+		return nil, errMissingIndex(name, rec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read file index %s: %w", name, err)
 	}
-	return c.checkedIndex(sealed, name, rec)
+	return c.checkedIndexWith(sealed, name, rec, decode)
 }
 
 // checkedIndex checks and decodes the sealed file index of rec, stored as
 // name (verify reads it from the remote itself).
 func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
+	return c.checkedIndexWith(sealed, name, rec, index.Decode)
+}
+
+func (c *Catalog) checkedIndexWith(sealed []byte, name string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
 	ref := rec.Index
 	if ref == nil {
-		return c.rebuiltIndex(sealed, name, rec)
+		return c.rebuiltIndex(sealed, name, rec, decode)
 	}
 	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
-	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec, ref.PlainBytes)
+	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec, ref.PlainBytes, decode)
 	if err == nil && plainSHA256 != ref.PlainSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
@@ -75,8 +90,8 @@ func (c *Catalog) checkedIndex(sealed []byte, name string, rec *manifest.Record)
 // rebuiltIndex checks an index that index --rebuild made for a backup
 // whose record names none: it must be signed by a key certified for the
 // record's host, and name the record's stream by its sha256.
-func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record) (*index.Index, error) {
-	ix, v, _, err := c.openIndex(sealed, name, rec, MaxIndexPlain)
+func (c *Catalog) rebuiltIndex(sealed []byte, name string, rec *manifest.Record, decode indexDecoder) (*index.Index, error) {
+	ix, v, _, err := c.openIndex(sealed, name, rec, MaxIndexPlain, decode)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ const maxEnvelopeLine = MaxRecordObject
 // the whole decrypted object, for the caller to compare with the record.
 // Decompression stops past limit bytes (errIndexTooLarge): a few planted
 // kilobytes of zstd must not become gigabytes.
-func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, limit int64) (ix *index.Index, v *crypto.Verified, plainSHA256 string, err error) {
+func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, limit int64, decode indexDecoder) (ix *index.Index, v *crypto.Verified, plainSHA256 string, err error) {
 	r, err := c.opener().Open(bytes.NewReader(sealed))
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open file index %s: %w", name, err)
@@ -48,9 +48,9 @@ func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, li
 		return nil, nil, "", errs.Damagef("file index %s: bad signature: %v", name, err)
 	}
 	if env.Type == index.SignedHeadType {
-		ix, v, err = c.openIndexBody(env, br, name, rec)
+		ix, v, err = c.openIndexBody(env, br, name, rec, decode)
 	} else {
-		ix, v, err = c.openWholeIndex(env, br, name)
+		ix, v, err = c.openWholeIndex(env, br, name, decode)
 	}
 	if err != nil {
 		return nil, nil, "", err
@@ -62,7 +62,7 @@ func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, li
 }
 
 // openWholeIndex checks an envelope of the first form, the index inside.
-func (c *Catalog) openWholeIndex(env *crypto.Signed, br *bufio.Reader, name string) (*index.Index, *crypto.Verified, error) {
+func (c *Catalog) openWholeIndex(env *crypto.Signed, br *bufio.Reader, name string, decode indexDecoder) (*index.Index, *crypto.Verified, error) {
 	v, err := crypto.VerifySigned(env, index.SignedType, c.roots())
 	if err != nil {
 		return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
@@ -70,7 +70,7 @@ func (c *Catalog) openWholeIndex(env *crypto.Signed, br *bufio.Reader, name stri
 	if _, err := br.Peek(1); err != io.EOF {
 		return nil, nil, errs.Damagef("file index %s has bytes after its signed index: refused", name)
 	}
-	ix, err := index.Decode(bytes.NewReader(v.Payload))
+	ix, err := decode(bytes.NewReader(v.Payload))
 	if err != nil {
 		return nil, nil, errs.Damagef("file index %s: %v", name, err)
 	}
@@ -80,7 +80,7 @@ func (c *Catalog) openWholeIndex(env *crypto.Signed, br *bufio.Reader, name stri
 // openIndexBody checks a signed head, then decodes the index after it,
 // hashing it as it passes; a decoded index whose bytes are not the ones
 // the head names is dropped.
-func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name string, rec *manifest.Record) (*index.Index, *crypto.Verified, error) {
+func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name string, rec *manifest.Record, decode indexDecoder) (*index.Index, *crypto.Verified, error) {
 	v, err := crypto.VerifySigned(env, index.SignedHeadType, c.roots())
 	if err != nil {
 		return nil, nil, errs.Damagef("file index %s: %v: refused", name, err)
@@ -98,7 +98,7 @@ func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name strin
 	// more, to see that it ends there): what is decoded before its hash is
 	// checked is bounded by what a trusted key signed.
 	counted := &countingReader{r: io.TeeReader(io.LimitReader(br, head.IndexBytes+1), bodySum)}
-	ix, decodeErr := index.Decode(counted)
+	ix, decodeErr := decode(counted)
 	if _, err := io.Copy(io.Discard, counted); err != nil { // the rest, so that the hash covers every byte
 		return nil, nil, fmt.Errorf("open file index %s: %w", name, err)
 	}

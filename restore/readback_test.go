@@ -25,6 +25,7 @@ type damagingStore struct {
 	mu     sync.Mutex
 	done   bool
 	puts   []string
+	opens  []string // objects read back by a download
 }
 
 func (s *damagingStore) Put(ctx context.Context, name string, data []byte) error {
@@ -35,16 +36,28 @@ func (s *damagingStore) Put(ctx context.Context, name string, data []byte) error
 }
 
 // PutSHA256 is how parts are uploaded. The damaged copy goes through Put,
-// which hashes what it is given: the remote holds it without a complaint.
-func (s *damagingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+// which hashes what it is given: the remote holds it without a complaint,
+// and, like a remote that checked only the size, says it checked no hash
+// against the pusher's sum, so the push reads the part back.
+func (s *damagingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
 	if s.hit(name) {
-		return s.Store.Put(ctx, name, s.damage(data))
+		return remote.Checked{}, s.Store.Put(ctx, name, s.damage(data))
 	}
 	return s.Store.PutSHA256(ctx, name, data, sha256Hex)
 }
 
 func (s *damagingStore) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.opens = append(s.opens, name)
+	s.mu.Unlock()
 	return s.remote.Open(ctx, name)
+}
+
+func (s *damagingStore) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.opens = append(s.opens, name)
+	s.mu.Unlock()
+	return s.remote.OpenRange(ctx, name, off, n)
 }
 
 // hit logs an upload and says whether to damage it.
@@ -61,18 +74,22 @@ func (s *damagingStore) hit(name string) bool {
 // commits and uploaded again: a short one by its listed size, one of the
 // right size with a byte changed by a download (the local backend lists no
 // hash). The committed backup is intact, and its parts count as checked for
-// the budgeted verify.
+// the budgeted verify. A part whose upload the remote checked against the
+// pusher's sha256 (the local backend hashes the file it wrote) is not
+// downloaded again: only the damaged one, whose upload checked no hash,
+// and only where its size did not already give it away.
 func TestPushReadsPartsBack(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		damage func([]byte) []byte
+		name      string
+		damage    func([]byte) []byte
+		downloads int // read-back downloads of the victim
 	}{
-		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }, 0},
 		{"garbled", func(b []byte) []byte {
 			c := slices.Clone(b)
 			c[len(c)/2] ^= 0x40
 			return c
-		}},
+		}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := remotetest.Local(t)
@@ -90,6 +107,9 @@ func TestPushReadsPartsBack(t *testing.T) {
 			first, last, commit := slices.Index(ds.puts, victim), lastIndex(ds.puts, victim), slices.Index(ds.puts, record)
 			if first < 0 || last == first || commit < last {
 				t.Errorf("uploads %q: want %s twice, both before the record", ds.puts, victim)
+			}
+			if want := slices.Repeat([]string{victim}, tc.downloads); !slices.Equal(ds.opens, want) {
+				t.Errorf("downloaded %q to read back, want %q", ds.opens, want)
 			}
 			requireOK(t, (&chain{world: w}).mustVerify(quick), rec)
 			log := w.pusher.State.CheckLog(host, "home")
@@ -110,4 +130,23 @@ func lastIndex(s []string, v string) int {
 		}
 	}
 	return -1
+}
+
+// On a remote that keeps no hash (WebDAV), the upload checks only the
+// size, so the push downloads every part once to read it back.
+func TestPushDownloadsPartsBackWhereTheRemoteKeepsNoHash(t *testing.T) {
+	w := newWorld(t, remotetest.WebDAV(t))
+	writeNoise(t, filepath.Join(w.source, "photos.raw"), 3<<20+77, 8)
+	ds := &damagingStore{Store: w.pusher.Store, remote: w.store, damage: nil, victim: "none"}
+	w.pusher.Store = ds
+	rec := w.push(false)
+	var want []string
+	for _, p := range rec.Parts {
+		want = append(want, remote.PartName(host, "home", rec.Snapshot, p.Index))
+	}
+	parts := slices.DeleteFunc(slices.Clone(ds.opens), func(name string) bool { return !strings.Contains(name, "/part-") })
+	slices.Sort(parts)
+	if len(want) < 3 || !slices.Equal(parts, want) {
+		t.Errorf("downloaded parts %q to read back, want every part once: %q", parts, want)
+	}
 }

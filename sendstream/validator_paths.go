@@ -98,15 +98,21 @@ func checkName(p string) error {
 	if strings.IndexByte(p, 0) >= 0 {
 		return fmt.Errorf("path %q contains a NUL byte", p)
 	}
-	for _, part := range strings.Split(p, "/") {
+	// Component by component without strings.Split, which allocated a
+	// slice for every path of every command (2-3% of a push's CPU).
+	for rest := p; ; {
+		part, more, found := strings.Cut(rest, "/")
 		switch part {
 		case "..":
 			return fmt.Errorf("path %q has a \"..\" component: it could leave the subvolume", p)
 		case ".", "":
 			return fmt.Errorf("path %q has an empty or \".\" component", p)
 		}
+		if !found {
+			return nil
+		}
+		rest = more
 	}
-	return nil
 }
 
 // checkSubvolName checks the name of the subvolume the stream creates: one

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/argo-backup/argo-backup/backup"
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
+	"github.com/argo-backup/argo-backup/manifest"
 )
 
 func newIndexCommand(g *globals) *cobra.Command {
@@ -41,6 +45,9 @@ needs the identity to read the streams, and the signing key to sign).`,
 }
 
 func (a *app) rebuildIndexes(ctx context.Context, names []string, identity string) error {
+	if err := a.requireSigningKey(); err != nil {
+		return err
+	}
 	p, err := a.pusher(ctx)
 	if err != nil {
 		return errs.Userf("index --rebuild signs the indexes it makes, as push signs records: it needs this host's (%s) signing key, certified: %v", a.cfg.Host, err)
@@ -53,7 +60,8 @@ func (a *app) rebuildIndexes(ctx context.Context, names []string, identity strin
 	if err != nil {
 		return err
 	}
-	made := 0
+	made, failed := 0, 0
+	var lastErr error
 	for _, sv := range svs {
 		recs, err := b.records(ctx, sv.Name)
 		if err != nil {
@@ -66,27 +74,58 @@ func (a *app) rebuildIndexes(ctx context.Context, names []string, identity strin
 				continue // it has a good one
 			case rec.Index != nil: // the signed record pins that index: another cannot replace it
 				fmt.Fprintf(a.stdout, "cannot rebuild the index of %s, which its record names: %v\n", rec.Snapshot, err)
+				failed, lastErr = failed+1, err
 				continue
 			case !errs.IsUser(err):
 				a.log.Warn("replacing an index that is refused", "snapshot", rec.Snapshot, "why", err)
 			}
-			var parent *index.Tree
-			if rec.Parent != "" {
-				if parent, err = b.cat.Tree(ctx, b.host, recs, rec.Parent); err != nil {
-					return fmt.Errorf("index %s: its parent's tree: %w", rec.Snapshot, err)
-				}
-			}
-			ix, err := b.cat.BuildIndex(ctx, rec, parent)
-			if err != nil {
-				return err
-			}
-			if _, err := p.StoreIndex(ctx, ix); err != nil {
+			if err := a.rebuildIndex(ctx, b, p, recs, rec); err != nil {
 				return err
 			}
 			made++
-			fmt.Fprintf(a.stdout, "indexed %s (%d inodes)\n", rec.Snapshot, len(ix.Nodes))
 		}
 	}
 	fmt.Fprintf(a.stdout, "%d index(es) made\n", made)
+	if failed > 0 {
+		return fmt.Errorf("%d backup(s) keep an index that cannot be rebuilt (listed above); the last: %w", failed, lastErr)
+	}
+	return nil
+}
+
+// rebuildIndex makes, stores and reports the index of rec, which has none.
+func (a *app) rebuildIndex(ctx context.Context, b *browser, p *backup.Pusher, recs []*manifest.Record, rec *manifest.Record) error {
+	var parent *index.Tree
+	var err error
+	if rec.Parent != "" {
+		if parent, err = b.cat.Tree(ctx, b.host, recs, rec.Parent); err != nil {
+			return fmt.Errorf("index %s: its parent's tree: %w", rec.Snapshot, err)
+		}
+	}
+	ix, err := b.cat.BuildIndex(ctx, rec, parent)
+	if err != nil {
+		return err
+	}
+	if _, err := p.StoreIndex(ctx, ix); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "indexed %s (%d inodes)\n", rec.Snapshot, len(ix.Nodes))
+	return nil
+}
+
+// requireSigningKey refuses to run without this host's signing key. An
+// index is signed like a record, by the key certified for the host that
+// pushed; push makes a missing key on a machine that holds the identity
+// (one that predates signing), but index --rebuild runs where a user
+// expects the host's key, and quietly making and certifying a second
+// one (and rewriting its certificate file) is not what they asked for.
+func (a *app) requireSigningKey() error {
+	path := a.cfg.SigningKey
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return errs.Userf("index --rebuild signs the indexes it makes with this host's (%s) signing key, and %s does not exist: "+
+			"run it on the host that pushes, copy that host's key there, or make and certify one with 'argo-backup keygen --signing-only' (then, where the identity is, the certify command it prints)",
+			a.cfg.Host, path)
+	} else if err != nil {
+		return errs.Userf("index --rebuild needs this host's signing key %s: %v", path, err)
+	}
 	return nil
 }

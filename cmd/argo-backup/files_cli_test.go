@@ -93,9 +93,9 @@ func firstSnapshot(t *testing.T, m *machine) string {
 	return strings.Fields(out)[0]
 }
 
-// A backup pushed without an index (its parent's local index was gone)
-// says to run index --rebuild, which makes it from the stream; then ls
-// and cat work.
+// A backup pushed without an index (its parent's local index was gone, on
+// a push-only host, which cannot read the remote's) says to run index
+// --rebuild, which makes it from the stream; then ls and cat work.
 func TestIndexRebuildCLI(t *testing.T) {
 	m := newMachine(t)
 	m.run(0, "push")
@@ -103,7 +103,12 @@ func TestIndexRebuildCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(m.home, "new.txt"), []byte("new\n"), 0o644)
-	m.run(0, "push")
+	pushOnly := filepath.Join(m.dir, "push-only.yaml")
+	writeFile(t, pushOnly, strings.Replace(readFile(t, m.config), "identity: "+m.identity,
+		"identity: "+filepath.Join(m.dir, "absent.txt")+"\nsigning_key: "+filepath.Join(m.dir, "signing.key"), 1))
+	if _, stderr := m.runWith(pushOnly, 0, "push"); !strings.Contains(stderr, "no file index") {
+		t.Errorf("a push-only host lacking its parent's index did not warn:\n%s", stderr)
+	}
 	_, stderr := m.run(2, "ls", "latest")
 	requireOneLine(t, stderr, "index --rebuild")
 	out, _ := m.run(0, "index", "--rebuild")

@@ -18,7 +18,10 @@ func main() {
 		debug.SetGCPercent(50)
 	}
 	limitMemory = true
-	os.Exit(run())
+	stopProfiles := startProfiles()
+	rc := run()
+	stopProfiles()
+	os.Exit(rc)
 }
 
 // run is main without os.Exit, so that the CLI tests can run it in-process.

@@ -23,6 +23,9 @@ const memoryHeadroom = 64 << 20
 // 4 then peaked at 363 MiB, with the limit at 255 MiB, at no measurable
 // CPU cost (docs/performance.md). The limit is soft: if more is live, the
 // program uses more rather than fail, and the collector's CPU is capped.
+// A push's part buffers are outside the heap (backup/offheap.go), so for a
+// push the limit is room the heap never nears unless something else (a
+// huge file index) grows; restore's buffers are in the heap and need it.
 func setMemoryLimit(cfg *config.Config, jobs int) {
 	if !limitMemory || os.Getenv("GOMEMLIMIT") != "" {
 		return

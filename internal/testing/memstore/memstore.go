@@ -55,12 +55,13 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 }
 
 // PutSHA256 is Put, refusing data whose sha256 is not sha256Hex, as the
-// real store's check after an upload would.
-func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) error {
+// real store's check after an upload would, and saying so: like a local
+// or Drive remote, it checked what it holds against sha256Hex.
+func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha256Hex {
-		return fmt.Errorf("put %s: sha256 %x, the caller said %s", name, sum, sha256Hex)
+		return remote.Checked{}, fmt.Errorf("put %s: sha256 %x, the caller said %s", name, sum, sha256Hex)
 	}
-	return s.Put(ctx, name, data)
+	return remote.Checked{Hash: "sha256"}, s.Put(ctx, name, data)
 }
 
 // Stat describes one object, with its hashes as a backend that keeps them
@@ -141,6 +142,17 @@ func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+// OpenRange streams n bytes of one object from byte off; a range past its
+// end yields what there is, as a remote would.
+func (s *Store) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	data, err := s.ReadAll(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	data = data[min(off, int64(len(data))):]
+	return io.NopCloser(bytes.NewReader(data[:min(n, int64(len(data)))])), nil
 }
 
 // ReadAll returns a copy of one object.
