@@ -24,6 +24,9 @@ type Store interface {
 	// Open streams one object back: the read-back check of a part whose
 	// remote lists no hash (readback.go).
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// OpenRange streams n bytes of one object from byte off: the read-back
+	// reads a part in several ranges at once.
+	OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error)
 	// Stat describes one object; a missing one is remote.ErrNotFound.
 	Stat(ctx context.Context, name string) (remote.Entry, error)
 	// List lists every object under dir, recursively.

@@ -172,6 +172,32 @@ func TestOpenStreamsTheObject(t *testing.T) {
 	})
 }
 
+// OpenRange streams exactly the bytes asked for, on every backend, and
+// refuses a range beyond the object.
+func TestOpenRangeStreamsThoseBytes(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		data := randomBytes(t, 1<<20)
+		mustPut(t, s, "p", data)
+		for _, r := range [][2]int64{{0, 1}, {0, 1 << 20}, {12345, 300000}, {1<<20 - 7, 7}} {
+			rc, err := s.OpenRange(t.Context(), "p", r[0], r[1])
+			if err != nil {
+				t.Fatalf("range %v: %v", r, err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatalf("range %v: %v", r, err)
+			}
+			if string(got) != string(data[r[0]:r[0]+r[1]]) {
+				t.Errorf("range %v streamed %d bytes that differ from the object's", r, len(got))
+			}
+		}
+		if _, err := s.OpenRange(t.Context(), "p", 1<<20-1, 2); err == nil {
+			t.Error("a range past the end was opened")
+		}
+	})
+}
+
 func TestDuplicates(t *testing.T) {
 	tests := []struct {
 		names []string

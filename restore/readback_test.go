@@ -53,6 +53,13 @@ func (s *damagingStore) Open(ctx context.Context, name string) (io.ReadCloser, e
 	return s.remote.Open(ctx, name)
 }
 
+func (s *damagingStore) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.opens = append(s.opens, name)
+	s.mu.Unlock()
+	return s.remote.OpenRange(ctx, name, off, n)
+}
+
 // hit logs an upload and says whether to damage it.
 func (s *damagingStore) hit(name string) bool {
 	s.mu.Lock()
