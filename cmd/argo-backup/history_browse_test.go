@@ -43,6 +43,7 @@ func TestRandomHistoryBrowse(t *testing.T) {
 		paths, changes := 0, 0
 		for _, s := range snaps {
 			paths = requireLs(t, m, s)
+			requireLsLong(t, m, s)
 			requireCat(t, m, rng, s)
 			requireRestorePath(t, m, rng, s)
 		}
@@ -130,6 +131,25 @@ func requireLs(t *testing.T, m *machine, snap string) (paths int) {
 		t.Fatalf("ls %s differs from the snapshot:\n%s", snap, lineDiff(want, got))
 	}
 	return len(got)
+}
+
+// requireLsLong: ls -l prints the line coreutils' ls -l would for every
+// path of the snapshot (compared as a set of lines: a name may hold a
+// newline, split alike on both sides).
+func requireLsLong(t *testing.T, m *machine, snap string) {
+	t.Helper()
+	var lines []string
+	for p, e := range sourceState(t, m.snapshotDir(snap)) {
+		lines = append(lines, e.lsLongLine(p))
+	}
+	want := strings.Split(strings.Join(lines, "\n"), "\n")
+	out, _ := m.run(0, "ls", snap, "-l")
+	got := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	sort.Strings(want)
+	sort.Strings(got)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("ls -l %s differs from the snapshot:\n%s", snap, lineDiff(want, got))
+	}
 }
 
 // requireDiff: diff --json of two backups names exactly what differs

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -35,6 +36,44 @@ func (e srcEntry) lsLine() string {
 		size = e.size
 	}
 	return fmt.Sprintf("%s %04o %d:%d size=%d mtime=%d target=%q", e.kind, e.mode, e.uid, e.gid, size, e.mtimeNs, e.target)
+}
+
+// lsLongLine is the line ls -l prints of path: as coreutils' ls -l but for
+// the size of a symlink or directory, which the index does not keep (0).
+func (e srcEntry) lsLongLine(path string) string {
+	size, target := int64(0), ""
+	if e.kind == "f" {
+		size = e.size
+	}
+	if e.kind == "l" {
+		target = " -> " + e.target
+	}
+	mtime := time.Unix(0, e.mtimeNs).UTC().Format("2006-01-02 15:04:05")
+	return fmt.Sprintf("%s %5d %5d %12d %s %s%s", lsMode(e.kind, e.mode), e.uid, e.gid, size, mtime, path, target)
+}
+
+// lsMode is ls -l's mode column: drwxr-xr-x, -rwsr-S---, drwxrwxrwt.
+func lsMode(kind string, mode uint32) string {
+	b := []byte(strings.Replace(kind, "f", "-", 1) + "rwxrwxrwx")
+	for i := range 9 {
+		if mode&(1<<(8-i)) == 0 {
+			b[1+i] = '-'
+		}
+	}
+	for _, sp := range []struct {
+		bit     uint32
+		at      int
+		x, notX byte
+	}{{0o4000, 3, 's', 'S'}, {0o2000, 6, 's', 'S'}, {0o1000, 9, 't', 'T'}} {
+		if mode&sp.bit != 0 {
+			if b[sp.at] == 'x' {
+				b[sp.at] = sp.x
+			} else {
+				b[sp.at] = sp.notX
+			}
+		}
+	}
+	return string(b)
 }
 
 // differs names what differs, in the order diff names it: type alone, or
