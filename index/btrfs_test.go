@@ -124,7 +124,7 @@ func compareTree(t *testing.T, step int, snap string, tree *index.Tree, streams 
 				t.Errorf("step %d: read %s: %v", step, p, err)
 			}
 			line += " " + hex.EncodeToString(h.Sum(nil))
-			checkDigest(t, step, snap, p, n)
+			checkDigest(t, step, snap, p, n, streams)
 		}
 		got = append(got, line)
 		return true

@@ -1,32 +1,49 @@
 package index
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
+	"encoding/base64"
+	"encoding/binary"
 	"slices"
-	"sync"
+
+	"github.com/zeebo/xxh3"
 
 	"github.com/argo-backup/argo-backup/sendstream"
 )
 
-// A file's content digest (Node.Digest) is the sha256 of the sha256s of
-// its DigestBlock-sized blocks, in order (the last one may be short; holes
-// read as zeros; an empty file's is the sha256 of nothing). It depends on
-// the bytes alone, not on how the stream cut or compressed them, so diff
-// can tell a file rewritten with the same bytes from a changed one without
-// reading any part. Blocks let a hole cost a constant, not a hash of zeros.
+// A file's content digest (Node.Digest) tells diff whether a file rewritten
+// in a later backup holds the same bytes, without reading any part. It is
+// the XXH3-128 of a sequence of items in file order (formats.md spells them
+// out): for plain bytes (WRITE commands, holes as zeros) the XXH3-128 of
+// each DigestBlock-aligned block; for an ENCODED_WRITE its encoding
+// parameters and the XXH3-128 of its payload as sent, never decompressed.
+// So it depends on the bytes alone where the stream sent them plain, and on
+// the encoded bytes where it sent them compressed: the same content sent
+// with another encoding has another digest, and diff then says "changed",
+// the safe side. XXH3 is not cryptographic: it guards against accidents
+// (two versions of one path of equal size), which is all a diff needs; the
+// digest never vouches for bytes restored.
 const DigestBlock = 1 << 20
 
-// zeroBlockSum is the sha256 of a whole block of zeros.
-var zeroBlockSum = sync.OnceValue(func() []byte {
-	s := sha256.Sum256(make([]byte, DigestBlock))
-	return s[:]
-})
+// DigestBits is how much of the final XXH3-128 a digest keeps: its first
+// 96 bits, 16 base64url characters. A digest is the one part of an index
+// line that does not compress, and at 128 bits it alone made the index
+// more than 1% of the stored backup (docs/performance.md); the chance
+// that a changed file keeps its digest, 2^-96 per comparison, is still
+// none in practice.
+const DigestBits = 96
+
+// Item tags of the digest's outer hash.
+const (
+	itemBlock   = 'b' // plain bytes: length, XXH3-128
+	itemEncoded = 'e' // an encoded extent: parameters, XXH3-128 of its payload
+)
+
+// zeroBlockSum is the XXH3-128 of a whole block of zeros.
+var zeroBlockSum = xxh3.Hash128(make([]byte, DigestBlock)).Bytes()
 
 // sameContent says whether two records of a regular file hold the same
-// bytes: the same extents, or (when both know it) the same digest.
-// Without digests, other extents count as other content.
+// bytes: the same size and either the same extents or (when both know it)
+// the same digest. Without digests, other extents count as other content.
 func sameContent(a, b *Node) bool {
 	if a.Size != b.Size {
 		return false
@@ -45,10 +62,10 @@ func sameContent(a, b *Node) bool {
 type digester struct {
 	ino   uint64
 	ok    bool
-	pos   int64     // bytes hashed
-	outer hash.Hash // of the block sums
-	inner hash.Hash // of the block being filled
-	dec   sendstream.Decoder
+	pos   int64       // bytes of the file accounted for
+	fill  int64       // of them, bytes in inner: the open block
+	outer xxh3.Hasher // of the items
+	inner xxh3.Hasher // of the open block's bytes
 }
 
 // next sees each command before the Builder applies it: any but a data
@@ -64,9 +81,10 @@ func (d *digester) next(t sendstream.Cmd) {
 }
 
 // after runs once the Builder applied data command c to file n: it hashes
-// what c added and sets or clears n.Digest.
+// what c added and sets or clears n.Digest. A file without extents (empty,
+// or all holes) gets none: its size and extents decide a diff already.
 func (d *digester) after(n *Node, c *sendstream.Command) {
-	if d.outer == nil || d.ino != n.Ino {
+	if d.ino != n.Ino {
 		d.reset(n.Ino)
 	}
 	if d.ok {
@@ -76,18 +94,15 @@ func (d *digester) after(n *Node, c *sendstream.Command) {
 		d.zeros(n.Size - d.pos) // a hole at the end (a truncate after the writes)
 	}
 	n.Digest = ""
-	if d.ok && d.pos == n.Size {
+	if d.ok && d.pos == n.Size && len(n.Extents) > 0 {
 		n.Digest = d.sum()
 	}
 }
 
 func (d *digester) reset(ino uint64) {
-	if d.outer == nil {
-		d.outer, d.inner = sha256.New(), sha256.New()
-	}
 	d.outer.Reset()
 	d.inner.Reset()
-	d.ino, d.ok, d.pos = ino, true, 0
+	d.ino, d.ok, d.pos, d.fill = ino, true, 0, 0
 }
 
 // apply hashes what c wrote, or says the digest cannot be known.
@@ -98,12 +113,12 @@ func (d *digester) apply(n *Node, c *sendstream.Command) bool {
 		if off < d.pos || overlaps(n.Extents, d.pos, off) {
 			return false // bytes hashed already, or the parent's, before it
 		}
-		data, err := d.dec.FileData(c)
-		if err != nil {
-			return false
-		}
 		d.zeros(off - d.pos)
-		d.bytes(data)
+		if c.Type == sendstream.CmdEncodedWrite {
+			d.encoded(c)
+		} else {
+			d.bytes(c.Data)
+		}
 		return true
 	case sendstream.CmdTruncate:
 		return int64(c.Size) >= d.pos
@@ -124,6 +139,21 @@ func overlaps(ext []Extent, lo, hi int64) bool {
 	return false
 }
 
+// encoded closes the open block and adds an encoded extent as one item:
+// its parameters and the hash of its payload, as the stream carries it.
+func (d *digester) encoded(c *sendstream.Command) {
+	d.closeBlock()
+	var item [1 + 5*8 + 16]byte
+	item[0] = itemEncoded
+	for i, v := range []uint64{c.UnencodedFileLen, c.UnencodedLen, c.UnencodedOffset, uint64(c.Compression), uint64(c.Encryption)} {
+		binary.LittleEndian.PutUint64(item[1+8*i:], v)
+	}
+	sum := xxh3.Hash128(c.Data).Bytes()
+	copy(item[41:], sum[:])
+	d.outer.Write(item[:])
+	d.pos += int64(c.UnencodedFileLen)
+}
+
 func (d *digester) bytes(b []byte) {
 	for len(b) > 0 {
 		k := min(int64(len(b)), DigestBlock-d.pos%DigestBlock)
@@ -138,7 +168,7 @@ var zeroChunk [64 << 10]byte
 func (d *digester) zeros(n int64) {
 	for n > 0 {
 		if d.pos%DigestBlock == 0 && n >= DigestBlock {
-			d.outer.Write(zeroBlockSum())
+			d.outer.Write(blockItem(DigestBlock, zeroBlockSum))
 			d.pos += DigestBlock
 			n -= DigestBlock
 			continue
@@ -153,21 +183,38 @@ func (d *digester) zeros(n int64) {
 // advance moves past k bytes written to inner, closing a full block.
 func (d *digester) advance(k int64) {
 	d.pos += k
+	d.fill += k
 	if d.pos%DigestBlock == 0 {
-		d.outer.Write(d.inner.Sum(nil))
-		d.inner.Reset()
+		d.closeBlock()
 	}
 }
 
-// sum is the digest of the bytes hashed so far, the state left as it is.
+// closeBlock adds the open block, if it holds any byte, as an item.
+func (d *digester) closeBlock() {
+	if d.fill == 0 {
+		return
+	}
+	sum := d.inner.Sum128().Bytes()
+	d.outer.Write(blockItem(d.fill, sum))
+	d.inner.Reset()
+	d.fill = 0
+}
+
+func blockItem(n int64, sum [16]byte) []byte {
+	item := make([]byte, 1+8+16)
+	item[0] = itemBlock
+	binary.LittleEndian.PutUint64(item[1:], uint64(n))
+	copy(item[9:], sum[:])
+	return item
+}
+
+// sum is the digest of what was hashed so far, the state left as it is:
+// the first DigestBits of the XXH3-128 in unpadded base64url.
 func (d *digester) sum() string {
-	outer := d.outer.(hash.Cloner)
-	h, err := outer.Clone()
-	if err != nil {
-		return ""
+	outer := d.outer // a copy: the open block is added to it alone
+	if d.fill > 0 {
+		outer.Write(blockItem(d.fill, d.inner.Sum128().Bytes()))
 	}
-	if d.pos%DigestBlock != 0 {
-		h.Write(d.inner.Sum(nil))
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	s := outer.Sum128().Bytes()
+	return base64.RawURLEncoding.EncodeToString(s[:DigestBits/8])
 }
