@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,6 +28,13 @@ var historySeed = flag.Uint64("history-seed", 0, "seed of TestRandomHistoryBrows
 func TestRandomHistoryBrowse(t *testing.T) {
 	m := newMachine(t)
 	keepAllSnapshots(t, m)
+	// Data written from now on is compressed, so that pushes (protocol 2
+	// with --compressed-data where the kernel has it) send encoded extents.
+	// A mount option, not btrfs property set: that is an xattr
+	// (btrfs.compression), which no other filesystem can take back.
+	if out, err := exec.Command("mount", "-o", "remount,compress=zstd", m.fs).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s with compress=zstd: %v: %s", m.fs, err, out)
+	}
 	seed := *historySeed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
@@ -55,8 +63,8 @@ func TestRandomHistoryBrowse(t *testing.T) {
 			requireDiff(t, m, snaps[step], snaps[0])
 		}
 		requireMount(t, m, snaps)
-		t.Logf("step %d: ls, cat, restore --path, diff and mount of %d backups equal the snapshots (%d paths, %d changed)",
-			step, len(snaps), paths, changes)
+		t.Logf("step %d: ls, cat, restore --path, diff and mount of %d backups equal the snapshots (%d paths, %d changed, send protocol %d)",
+			step, len(snaps), paths, changes, m.remoteRecords()[step].SendProto)
 	}
 }
 
