@@ -64,8 +64,19 @@ func TestRandomHistoryBrowse(t *testing.T) {
 		}
 		requireMount(t, m, snaps)
 		t.Logf("step %d: ls, cat, restore --path, diff and mount of %d backups equal the snapshots (%d paths, %d changed, send protocol %d)",
-			step, len(snaps), paths, changes, m.remoteRecords()[step].SendProto)
+			step, len(snaps), paths, changes, m.sendProto(snaps[step]))
 	}
+}
+
+// sendProto is the send protocol the record of snap names.
+func (m *machine) sendProto(snap string) int {
+	for _, r := range m.remoteRecords() {
+		if r.Snapshot == snap {
+			return r.SendProto
+		}
+	}
+	m.t.Fatalf("no record of %s on the remote", snap)
+	return 0
 }
 
 // keepAllSnapshots keeps every local snapshot: each is the truth its
