@@ -66,11 +66,13 @@ func Decode(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("read index header: format %d with %d records is not an index", ix.Head.Format, ix.Head.Nodes)
 	}
 	ix.Nodes = make([]Node, 0, min(ix.Head.Nodes, 1<<16))
+	names := interner{}
 	for i := 0; i < ix.Head.Nodes; i++ {
 		var n Node
 		if err := dec.Decode(&n); err != nil {
 			return nil, fmt.Errorf("read index record %d of %d: %w", i+1, ix.Head.Nodes, err)
 		}
+		names.intern(&n)
 		if i > 0 && n.Ino <= ix.Nodes[i-1].Ino {
 			return nil, fmt.Errorf("read index: record of inode %d after %d", n.Ino, ix.Nodes[i-1].Ino)
 		}

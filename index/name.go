@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"unicode/utf8"
@@ -33,6 +34,12 @@ func (n *Name) UnmarshalJSON(b []byte) error {
 		raw, err := base64.StdEncoding.DecodeString(r.Base64)
 		*n = Name(raw)
 		return err
+	}
+	// Most names are plain strings: take their bytes as they are (an index
+	// holds a million of them), and leave escapes to the JSON package.
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		*n = Name(b[1 : len(b)-1])
+		return nil
 	}
 	var s string
 	err := json.Unmarshal(b, &s)

@@ -25,7 +25,9 @@ func NewTree() *Tree {
 // Apply overlays one backup's index (in chain order, full first).
 func (t *Tree) Apply(ix *Index) error {
 	if ix.Head.Parent == "" {
-		clear(t.Nodes)
+		// A full's records are most of the tree: room for all of them at
+		// once, not a map grown by doubling.
+		t.Nodes = make(map[uint64]*Node, len(ix.Nodes))
 	} else if t.Head.Snapshot != ix.Head.Parent {
 		return fmt.Errorf("index of %s follows %s, not %q", ix.Head.Snapshot, ix.Head.Parent, t.Head.Snapshot)
 	}
@@ -76,6 +78,10 @@ func SplitPath(path string) []string {
 	}
 	return names
 }
+
+// Child returns the inode of directory n's entry name, 0 when it has none:
+// a binary search of its entries, which are sorted by name.
+func (n *Node) Child(name string) uint64 { return n.child(name) }
 
 func (n *Node) child(name string) uint64 {
 	lo, hi := 0, len(n.Entries)

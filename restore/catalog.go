@@ -29,6 +29,10 @@ const MaxRecordObject = 256 << 20
 type Catalog struct {
 	Store      Store
 	Identities []age.Identity
+	// IndexCache, when set, is a directory where Index keeps the index
+	// objects it has checked (index_cache.go): what browsing sets, never
+	// verify, which must read the remote.
+	IndexCache string
 	opened     *openedCache // records already read, by object version
 	free       *partFree    // plaintext part buffers; made by fetchParts
 }

@@ -42,7 +42,15 @@ func (c *Catalog) Tree(ctx context.Context, host string, records []*manifest.Rec
 // plain sha256), signed by a key the identity trusts, and about that very
 // backup: a modified, swapped or unsigned index is refused, by name.
 func (c *Catalog) Index(ctx context.Context, host string, rec *manifest.Record) (*index.Index, error) {
-	return c.indexWith(ctx, host, rec, index.Decode)
+	name := remote.IndexName(host, rec.Subvolume, rec.Snapshot)
+	if ix := c.cachedIndex(rec.Index); ix != nil && checkIndexHeader(ix, name, rec) == nil {
+		return ix, nil
+	}
+	ix, err := c.indexWith(ctx, host, rec, index.Decode)
+	if err == nil {
+		c.keepIndex(rec.Index, ix)
+	}
+	return ix, err
 }
 
 // indexDecoder reads the index (after its checked signature) into what

@@ -27,6 +27,9 @@
 #   BENCH_INDEX=0       skip the file index at scale (scripts/bench/index.sh:
 #                       a push of 1,000,000 generated files, and pushes
 #                       with and without the index; its own knobs there)
+#   BENCH_INDEX_READ=0  skip browsing big trees (scripts/bench/index-read.sh,
+#                       whose BENCH_IDX_* knobs size it; default a million
+#                       files and 365 daily backups: long)
 #
 # Rounds alternate (floor, shell, push, floor, shell, push, ...) so that
 # noise from other load lands on every contender alike; the table shows
@@ -373,6 +376,15 @@ if [ "$double" = 1 ]; then
   drop_round x2
 fi
 
+# ---------------------------------------------------------------- browsing big trees
+# ls of a directory of 100,000 entries and find --all over a year of daily
+# backups of a generated tree, in a script of its own (its knobs are there).
+index_read=${BENCH_INDEX_READ:-1}
+if [ "$index_read" = 1 ]; then
+  say "browsing big trees (scripts/bench/index-read.sh)"
+  ARGO_BIN="$argo" BENCH_DIR="$work/index-read" BENCH_OUT= "$here/bench/index-read.sh" >"$work/index-read.md"
+fi
+
 # ---------------------------------------------------------------- report
 {
   echo "raw_v1	$raw1"
@@ -392,6 +404,7 @@ echo
 echo "argo-backup bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $rounds rounds$([ "$quick" = 1 ] && echo ", BENCH_QUICK")${part_size:+, part_size $part_size}$([ "$wan" = 1 ] || [ "$drive" = 1 ] && echo ", WAN $wan_latency + $wan_rate/s per connection")"
 echo
 echo "$table"
+if [ "$index_read" = 1 ]; then cat "$work/index-read.md"; fi
 if [ -n "${BENCH_OUT:-}" ]; then
   cp "$results" "${BENCH_OUT%.md}.tsv"
   echo "$table" >"$BENCH_OUT"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -65,10 +66,18 @@ subvolume (/me/x and me/x are the same).`,
 			if _, err := lookup(t, rec, path); err != nil {
 				return err
 			}
-			return t.Walk(path, func(p string, n *index.Node) bool {
-				printNode(a.stdout, p, n, f, "")
+			// Lines go out as the walk meets them, through a buffer: a
+			// directory of 100,000 entries is not held as lines, nor
+			// written one syscall a line.
+			out := bufio.NewWriter(a.stdout)
+			err = t.Walk(path, func(p string, n *index.Node) bool {
+				printNode(out, p, n, f, "")
 				return true
 			})
+			if ferr := out.Flush(); err == nil {
+				err = ferr
+			}
+			return err
 		},
 	}
 	f.common(cmd)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,20 +71,23 @@ func (a *app) find(ctx context.Context, pattern string, f browseFlags) error {
 	if err != nil {
 		return err
 	}
+	out := bufio.NewWriter(a.stdout)
+	defer out.Flush()
+	lf := f
+	lf.long = f.long || !f.json
+	match := func(p string) bool { return index.Match(pattern, p) }
 	found := 0
+	var h *index.History
 	for _, rec := range targets {
-		t, err := b.tree(ctx, rec)
-		if err != nil {
+		if h == nil || h.Tree().Head.Subvol != rec.Subvolume {
+			h = index.NewHistory(match)
+		}
+		if err := b.advance(ctx, h, rec); err != nil {
 			return err
 		}
-		t.Walk("/", func(p string, n *index.Node) bool {
-			if p != "/" && index.Match(pattern, p) {
-				found++
-				lf := f
-				lf.long = f.long || !f.json
-				printNode(a.stdout, p, n, lf, rec.Snapshot)
-			}
-			return true
+		h.Matches(func(p string, n *index.Node) {
+			found++
+			printNode(out, p, n, lf, rec.Snapshot)
 		})
 	}
 	if found == 0 {

@@ -56,6 +56,7 @@ func (a *app) rebuildIndexes(ctx context.Context, names []string, identity strin
 	if err != nil {
 		return err
 	}
+	b.cat.IndexCache = "" // whether the remote has a good index is the question
 	svs, err := a.subvolumes(names)
 	if err != nil {
 		return err

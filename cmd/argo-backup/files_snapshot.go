@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,8 +20,8 @@ type browser struct {
 	cat  *restore.Catalog
 	host string
 	recs map[string][]*manifest.Record // trusted records by subvolume
-	// indexes read so far, by snapshot: find --all builds every tree of a
-	// chain and reads each index once, not once per descendant.
+	// indexes read so far, by snapshot: diff builds two trees that share
+	// ancestors and reads each index once.
 	indexes map[string]*index.Index
 }
 
@@ -29,6 +30,8 @@ func (a *app) browser(ctx context.Context, identity, host string) (*browser, err
 	if err != nil {
 		return nil, err
 	}
+	cat.IndexCache = filepath.Join(a.cfg.StateDir, "cache", "index")
+	liftMemoryLimit()
 	return &browser{a: a, cat: cat, host: a.hostOr(host), recs: map[string][]*manifest.Record{}, indexes: map[string]*index.Index{}}, nil
 }
 
@@ -118,18 +121,60 @@ func (b *browser) tree(ctx context.Context, rec *manifest.Record) (*index.Tree, 
 	}
 	t := index.NewTree()
 	for _, r := range chain {
-		ix := b.indexes[r.Snapshot]
-		if ix == nil {
-			if ix, err = b.cat.Index(ctx, b.host, r); err != nil {
-				return nil, err
-			}
-			b.indexes[r.Snapshot] = ix
+		ix, err := b.index(ctx, r)
+		if err != nil {
+			return nil, err
 		}
 		if err := t.Apply(ix); err != nil {
 			return nil, errs.Damagef("file index of %s: %v", r.Snapshot, err)
 		}
 	}
 	return t, nil
+}
+
+// index returns the decoded index of backup r, read once per command.
+func (b *browser) index(ctx context.Context, r *manifest.Record) (*index.Index, error) {
+	if ix := b.indexes[r.Snapshot]; ix != nil {
+		return ix, nil
+	}
+	ix, err := b.cat.Index(ctx, b.host, r)
+	if err != nil {
+		return nil, err
+	}
+	b.indexes[r.Snapshot] = ix
+	return ix, nil
+}
+
+// advance moves h to backup rec: by rec's index alone when rec follows
+// the backup h is at (find --all, oldest first), else along rec's whole
+// chain from its full.
+func (b *browser) advance(ctx context.Context, h *index.History, rec *manifest.Record) error {
+	chain := []*manifest.Record{rec}
+	if rec.Parent != "" && rec.Parent != h.Tree().Head.Snapshot {
+		recs, err := b.records(ctx, rec.Subvolume)
+		if err != nil {
+			return err
+		}
+		if chain, err = manifest.Chain(recs, rec.Snapshot); err != nil {
+			return err
+		}
+	}
+	for _, r := range chain {
+		// Not kept in b.indexes: h keeps the records it still needs, and a
+		// year of indexes whose directories of 100,000 entries changed
+		// weekly would otherwise stay in memory to the end.
+		ix := b.indexes[r.Snapshot]
+		if ix == nil {
+			var err error
+			if ix, err = b.cat.Index(ctx, b.host, r); err != nil {
+				return err
+			}
+		}
+		if err := h.Apply(ix); err != nil {
+			return errs.Damagef("file index of %s: %v", r.Snapshot, err)
+		}
+	}
+	return nil
 }
 
 // lookup returns the node at path, a user error naming nearby names when

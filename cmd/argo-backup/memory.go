@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
 
@@ -32,4 +33,17 @@ func setMemoryLimit(cfg *config.Config, jobs int) {
 	}
 	perJob := backup.PartMemory(int64(cfg.PartSize), cfg.Transfers)
 	debug.SetMemoryLimit(int64(max(jobs, 1))*perJob + memoryHeadroom)
+}
+
+// liftMemoryLimit drops the soft limit for the commands that browse file
+// indexes (ls, find, diff, cat, restore --path, mount): what they hold is
+// the tree, about 300 MiB for a million inodes, not part buffers, and a
+// limit below what is live keeps the collector running without pause
+// (decoding a million-inode tree took twice as long). GOGC 50 still bounds
+// the heap at 1.5x what is live.
+func liftMemoryLimit() {
+	if !limitMemory || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
 }
