@@ -9,23 +9,22 @@ import (
 
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
-// indexer builds a backup's file index from the plaintext stream as push
-// reads it (an io.Writer behind a TeeReader): a second parse of the same
-// bytes, in its own goroutine. It never fails the push while the stream
-// passes; a backup whose index cannot be built is committed without one
-// (index --rebuild makes it later). Its memory is bounded whatever the
-// tree's size: the Builder spills to state_dir, and the parent's tree is
-// read from state_dir's index files one record at a time.
+// indexer builds a backup's file index from the commands push's Validator
+// decodes as it checks the stream (see feed): the stream is parsed once,
+// and the builder runs in its own goroutine. It never fails the push while
+// the stream passes; a backup whose index cannot be built is committed
+// without one (index --rebuild makes it later). Its memory is bounded
+// whatever the tree's size: the Builder spills to state_dir, and the
+// parent's tree is read from state_dir's index files one record at a time.
 type indexer struct {
-	pw      *io.PipeWriter
-	done    chan struct{}
-	b       *index.Builder
-	parent  *index.Chain
-	version uint32
-	err     error
-	broken  bool
+	feed   *feed // nil when there is no index to build
+	done   chan struct{}
+	b      *index.Builder
+	parent *index.Chain
+	err    error
 }
 
 // startIndex starts the indexer of j's backup, on the tree of its parent
@@ -35,7 +34,6 @@ type indexer struct {
 func (p *Pusher) startIndex(ctx context.Context, sv Subvolume, j *pushJournal) *indexer {
 	x := &indexer{done: make(chan struct{})}
 	if p.SkipIndex {
-		x.broken = true
 		close(x.done)
 		return x
 	}
@@ -49,7 +47,7 @@ func (p *Pusher) startIndex(ctx context.Context, sv Subvolume, j *pushJournal) *
 		x.parent, err = index.OpenChain(j.Parent, func(name string) string { return p.localIndexPath(sv.Name, name) })
 	}
 	if err != nil {
-		x.err, x.broken = fmt.Errorf("the parent's chain has no local index: %w", err), true
+		x.err = fmt.Errorf("the parent's chain has no local index: %w", err)
 		close(x.done)
 		return x
 	}
@@ -58,35 +56,39 @@ func (p *Pusher) startIndex(ctx context.Context, sv Subvolume, j *pushJournal) *
 		parent = x.parent
 	}
 	x.b = index.NewBuilderOn(sv.Name, j.Snapshot, parent, dir)
-	pr, pw := io.Pipe()
-	x.pw = pw
+	x.feed = newFeed()
 	go func() {
 		defer close(x.done)
-		x.version, x.err = x.b.Feed(pr)
-		pr.CloseWithError(fmt.Errorf("index stopped: %v", x.err))
+		x.err = x.feed.drain(x.b.Add)
 	}()
 	return x
 }
 
-// Write hands stream bytes to the index builder; its failure only marks
-// the index broken.
-func (x *indexer) Write(b []byte) (int, error) {
-	if !x.broken {
-		if _, err := x.pw.Write(b); err != nil {
-			x.broken = true
-		}
+// onCommand is the Validator's hook (nil without an index to build): it
+// copies each checked command for the builder.
+func (x *indexer) onCommand() func(*sendstream.Command) {
+	if x.feed == nil {
+		return nil
 	}
-	return len(b), nil
+	return x.feed.add
+}
+
+// wait ends the feed (a no-op the second time) and waits for the builder.
+func (x *indexer) wait() {
+	if x.feed != nil {
+		x.feed.close()
+		x.feed = nil
+	}
+	<-x.done
 }
 
 // abandon stops the builder of a push that failed (a no-op after finish)
 // and removes its spill file.
 func (x *indexer) abandon() {
-	if x.pw != nil {
-		x.pw.CloseWithError(fmt.Errorf("the push stopped"))
-		<-x.done
-		x.pw = nil
+	if x.feed != nil {
+		x.feed.off.Store(true) // the builder skips what is left
 	}
+	x.wait()
 	x.close()
 }
 
@@ -104,12 +106,8 @@ func (x *indexer) close() {
 // finishIndex waits for the index, stores it before the record, keeps a
 // plain copy in state_dir (the parent tree of the next push) and notes it
 // in the journal. Only storing can fail the push.
-func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, x *indexer, streamSHA256 string) error {
-	if x.pw != nil {
-		x.pw.Close()
-	}
-	<-x.done
-	x.pw = nil
+func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, x *indexer, sum *streamSummary) error {
+	x.wait()
 	defer x.close()
 	if x.b == nil && x.err == nil {
 		return nil // SkipIndex
@@ -120,7 +118,7 @@ func (p *Pusher) finishIndex(ctx context.Context, sv Subvolume, j *pushJournal, 
 	}
 	var head index.Header
 	ref, err := p.storeIndex(ctx, sv.Name, j.Snapshot, j.Parent, func(w io.Writer) (err error) {
-		head, err = x.b.Finish(w, x.version, streamSHA256)
+		head, err = x.b.Finish(w, sum.Version, sum.SHA256)
 		return err
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // errDamagedStream marks a send stream that failed validation: such a
@@ -39,9 +40,9 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 		sent <- err
 	}()
 
-	ix := p.startIndex(ctx, sv, j) // the file index: a second parse of the same bytes
+	ix := p.startIndex(ctx, sv, j) // the file index, from the validator's commands
 	defer ix.abandon()
-	sum, parts, err := p.cutAndStore(ctx, io.TeeReader(progressReader{pr, p.progress()}, ix), sv, j)
+	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix.onCommand())
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
@@ -53,7 +54,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	if err := <-sent; err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
 	}
-	if err := p.finishIndex(ctx, sv, j, ix, sum.SHA256); err != nil {
+	if err := p.finishIndex(ctx, sv, j, ix, sum); err != nil {
 		return nil, nil, err
 	}
 	return sum, parts, nil
@@ -64,6 +65,13 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 // finds it already stored by an interrupted push). stages.go bounds how
 // many parts are sealed and uploaded at once, and the memory they hold.
 func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal) (*streamSummary, []manifest.Part, error) {
+	return p.cutAndStoreIndexed(ctx, r, sv, j, nil)
+}
+
+// cutAndStoreIndexed is cutAndStore handing every checked command to
+// onCmd (if not nil) as the validator decodes it, in the read loop, while
+// its part buffer is still the reader's.
+func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, onCmd func(*sendstream.Command)) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	st := newStages(p.workers(), p.transfers(), p.PartSize)
 	defer func() {
@@ -74,6 +82,9 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 		p.onStages(st)
 	}
 	validator := btrfs.NewValidator()
+	if onCmd != nil {
+		validator.OnCommand(onCmd)
+	}
 	whole := sha256.New()
 	var (
 		mu    sync.Mutex

@@ -108,8 +108,17 @@ func (s *subvolNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 	}
 	for _, r := range recs {
 		if r.Snapshot == name {
-			snap := &snapshot{src: s.src, recs: recs, name: name}
-			return s.NewInode(ctx, &treeNode{snap: snap, ino: index.RootIno}, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
+			root := &treeNode{snap: &snapshot{src: s.src, recs: recs, name: name}, ino: index.RootIno}
+			// The kernel keeps the attributes a lookup answers for ttl:
+			// left empty, the backup's root would show as 0755 root:root
+			// of 1970 until then, not as the subvolume's root was. This
+			// reads the backup's indexes (no part), as listing it would.
+			var a fuse.AttrOut
+			if errno := root.Getattr(ctx, nil, &a); errno != 0 {
+				return nil, errno
+			}
+			out.Attr = a.Attr
+			return s.NewInode(ctx, root, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
 		}
 	}
 	return nil, syscall.ENOENT

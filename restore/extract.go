@@ -171,7 +171,7 @@ func (x *Extract) create(ctx context.Context, rel string, n *index.Node) error {
 		return x.at(rel, func(fd int, name string) error { return unix.Mknodat(fd, name, unix.S_IFSOCK|0o600, 0) })
 	case index.KindChar, index.KindBlock:
 		if !x.AsRoot {
-			x.Skipped = append(x.Skipped, "/"+rel+" (a device node: needs root)")
+			x.Skipped = append(x.Skipped, path.Join("/", rel)+" (a device node: needs root)")
 			return nil
 		}
 		mode := uint32(unix.S_IFCHR)
@@ -242,7 +242,7 @@ func (x *Extract) xattrs(ctx context.Context, rel string, n *index.Node) error {
 		})
 		if err != nil {
 			if !x.AsRoot || errors.Is(err, unix.EOPNOTSUPP) {
-				x.Skipped = append(x.Skipped, fmt.Sprintf("/%s (xattr %s: %v)", rel, a.Name, err))
+				x.Skipped = append(x.Skipped, fmt.Sprintf("%s (xattr %s: %v)", path.Join("/", rel), a.Name, err)) // the root is "/", not "/."
 				continue
 			}
 			return fmt.Errorf("xattr %s: %w", a.Name, err)

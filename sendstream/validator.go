@@ -54,6 +54,7 @@ type Validator struct {
 	err    error     // sticky: the first error
 	last   Command   // the command checked last, decoded
 	paths  pathRules // what the stream made each path as
+	onCmd  func(*Command)
 }
 
 // NewValidator returns a Validator expecting a stream from its first byte.

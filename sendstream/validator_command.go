@@ -39,6 +39,9 @@ func (v *Validator) command(c []byte) error {
 	v.info.Commands = n
 	v.off += int64(len(c))
 	v.ended = typ == CmdEnd
+	if v.onCmd != nil {
+		v.onCmd(&v.last)
+	}
 	return nil
 }
 

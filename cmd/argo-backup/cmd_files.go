@@ -86,10 +86,12 @@ subvolume (/me/x and me/x are the same).`,
 	return cmd
 }
 
-// fileLine is one path of ls and find --json.
+// fileLine is one path of ls and find --json. Path is an index.Name: a
+// string would turn a name that is not UTF-8 into U+FFFD, naming a file
+// that does not exist.
 type fileLine struct {
 	Snapshot string      `json:"snapshot,omitempty"`
-	Path     string      `json:"path"`
+	Path     index.Name  `json:"path"`
 	Type     string      `json:"type"`
 	Mode     string      `json:"mode"`
 	UID      uint32      `json:"uid"`
@@ -103,7 +105,7 @@ func printNode(w io.Writer, p string, n *index.Node, f browseFlags, snapshot str
 	mtime := time.Unix(0, n.MtimeNs).UTC()
 	switch {
 	case f.json:
-		l := fileLine{Snapshot: snapshot, Path: p, Type: n.Kind, Mode: fmt.Sprintf("%04o", n.Mode), UID: n.UID, GID: n.GID, Size: n.Size, Mtime: mtime}
+		l := fileLine{Snapshot: snapshot, Path: index.Name(p), Type: n.Kind, Mode: fmt.Sprintf("%04o", n.Mode), UID: n.UID, GID: n.GID, Size: n.Size, Mtime: mtime}
 		if n.Kind == index.KindSymlink {
 			l.Target = &n.Target
 		}

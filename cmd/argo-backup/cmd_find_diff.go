@@ -175,7 +175,7 @@ func (a *app) diff(ctx context.Context, specA, specB string, f browseFlags) erro
 	}
 	for _, c := range changes {
 		if f.json {
-			json.NewEncoder(a.stdout).Encode(c)
+			json.NewEncoder(a.stdout).Encode(changeLine{index.Name(c.Path), c.What, c.How})
 			continue
 		}
 		mark := map[string]string{"added": "+", "removed": "-", "changed": "M"}[c.What]
@@ -186,4 +186,13 @@ func (a *app) diff(ctx context.Context, specA, specB string, f browseFlags) erro
 		fmt.Fprintf(a.stdout, "%s %s%s\n", mark, c.Path, how)
 	}
 	return nil
+}
+
+// changeLine is one line of diff --json: index.Change with the path as an
+// index.Name, so that a name that is not UTF-8 is {"base64": ...}, not
+// mangled into U+FFFD.
+type changeLine struct {
+	Path index.Name `json:"path"`
+	What string     `json:"change"`
+	How  []string   `json:"how,omitempty"`
 }
