@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -33,6 +34,9 @@ func StagingPaths(snapshot string) string { return ".argo-restore-" + snapshot +
 func (x *Extract) Paths(ctx context.Context, paths []string) error {
 	x.links, x.units, x.made = map[uint64]string{}, map[string]*index.Node{}, nil
 	stage := StagingPaths(x.Name)
+	if err := x.ownStaging(stage, true); err != nil {
+		return err
+	}
 	placed, err := x.placed(stage)
 	if err != nil {
 		return err
@@ -162,33 +166,82 @@ func (x *Extract) exists(rel string) bool {
 
 // placed reads the units an earlier run of this restore noted as renamed
 // into place and returns those it did rename: gone from the staging and
-// there in the result.
+// there in the result as the very inode it staged. The journal counts only
+// if this user made it and no one else can write it: a local user who
+// plants a staging, a journal and a file of their own where root restores
+// would otherwise have root "finish" that file with the backup's owner
+// and mode (a set-user-ID root binary of their choosing).
 func (x *Extract) placed(stage string) ([]string, error) {
-	b, err := x.Into.ReadFile(path.Join(stage, "placed"))
+	journal := path.Join(stage, "placed")
+	if err := x.ownStaging(journal, false); err != nil {
+		return nil, err
+	}
+	b, err := x.Into.ReadFile(journal)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read what an earlier restore --path placed: %w", err)
 	}
+	fields := strings.Split(string(b), "\x00")
 	var done []string
-	for _, u := range strings.Split(string(b), "\x00") {
+	for i := 0; i+1 < len(fields); i += 2 {
+		u, ino := fields[i], fields[i+1]
 		_, err := x.Into.Lstat(path.Join(stage, "tree", u))
-		if u != "" && errors.Is(err, fs.ErrNotExist) && x.exists(u) {
+		if u != "" && errors.Is(err, fs.ErrNotExist) && x.inode(path.Join(x.Name, u)) == ino {
 			done = append(done, u)
 		}
 	}
 	return done, nil
 }
 
-// note adds u to the staging's journal of placed units, on disk before u
-// is renamed.
+// ownStaging refuses a staging entry (the directory, or its journal) that
+// is not this user's own, or that others can write; a missing one is fine.
+func (x *Extract) ownStaging(name string, dir bool) error {
+	fi, err := x.Into.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", name, err)
+	}
+	want := fs.FileMode(0)
+	if dir {
+		want = fs.ModeDir
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || fi.Mode().Type() != want || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o022 != 0 {
+		return errs.Userf("%s in %s was not made by this user's restore --path (another owner, another type, or writable by others): remove it and run again",
+			name, x.Into.Name())
+	}
+	return nil
+}
+
+// inode returns "DEV:INO" of rel in Into, or "" if it is not there.
+func (x *Extract) inode(rel string) string {
+	fi, err := x.Into.Lstat(rel)
+	if err != nil {
+		return ""
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+}
+
+// note adds u, with the inode it is staged as (a rename keeps it), to the
+// staging's journal of placed units, on disk before u is renamed.
 func (x *Extract) note(stage, u string) error {
+	ino := x.inode(path.Join(stage, "tree", u))
+	if ino == "" {
+		return fmt.Errorf("note /%s as placed: it is not in the staging", u)
+	}
 	f, err := x.Into.OpenFile(path.Join(stage, "placed"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("note /%s as placed: %w", u, err)
 	}
-	_, err = f.Write(append([]byte(u), 0))
+	_, err = f.Write([]byte(u + "\x00" + ino + "\x00"))
 	if err == nil {
 		err = f.Sync()
 	}

@@ -3,6 +3,7 @@ package restore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
+	"golang.org/x/sys/unix"
 )
 
 // failingStreams answers the first left reads, then fails every read: a
@@ -141,7 +143,8 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(stage, "tree", "me", "photos"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(stage, "placed"), []byte("me/notes.txt\x00"), 0o600); err != nil {
+	placed := "me/notes.txt\x00" + inodeOf(t, notes) + "\x00"
+	if err := os.WriteFile(filepath.Join(stage, "placed"), []byte(placed), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	x = &restore.Extract{Tree: tree, Streams: streams, Into: root, Name: snap, AsRoot: true}
@@ -161,13 +164,76 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.MkdirAll(filepath.Join(stage, "tree"), 0o700)
-	os.WriteFile(filepath.Join(stage, "placed"), []byte("me/notes.txt\x00"), 0o600)
+	os.WriteFile(filepath.Join(stage, "placed"), []byte(placed), 0o600)
 	if err := x.Paths(w.ctx, []string{"/me/suid"}); !errs.IsUser(err) {
 		t.Errorf("restoring over the user's file gave %v, want a refusal", err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(into, snap, "me", "suid")); string(b) != "mine" {
 		t.Errorf("the user's file now holds %q", b)
 	}
+}
+
+// inodeOf is "DEV:INO" of file, as the placed journal notes it.
+func inodeOf(t *testing.T, file string) string {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(file, &st); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+}
+
+// A local user who can create the --to directory before root restores
+// into it plants a staging, a journal naming a path and a file of their
+// own at that path: root must not take the file as restored, nor give it
+// the backup's owner and set-user-ID mode. The same journal written by
+// root but naming another inode than the one it staged counts for nothing.
+func TestExtractRefusesAPlantedJournal(t *testing.T) {
+	w, cat, recs, snap := extractWorld(t)
+	tree, err := cat.Tree(w.ctx, host, recs, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	into := t.TempDir()
+	must(t, os.Chmod(into, 0o777))
+	stage := filepath.Join(into, restore.StagingPaths(snap))
+	planted := filepath.Join(into, snap, "me", "suid")
+	must(t, os.MkdirAll(stage, 0o700))
+	must(t, os.MkdirAll(filepath.Dir(planted), 0o755))
+	must(t, os.WriteFile(planted, []byte("the attacker's binary"), 0o755))
+	must(t, os.WriteFile(filepath.Join(stage, "placed"), []byte("me/suid\x00"+inodeOf(t, planted)+"\x00"), 0o600))
+	for _, p := range []string{stage, filepath.Join(stage, "placed"), filepath.Join(into, snap), filepath.Dir(planted), planted} {
+		must(t, os.Lchown(p, 1000, 1000))
+	}
+	root, err := os.OpenRoot(into)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap, AsRoot: true}
+	err = x.Paths(w.ctx, []string{"/me/suid"})
+	if !errs.IsUser(err) || !strings.Contains(err.Error(), "not made by this user") {
+		t.Fatalf("a planted staging gave %v, want it refused", err)
+	}
+	requireUntouched := func() {
+		t.Helper()
+		var st unix.Stat_t
+		must(t, unix.Lstat(planted, &st))
+		if st.Uid != 1000 || st.Mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
+			t.Fatalf("the planted file is now uid %d mode %o", st.Uid, st.Mode)
+		}
+	}
+	requireUntouched()
+	// Root's own staging and journal, but the journal's inode is not the file's.
+	for _, p := range []string{stage, filepath.Join(stage, "placed")} {
+		must(t, os.Lchown(p, 0, 0))
+	}
+	must(t, os.WriteFile(filepath.Join(stage, "placed"), []byte("me/suid\x001:1\x00"), 0o600))
+	err = x.Paths(w.ctx, []string{"/me/suid"})
+	if !errs.IsUser(err) || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("a journal naming another inode gave %v, want the path refused as the user's", err)
+	}
+	requireUntouched()
 }
 
 // Without root, owners stay the user's, so set-user-ID and set-group-ID
