@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -18,6 +19,14 @@ import (
 // maxEnvelopeLine bounds the envelope line of an index object (of the
 // first form it holds the whole index, as crypto bounds any envelope).
 const maxEnvelopeLine = MaxRecordObject
+
+// maxRebuiltLine bounds the first line of an index object that no record
+// names (index --rebuild's): one a record names is bounded by the record's
+// plain_bytes, but here the line is read before any signature is checked,
+// and a few planted kilobytes of zstd could make it 256 MiB, which takes a
+// gigabyte to parse. A signed head is about 1.5 KB; an index of the first
+// form (the whole index in its envelope) of up to this size still reads.
+const maxRebuiltLine = 16 << 20
 
 // openIndex decrypts, checks and decodes an index object held sealed in
 // memory, as a stream: the plaintext (some 270 MB for a tree of a million
@@ -36,7 +45,14 @@ func (c *Catalog) openIndex(sealed []byte, name string, rec *manifest.Record, li
 	defer r.Close()
 	plainSum := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(&plainLimit{r: r, left: limit}, plainSum), 64<<10)
-	first, err := readLine(br, maxEnvelopeLine)
+	lineLimit := maxEnvelopeLine
+	if rec.Index == nil {
+		lineLimit = maxRebuiltLine
+	}
+	first, err := readLine(br, lineLimit)
+	if errors.Is(err, errLineTooLong) {
+		return nil, nil, "", errs.Damagef("file index %s: %v: refused", name, err)
+	}
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open file index %s: %w", name, err)
 	}
@@ -111,6 +127,10 @@ func (c *Catalog) openIndexBody(env *crypto.Signed, br *bufio.Reader, name strin
 	return ix, v, nil
 }
 
+// errLineTooLong is an index object whose first line is longer than an
+// index this argo-backup writes could make it.
+var errLineTooLong = errors.New("its first line is longer")
+
 // readLine reads up to and including the first newline (or to the end),
 // refusing a line longer than limit.
 func readLine(br *bufio.Reader, limit int) ([]byte, error) {
@@ -119,7 +139,7 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 		b, err := br.ReadSlice('\n')
 		line = append(line, b...)
 		if len(line) > limit {
-			return nil, fmt.Errorf("its first line is longer than %d bytes", limit)
+			return nil, fmt.Errorf("%w than %d bytes", errLineTooLong, limit)
 		}
 		if err != bufio.ErrBufferFull {
 			if err == io.EOF {
