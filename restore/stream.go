@@ -105,11 +105,14 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 			case <-ctx.Done():
 				return nil
 			}
+			// Slots are taken here, in the order of the parts: taken by the
+			// downloads themselves, part 0 could wait behind the parts after
+			// it (and for ever if those stall).
+			if err := acquire(ctx, slots); err != nil {
+				p.result <- fetched{nil, err}
+				return nil
+			}
 			downloads.Go(func() error {
-				if err := acquire(ctx, slots); err != nil {
-					p.result <- fetched{nil, err}
-					return nil
-				}
 				buf, err := c.fetchPart(ctx, rec, part)
 				<-slots
 				p.result <- fetched{buf, err}
