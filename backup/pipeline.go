@@ -173,7 +173,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	// The upload slot is held until the part is journaled: with one
 	// transfer, a part is uploaded only once every earlier one is stored
 	// and journaled, as the BeforePart checkpoint promises.
-	if err := acquire(ctx, job.st.upload); err != nil {
+	if err := job.uploadTurn(ctx); err != nil {
 		return manifest.Part{}, err
 	}
 	defer func() { <-job.st.upload }()

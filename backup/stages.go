@@ -16,13 +16,17 @@ type stages struct {
 	bufs   *partBuffers
 	seal   chan struct{} // a slot per part being sealed
 	upload chan struct{} // a slot per part being uploaded
+	turn   chan struct{} // closed once the last part started has its upload slot
 }
 
 func newStages(workers, transfers int, partSize int64) *stages {
+	first := make(chan struct{})
+	close(first)
 	return &stages{
 		bufs:   newPartBuffers(pushBuffers(workers, transfers), maxSealedSize(int(partSize))),
 		seal:   make(chan struct{}, workers),
 		upload: make(chan struct{}, transfers),
+		turn:   first,
 	}
 }
 
@@ -45,7 +49,10 @@ func (s *stages) start(ctx context.Context, index int) (*partJob, error) {
 	if err := acquire(ctx, s.seal); err != nil {
 		return nil, err
 	}
-	job := &partJob{st: s, index: index, sealing: true}
+	// Upload slots go to parts in their order (uploadTurn): start is
+	// called by the reader alone, one part after another.
+	job := &partJob{st: s, index: index, sealing: true, prevTurn: s.turn, turn: make(chan struct{})}
+	s.turn = job.turn
 	var err error
 	if job.out, err = s.bufs.get(ctx); err == nil {
 		job.buf, err = s.bufs.get(ctx)
@@ -67,7 +74,30 @@ type partJob struct {
 	plain   []byte // the part, in buf
 	out     []byte // the buffer to seal into, nil once given back
 	sealing bool   // holds a seal slot
+
+	prevTurn <-chan struct{} // closed once the part before has its upload slot
+	turn     chan struct{}   // closed once this part has its upload slot, or never needs one
+	passed   sync.Once
 }
+
+// uploadTurn takes an upload slot once every earlier part has taken
+// theirs: with one transfer, parts upload in order, as the BeforePart
+// checkpoint promises, however their sealing raced.
+func (pj *partJob) uploadTurn(ctx context.Context) error {
+	select {
+	case <-pj.prevTurn:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	if err := acquire(ctx, pj.st.upload); err != nil {
+		return err
+	}
+	pj.passTurn()
+	return nil
+}
+
+// passTurn lets the next part take an upload slot.
+func (pj *partJob) passTurn() { pj.passed.Do(func() { close(pj.turn) }) }
 
 // sealed gives back the plaintext buffer and the seal slot.
 func (pj *partJob) sealed() {
@@ -81,8 +111,10 @@ func (pj *partJob) sealed() {
 	}
 }
 
-// done gives back whatever the job still holds.
+// done gives back whatever the job still holds, its turn at the upload
+// slots included.
 func (pj *partJob) done() {
+	pj.passTurn()
 	pj.sealed()
 	if pj.out != nil {
 		pj.st.bufs.put(pj.out)
