@@ -56,10 +56,11 @@ func (p *Pusher) startIndex(ctx context.Context, sv Subvolume, j *pushJournal) *
 		parent = x.parent
 	}
 	x.b = index.NewBuilderOn(sv.Name, j.Snapshot, parent, dir)
-	x.feed = newFeed()
+	f, b := newFeed(), x.b
+	x.feed = f // wait sets x.feed to nil: the goroutine keeps its own
 	go func() {
 		defer close(x.done)
-		x.err = x.feed.drain(x.b.Add)
+		x.err = f.drain(b.Add)
 	}()
 	return x
 }
