@@ -76,25 +76,17 @@ func extractWorld(t *testing.T) (*world, *restore.Catalog, []*manifest.Record, s
 // paths are there now.
 func TestExtractFailedRunLeavesNothingAndRerunFinishes(t *testing.T) {
 	w, cat, recs, snap := extractWorld(t)
-	tree, err := cat.Tree(w.ctx, host, recs, snap)
-	if err != nil {
-		t.Fatal(err)
-	}
 	into := t.TempDir()
-	root, err := os.OpenRoot(into)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	good := restore.NewPartStreams(cat, host, recs)
-	x := &restore.Extract{Tree: tree, Streams: &failingStreams{Streams: good, left: 4}, Into: root, Name: snap, AsRoot: true}
+	x := newExtract(t, w, cat, recs, snap, into)
+	good := x.Streams
+	x.Streams = &failingStreams{Streams: good, left: 4}
 	if err := x.Paths(w.ctx, []string{"/me"}); !errors.Is(err, errPartGone) {
 		t.Fatalf("restore --path with a part gone gave %v", err)
 	}
 	if _, err := os.Lstat(filepath.Join(into, snap)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a failed restore --path left %s (%v)", filepath.Join(into, snap), err)
 	}
-	x = &restore.Extract{Tree: tree, Streams: good, Into: root, Name: snap, AsRoot: true}
+	x.Streams = good
 	if err := x.Paths(w.ctx, []string{"/me"}); err != nil {
 		t.Fatalf("running restore --path again: %v", err)
 	}
@@ -118,18 +110,8 @@ func TestExtractFailedRunLeavesNothingAndRerunFinishes(t *testing.T) {
 // restores the other; a path the user made is never taken as done.
 func TestExtractResumesAfterPlacingSome(t *testing.T) {
 	w, cat, recs, snap := extractWorld(t)
-	tree, err := cat.Tree(w.ctx, host, recs, snap)
-	if err != nil {
-		t.Fatal(err)
-	}
 	into := t.TempDir()
-	root, err := os.OpenRoot(into)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	streams := restore.NewPartStreams(cat, host, recs)
-	x := &restore.Extract{Tree: tree, Streams: streams, Into: root, Name: snap, AsRoot: true}
+	x := newExtract(t, w, cat, recs, snap, into)
 	if err := x.Paths(w.ctx, []string{"/me/notes.txt"}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +129,7 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stage, "placed"), []byte(placed), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	x = &restore.Extract{Tree: tree, Streams: streams, Into: root, Name: snap, AsRoot: true}
+	x = newExtract(t, w, cat, recs, snap, into)
 	if err := x.Paths(w.ctx, []string{"/me/notes.txt", "/me/photos"}); err != nil {
 		t.Fatalf("running the interrupted restore again: %v", err)
 	}
@@ -173,6 +155,22 @@ func TestExtractResumesAfterPlacingSome(t *testing.T) {
 	}
 }
 
+// newExtract restores snap's paths into the directory into, as root,
+// reading the parts through the catalog.
+func newExtract(t *testing.T, w *world, cat *restore.Catalog, recs []*manifest.Record, snap, into string) *restore.Extract {
+	t.Helper()
+	tree, err := cat.Tree(w.ctx, host, recs, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(into)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap, AsRoot: true}
+}
+
 // inodeOf is "DEV:INO" of file, as the placed journal notes it.
 func inodeOf(t *testing.T, file string) string {
 	t.Helper()
@@ -190,10 +188,6 @@ func inodeOf(t *testing.T, file string) string {
 // root but naming another inode than the one it staged counts for nothing.
 func TestExtractRefusesAPlantedJournal(t *testing.T) {
 	w, cat, recs, snap := extractWorld(t)
-	tree, err := cat.Tree(w.ctx, host, recs, snap)
-	if err != nil {
-		t.Fatal(err)
-	}
 	into := t.TempDir()
 	must(t, os.Chmod(into, 0o777))
 	stage := filepath.Join(into, restore.StagingPaths(snap))
@@ -205,13 +199,8 @@ func TestExtractRefusesAPlantedJournal(t *testing.T) {
 	for _, p := range []string{stage, filepath.Join(stage, "placed"), filepath.Join(into, snap), filepath.Dir(planted), planted} {
 		must(t, os.Lchown(p, 1000, 1000))
 	}
-	root, err := os.OpenRoot(into)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap, AsRoot: true}
-	err = x.Paths(w.ctx, []string{"/me/suid"})
+	x := newExtract(t, w, cat, recs, snap, into)
+	err := x.Paths(w.ctx, []string{"/me/suid"})
 	if !errs.IsUser(err) || !strings.Contains(err.Error(), "not made by this user") {
 		t.Fatalf("a planted staging gave %v, want it refused", err)
 	}
@@ -240,17 +229,9 @@ func TestExtractRefusesAPlantedJournal(t *testing.T) {
 // bits are cleared (as cp -p does), and the count of owners left is given.
 func TestExtractNotRootClearsSetuid(t *testing.T) {
 	w, cat, recs, snap := extractWorld(t)
-	tree, err := cat.Tree(w.ctx, host, recs, snap)
-	if err != nil {
-		t.Fatal(err)
-	}
 	into := t.TempDir()
-	root, err := os.OpenRoot(into)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	x := &restore.Extract{Tree: tree, Streams: restore.NewPartStreams(cat, host, recs), Into: root, Name: snap}
+	x := newExtract(t, w, cat, recs, snap, into)
+	x.AsRoot = false
 	if err := x.Paths(w.ctx, []string{"/me/suid", "/me/notes.txt"}); err != nil {
 		t.Fatal(err)
 	}
