@@ -49,10 +49,20 @@ FUZZ := manifest:FuzzDecodeRecord sendstream:FuzzValidator sendstream:FuzzPathRu
 	backup:FuzzJournal btrfs:FuzzRenameFirstCommand
 FUZZTIME ?= 30s
 
+# A slow target (FuzzApply makes files) can be mid-input when a short
+# -fuzztime ends, and Go then reports "context deadline exceeded" with no
+# failing input: that is the clock, not a finding. A real finding writes
+# its input to testdata/fuzz and fails the run.
 fuzz:
 	@for t in $(FUZZ); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ || exit 1; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/ 2>&1); rc=$$?; \
+		echo "$$out"; \
+		if [ $$rc -ne 0 ]; then \
+			if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'testdata/fuzz'; then \
+				echo "fuzz $$t: the time ran out mid-input (no failing input): not a finding"; \
+			else exit 1; fi; \
+		fi; \
 	done
 
 clean:
