@@ -170,15 +170,17 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	if err != nil {
 		return manifest.Part{}, err
 	}
-	// The upload slot is held until the part is journaled: with one
-	// transfer, a part is uploaded only once every earlier one is stored
-	// and journaled, as the BeforePart checkpoint promises.
+	// The upload slot is held until the part is journaled, or with more
+	// than one transfer until it is uploaded and handed off to its
+	// read-back (putChecked): with one transfer, a part is uploaded only
+	// once every earlier one is stored and journaled, as the BeforePart
+	// checkpoint promises.
 	if err := job.uploadTurn(ctx); err != nil {
 		return manifest.Part{}, err
 	}
-	defer func() { <-job.st.upload }()
+	defer job.uploaded()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), sealed)
+	part, err := p.uploadPart(ctx, j, name, job, plainSum, int64(len(plain)), sealed)
 	if err != nil {
 		return part, err
 	}
@@ -220,18 +222,19 @@ func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
 // uploadPart uploads one sealed part. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put); then the
 // part is read back against what was sealed (putChecked).
-func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, job *partJob, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
 	storedSum := sha256.Sum256(sealed.Bytes())
-	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+	storedBytes := int64(sealed.Len()) // sealed is job's buffer, given back before the read-back
+	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]), job)
 	if err != nil {
 		return manifest.Part{}, err
 	}
-	j.noteReadBack(index, md5sum)
+	j.noteReadBack(job.index, md5sum)
 	return manifest.Part{
-		Index:        index,
+		Index:        job.index,
 		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
-		StoredBytes:  int64(sealed.Len()),
+		StoredBytes:  storedBytes,
 		StoredSHA256: hex.EncodeToString(storedSum[:]),
 	}, nil
 }

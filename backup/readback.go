@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
+	"github.com/zeebo/xxh3"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -20,14 +20,57 @@ const readBackAttempts = 3
 // errReadBack marks a part that the remote does not hold as uploaded.
 var errReadBack = errors.New("the part did not read back as uploaded")
 
-// readBack checks what the remote now holds under name against the sealed
-// bytes just uploaded: the size, and the sha256 or md5 where the listing
-// gives one; where it gives neither, the object is downloaded and hashed.
-// The upload's own check (remote.Store.Put) compares the remote with what
-// reached it; this compares it with what the push meant to store, so that
-// a layer that lost bytes on the way is caught before the record commits.
-// It returns the object's md5 where known, for later listings (S3).
-func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
+// backCheck is what a read-back compares the remote's object with, taken
+// from the sealed bytes before they are given back: the size, the sha256
+// (for a listing that has one) and a digest of each range downloadBack
+// reads where the listing has none.
+type backCheck struct {
+	size   int64
+	sha256 string
+	md5    func() string // the sealed bytes' md5, while they are held; nil after
+	ranges []backRange
+}
+
+// backRange is one range of a part and its xxh3: fast (the read-back runs
+// on every part of a WebDAV push), and proof enough against a layer that
+// lost or changed bytes, which is what a read-back looks for; the record's
+// sha256 of the whole part still proves what a restore receives.
+type backRange struct {
+	off, n int64
+	sum    uint64
+}
+
+// readBackRange is the least one ranged read of a read-back asks for: a
+// part of up to this size is read back in one request.
+const readBackRange = 4 << 20
+
+// newBackCheck takes what a read-back of sealed compares, cut into up to
+// transfers ranges to be read at once: on a line where each connection
+// gets a fraction of the bandwidth (Drive, a WebDAV server behind a home
+// uplink) one stream would take as long again as the upload took.
+func (p *Pusher) newBackCheck(sealed []byte, storedSHA256 string) backCheck {
+	c := backCheck{size: int64(len(sealed)), sha256: storedSHA256, md5: func() string {
+		sum := md5.Sum(sealed)
+		return hex.EncodeToString(sum[:])
+	}}
+	pieces := max(1, min(p.transfers(), (len(sealed)+readBackRange-1)/readBackRange))
+	step := (len(sealed) + pieces - 1) / pieces
+	for off := 0; off < len(sealed); off += step {
+		end := min(off+step, len(sealed))
+		c.ranges = append(c.ranges, backRange{off: int64(off), n: int64(end - off), sum: xxh3.Hash(sealed[off:end])})
+	}
+	return c
+}
+
+// readBack checks what the remote now holds under name against what was
+// sealed: the size, and the sha256 or md5 where the listing gives one;
+// where it gives neither, the object is downloaded and each range's digest
+// compared. The upload's own check (remote.Store.Put) compares the remote
+// with what reached it; this compares it with what the push meant to
+// store, so that a layer that lost bytes on the way is caught before the
+// record commits. It returns the object's md5 where known, for later
+// listings (S3).
+func (p *Pusher) readBack(ctx context.Context, name string, want backCheck) (string, error) {
 	e, err := p.Store.Stat(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("read back %s: %w", name, err)
@@ -35,67 +78,54 @@ func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, store
 	mismatch := func(what, got, want string) error {
 		return fmt.Errorf("%w: %s has %s %s, want %s", errReadBack, name, what, got, want)
 	}
-	if e.Size != int64(len(sealed)) {
-		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(len(sealed)))
+	if e.Size != want.size {
+		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(want.size))
 	}
 	switch {
 	case e.SHA256 != "":
-		if e.SHA256 != storedSHA256 {
-			return "", mismatch("sha256", e.SHA256, storedSHA256)
+		if e.SHA256 != want.sha256 {
+			return "", mismatch("sha256", e.SHA256, want.sha256)
 		}
 		return e.MD5, nil
-	case e.MD5 != "":
-		sum := md5.Sum(sealed)
-		if want := hex.EncodeToString(sum[:]); e.MD5 != want {
-			return "", mismatch("md5", e.MD5, want)
+	case e.MD5 != "" && want.md5 != nil:
+		if sum := want.md5(); e.MD5 != sum {
+			return "", mismatch("md5", e.MD5, sum)
 		}
 		return e.MD5, nil
 	}
-	return "", p.downloadBack(ctx, name, sealed, mismatch)
+	if err := p.downloadBack(ctx, name, want.ranges, mismatch); err != nil {
+		return "", err
+	}
+	return e.MD5, nil
 }
 
-// readBackRange is the least one ranged read of a read-back asks for: a
-// part of up to this size is read back in one request.
-const readBackRange = 4 << 20
-
-// downloadBack reads the object back where the upload checked no hash, in
-// up to transfers ranges at once, comparing each with the sealed bytes
-// still in memory (no hash, no second part-sized buffer). On a line where
-// each connection gets a fraction of the bandwidth (Drive, a WebDAV server
-// behind a home uplink) one stream would hold the part's upload slot for
-// as long again as the upload took.
-func (p *Pusher) downloadBack(ctx context.Context, name string, sealed []byte, mismatch func(what, got, want string) error) error {
-	pieces := max(1, min(p.transfers(), (len(sealed)+readBackRange-1)/readBackRange))
-	step := (len(sealed) + pieces - 1) / pieces
+// downloadBack reads the object back in its ranges, all at once, each
+// hashed as it arrives and compared with the digest of the sealed range.
+func (p *Pusher) downloadBack(ctx context.Context, name string, ranges []backRange, mismatch func(what, got, want string) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	for off := 0; off < len(sealed); off += step {
-		want := sealed[off:min(off+step, len(sealed))]
-		g.Go(func() error { return p.compareRange(gctx, name, int64(off), want, mismatch) })
+	for _, r := range ranges {
+		g.Go(func() error { return p.compareRange(gctx, name, r, mismatch) })
 	}
 	return g.Wait()
 }
 
-// compareRange reads len(want) bytes of name from off and compares them
-// with want.
-func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want []byte, mismatch func(what, got, want string) error) error {
-	rc, err := p.Store.OpenRange(ctx, name, off, int64(len(want)))
+// compareRange reads range r of name and compares its digest.
+func (p *Pusher) compareRange(ctx context.Context, name string, r backRange, mismatch func(what, got, want string) error) error {
+	rc, err := p.Store.OpenRange(ctx, name, r.off, r.n)
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", name, err)
 	}
 	defer rc.Close()
-	buf := make([]byte, 64<<10)
-	for pos := 0; pos < len(want); {
-		n, err := io.ReadFull(rc, buf[:min(len(buf), len(want)-pos)])
-		if !bytes.Equal(buf[:n], want[pos:pos+n]) {
-			return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", off+int64(pos), off+int64(pos+n)), "the sealed part's")
-		}
-		pos += n
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return mismatch("size", fmt.Sprintf("short of byte %d", off+int64(pos)), fmt.Sprint(off+int64(len(want))))
-		}
-		if err != nil {
-			return fmt.Errorf("read back %s: %w", name, err)
-		}
+	h := xxh3.New()
+	n, err := io.Copy(h, io.LimitReader(rc, r.n))
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", name, err)
+	}
+	if n < r.n {
+		return mismatch("size", fmt.Sprintf("short of byte %d", r.off+n), fmt.Sprint(r.off+r.n))
+	}
+	if h.Sum64() != r.sum {
+		return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", r.off, r.off+r.n), "the sealed part's")
 	}
 	return nil
 }
@@ -110,7 +140,16 @@ func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want 
 // read-back would prove the same again, and is skipped: on a local remote
 // it read and hashed every part a second time. Only a remote that checked
 // the size alone (WebDAV, an S3 multipart upload) is read back.
-func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
+//
+// A part of a push with more than one transfer (job not nil) gives back
+// its upload slot and sealed buffer before the read-back (job.handOff):
+// on WebDAV the read-back held the slot for a third of the upload's time
+// again, and the buffer kept the next part from being sealed. Such a part
+// cannot be uploaded again from memory: a part that does not read back
+// fails the push, which is not committed, and the next push uploads it
+// again (it was not journaled). With one transfer, or for the index (job
+// nil), the bytes stay until the read-back is done.
+func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string, job *partJob) (string, error) {
 	var err error
 	for attempt := 1; attempt <= readBackAttempts; attempt++ {
 		var checked remote.Checked
@@ -120,8 +159,12 @@ func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, sto
 		if checked.Hash != "" {
 			return checked.MD5, nil
 		}
+		want := p.newBackCheck(sealed, storedSHA256)
+		if job != nil && p.transfers() > 1 {
+			return p.readBackHandedOff(ctx, name, want, job)
+		}
 		var md5sum string
-		md5sum, err = p.readBack(ctx, name, sealed, storedSHA256)
+		md5sum, err = p.readBack(ctx, name, want)
 		if err == nil {
 			return md5sum, nil
 		}
@@ -131,6 +174,21 @@ func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, sto
 		p.log().Warn("a part did not read back as uploaded: uploading it again", "object", name, "attempt", attempt, "err", err)
 	}
 	return "", fmt.Errorf("upload %s: %w (after %d uploads)", name, err, readBackAttempts)
+}
+
+// readBackHandedOff reads a part back after giving back its upload slot
+// and sealed buffer (putChecked).
+func (p *Pusher) readBackHandedOff(ctx context.Context, name string, want backCheck, job *partJob) (string, error) {
+	want.md5 = nil // it would hash the buffer given back
+	if err := job.handOff(ctx); err != nil {
+		return "", err
+	}
+	defer job.checked()
+	md5sum, err := p.readBack(ctx, name, want)
+	if errors.Is(err, errReadBack) {
+		return "", fmt.Errorf("upload %s: %w; nothing is committed, the next push uploads it again", name, err)
+	}
+	return md5sum, err
 }
 
 // markReadBack notes, once rec is committed, that the parts this push read

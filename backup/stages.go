@@ -16,6 +16,7 @@ type stages struct {
 	bufs   *partBuffers
 	seal   chan struct{} // a slot per part being sealed
 	upload chan struct{} // a slot per part being uploaded
+	check  chan struct{} // a slot per part read back after its upload (readback.go)
 	turn   chan struct{} // closed once the last part started has its upload slot
 }
 
@@ -26,6 +27,7 @@ func newStages(workers, transfers int, partSize int64) *stages {
 		bufs:   newPartBuffers(pushBuffers(workers, transfers), maxSealedSize(int(partSize))),
 		seal:   make(chan struct{}, workers),
 		upload: make(chan struct{}, transfers),
+		check:  make(chan struct{}, transfers),
 		turn:   first,
 	}
 }
@@ -74,6 +76,8 @@ type partJob struct {
 	plain   []byte // the part, in buf
 	out     []byte // the buffer to seal into, nil once given back
 	sealing bool   // holds a seal slot
+	// uploading and checking: holds an upload slot, a read-back slot.
+	uploading, checking bool
 
 	prevTurn <-chan struct{} // closed once the part before has its upload slot
 	turn     chan struct{}   // closed once this part has its upload slot, or never needs one
@@ -92,8 +96,43 @@ func (pj *partJob) uploadTurn(ctx context.Context) error {
 	if err := acquire(ctx, pj.st.upload); err != nil {
 		return err
 	}
+	pj.uploading = true
 	pj.passTurn()
 	return nil
+}
+
+// handOff trades the upload slot and the sealed buffer for a read-back
+// slot, once the part is uploaded and what its read-back compares is
+// taken from the buffer: the next part uploads while this one is read
+// back. It waits while transfers parts are read back, holding the upload
+// slot: a slow read-back slows the uploads instead of piling parts up.
+func (pj *partJob) handOff(ctx context.Context) error {
+	if err := acquire(ctx, pj.st.check); err != nil {
+		return err
+	}
+	pj.checking = true
+	pj.uploaded()
+	return nil
+}
+
+// uploaded gives back the upload slot and the sealed buffer.
+func (pj *partJob) uploaded() {
+	if pj.uploading {
+		pj.uploading = false
+		<-pj.st.upload
+	}
+	if pj.out != nil {
+		pj.st.bufs.put(pj.out)
+		pj.out = nil
+	}
+}
+
+// checked gives back the read-back slot.
+func (pj *partJob) checked() {
+	if pj.checking {
+		pj.checking = false
+		<-pj.st.check
+	}
 }
 
 // passTurn lets the next part take an upload slot.
@@ -116,10 +155,8 @@ func (pj *partJob) sealed() {
 func (pj *partJob) done() {
 	pj.passTurn()
 	pj.sealed()
-	if pj.out != nil {
-		pj.st.bufs.put(pj.out)
-		pj.out = nil
-	}
+	pj.uploaded()
+	pj.checked()
 }
 
 // acquire takes a slot, or gives up when ctx ends.

@@ -12,6 +12,8 @@ package wanproxy
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -35,6 +37,10 @@ type Options struct {
 	Before func(*http.Request)
 	// After, if set, runs once the response to a request has been sent.
 	After func(*http.Request)
+	// Log, if set, gets a line per request once it is answered: when it
+	// arrived and how long it took (ms since the proxy started), method,
+	// path, status. For finding where a push's time goes on the line.
+	Log io.Writer
 }
 
 // Proxy forwards to one HTTP server.
@@ -45,6 +51,8 @@ type Proxy struct {
 
 	inFlight, maxInFlight, requests atomic.Int64
 	bytesIn, bytesOut               atomic.Int64 // from and to clients
+
+	started time.Time
 
 	mu             sync.Mutex
 	methodInFlight map[string]int64
@@ -62,7 +70,7 @@ func Start(addr, target string, o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{opt: o, listener: l, methodInFlight: map[string]int64{}, methodMax: map[string]int64{}}
+	p := &Proxy{opt: o, listener: l, started: time.Now(), methodInFlight: map[string]int64{}, methodMax: map[string]int64{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	// The client's Host header stays: S3 signs it.
 	p.server = &http.Server{Handler: p.handler(rp), ReadHeaderTimeout: time.Minute}
@@ -139,6 +147,11 @@ func (p *Proxy) handler(next http.Handler) http.Handler {
 			}
 		}
 		p.requests.Add(1)
+		if p.opt.Log != nil {
+			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			w = rec
+			defer p.logRequest(r, rec, time.Now())
+		}
 		p.enter(r.Method)
 		defer p.leave(r.Method)
 		if p.opt.Latency > 0 {
@@ -240,4 +253,30 @@ func (c *throttledConn) Write(b []byte) (int, error) {
 func (c *throttledConn) Close() error {
 	c.closeOnce.Do(c.cancel)
 	return c.Conn.Close()
+}
+
+// statusRecorder keeps the status a handler answered with, for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets a streamed response through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// logRequest writes one line of the request log.
+func (p *Proxy) logRequest(r *http.Request, rec *statusRecorder, start time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.opt.Log, "%d\t%d\t%s\t%s\t%d\t%s\n", start.Sub(p.started).Milliseconds(),
+		time.Since(start).Milliseconds(), r.Method, r.URL.Path, rec.status, r.Header.Get("Range"))
 }

@@ -24,13 +24,24 @@ func main() {
 	target := flag.String("target", "", "the server to forward to, e.g. http://127.0.0.1:8080")
 	latency := flag.Duration("latency", 0, "added to every request, e.g. 40ms")
 	rate := flag.String("rate", "0", "cap per client connection and direction, e.g. 8MB (bytes/s); 0: none")
+	logFile := flag.String("log", "", "write a line per request to this file (see wanproxy.Options.Log)")
 	flag.Parse()
 	bps, err := humanize.ParseBytes(*rate)
 	if err != nil || *target == "" {
 		fmt.Fprintln(os.Stderr, "wanproxy: need -target URL and a -rate like 8MB")
 		os.Exit(2)
 	}
-	p, err := wanproxy.Start(*listen, *target, wanproxy.Options{Latency: *latency, ConnRate: int64(bps)})
+	o := wanproxy.Options{Latency: *latency, ConnRate: int64(bps)}
+	if *logFile != "" {
+		f, err := os.Create(*logFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wanproxy:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		o.Log = f
+	}
+	p, err := wanproxy.Start(*listen, *target, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wanproxy:", err)
 		os.Exit(1)
