@@ -16,7 +16,6 @@ import (
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // errDamagedStream marks a send stream that failed validation: such a
@@ -42,7 +41,7 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 
 	ix := p.startIndex(ctx, sv, j) // the file index, from the validator's commands
 	defer ix.abandon()
-	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix.onCommand())
+	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix)
 	if err != nil {
 		cancel(err)
 		pr.CloseWithError(err)
@@ -53,9 +52,6 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	}
 	if err := <-sent; err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
-	}
-	if err := p.finishIndex(ctx, sv, j, ix, sum); err != nil {
-		return nil, nil, err
 	}
 	return sum, parts, nil
 }
@@ -68,10 +64,13 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 	return p.cutAndStoreIndexed(ctx, r, sv, j, nil)
 }
 
-// cutAndStoreIndexed is cutAndStore handing every checked command to
-// onCmd (if not nil) as the validator decodes it, in the read loop, while
-// its part buffer is still the reader's.
-func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, onCmd func(*sendstream.Command)) (*streamSummary, []manifest.Part, error) {
+// cutAndStoreIndexed is cutAndStore building the file index with ix (if
+// not nil): the validator hands it every checked command as it decodes
+// it, in the read loop, while its part buffer is still the reader's; once
+// the whole stream is read and valid, the index is finished and stored
+// (finishIndex) while the last parts are still uploading: on a WAN remote
+// its upload and read-back took a second after the last part's.
+func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, ix *indexer) (*streamSummary, []manifest.Part, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	st := newStages(p.workers(), p.transfers(), p.PartSize)
 	defer func() {
@@ -82,8 +81,8 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 		p.onStages(st)
 	}
 	validator := btrfs.NewValidator()
-	if onCmd != nil {
-		validator.OnCommand(onCmd)
+	if ix != nil && ix.onCommand() != nil {
+		validator.OnCommand(ix.onCommand())
 	}
 	whole := sha256.New()
 	var (
@@ -126,20 +125,24 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 			return nil, nil, p.abort(g, readErr)
 		}
 	}
+	info, err := validator.Finish()
+	if err != nil {
+		return nil, nil, p.abort(g, fmt.Errorf("%w: it is incomplete, nothing was committed: %w", errDamagedStream, err))
+	}
+	sum := &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
+		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
+		SHA256: hex.EncodeToString(whole.Sum(nil))}
+	if ix != nil {
+		g.Go(func() error { return p.finishIndex(gctx, sv, j, ix, sum) })
+	}
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	info, err := validator.Finish()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: it is incomplete, nothing was committed: %w", errDamagedStream, err)
-	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].Index < parts[b].Index })
-	return &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
-		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
-		SHA256: hex.EncodeToString(whole.Sum(nil))}, parts, nil
+	return sum, parts, nil
 }
 
 // abort waits for running workers and returns err (or theirs, if first).
