@@ -106,6 +106,10 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 			}
 			whole.Write(job.plain)
 			total += int64(n)
+			if err := job.sealBuffer(gctx); err != nil {
+				job.done()
+				return nil, nil, p.abort(g, err)
+			}
 			g.Go(func() error {
 				defer job.done()
 				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)

@@ -43,10 +43,13 @@ func pushBuffers(workers, transfers int) int {
 }
 
 // start takes what part index needs before it is read: a seal slot, then
-// the buffer to seal into and the buffer to read into. Only the reader
-// waits for buffers, and it takes both before reading, so sealers and
-// uploads never wait for a buffer and can always give theirs back: the
-// stages cannot deadlock, whatever the counts.
+// the buffer to read into; sealBuffer, once it is read, the buffer to
+// seal into. Only the reader waits for buffers, and it takes both before
+// handing the part on, so sealers and uploads never wait for a buffer and
+// can always give theirs back: the stages cannot deadlock, whatever the
+// counts. Reading before the second buffer is free lets the next part be
+// read and checked while every upload slot is busy (transfers+1 buffers:
+// one free), so that only its sealing is left when an upload ends.
 func (s *stages) start(ctx context.Context, index int) (*partJob, error) {
 	if err := acquire(ctx, s.seal); err != nil {
 		return nil, err
@@ -56,14 +59,18 @@ func (s *stages) start(ctx context.Context, index int) (*partJob, error) {
 	job := &partJob{st: s, index: index, sealing: true, prevTurn: s.turn, turn: make(chan struct{})}
 	s.turn = job.turn
 	var err error
-	if job.out, err = s.bufs.get(ctx); err == nil {
-		job.buf, err = s.bufs.get(ctx)
-	}
-	if err != nil {
+	if job.buf, err = s.bufs.get(ctx); err != nil {
 		job.done()
 		return nil, err
 	}
 	return job, nil
+}
+
+// sealBuffer takes the buffer to seal into, once the part is read.
+func (pj *partJob) sealBuffer(ctx context.Context) error {
+	var err error
+	pj.out, err = pj.st.bufs.get(ctx)
+	return err
 }
 
 // partJob is one part on its way through the stages. Until it is sealed
