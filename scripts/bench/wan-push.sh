@@ -130,7 +130,7 @@ if [ "${BENCH_DRIVE:-1}" = 1 ]; then
   (cd "$repo" && go build -o "$work/drivefake" ./internal/testing/drivefake/cmd/drivefake)
   dconf=$work/drive-rclone.conf
   rm -f "$work/drivefake.out"
-  "$work/drivefake" -latency "$latency" -rate "$rate" -conf "$dconf" -env "$work/drive.env" >"$work/drivefake.out" 2>"$work/drivefake.log" &
+  "$work/drivefake" -latency "$latency" -rate "$rate" -conf "$dconf" -env "$work/drive.env" ${DRIVEFAKE_LOG:+-log "$DRIVEFAKE_LOG"} >"$work/drivefake.out" 2>"$work/drivefake.log" &
   dpid=$!
   pids+=($dpid)
   for _ in $(seq 100); do [ -s "$work/drivefake.out" ] && break; sleep 0.1; done

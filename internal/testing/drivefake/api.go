@@ -14,6 +14,11 @@ import (
 // oauth2.googleapis.com and the Drive API on www.googleapis.com.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	req := s.record(r)
+	defer func() {
+		s.mu.Lock()
+		req.Done = time.Now()
+		s.mu.Unlock()
+	}()
 	kind := kindOf(r)
 	s.traffic.enter(kind)
 	defer s.traffic.leave(kind)

@@ -15,6 +15,7 @@ type Request struct {
 	Range  string    // the Range header, if any
 	Status int       // the status sent, 0 if the connection was cut
 	At     time.Time // when it arrived (before the network's latency)
+	Done   time.Time // when its handler returned; zero while it runs
 }
 
 // String is "METHOD path" plus the query parameters that tell requests on

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/dustin/go-humanize"
@@ -30,6 +31,7 @@ func main() {
 	env := flag.String("env", "", "write HTTPS_PROXY and SSL_CERT_FILE here, for a shell to source")
 	latency := flag.Duration("latency", 0, "added to every request, e.g. 40ms")
 	rate := flag.String("rate", "0", "cap per client connection and direction, e.g. 8MB (bytes/s); 0: none")
+	logFile := flag.String("log", "", "when stopped, write a line per request to this file: ms since the first arrived, ms it took, the request")
 	flag.Parse()
 	bps, err := humanize.ParseBytes(*rate)
 	if err != nil || *conf == "" || *env == "" {
@@ -52,6 +54,11 @@ func main() {
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	<-stop
 	report(s)
+	if *logFile != "" {
+		if err := writeLog(s, *logFile); err != nil {
+			fmt.Fprintln(os.Stderr, "drivefake:", err)
+		}
+	}
 	if err := s.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -82,4 +89,18 @@ func report(s *drivefake.Server) {
 	}
 	fmt.Fprintf(os.Stderr, "drivefake: %d requests, at most %d part uploads and %d part downloads at once, %s of content in, %s out\n",
 		len(s.Requests()), up, down, humanize.IBytes(received), humanize.IBytes(sent))
+}
+
+// writeLog writes the request log, for finding where a push's time goes.
+func writeLog(s *drivefake.Server, file string) error {
+	var b strings.Builder
+	log := s.RequestLog()
+	for _, r := range log {
+		took := int64(-1)
+		if !r.Done.IsZero() {
+			took = r.Done.Sub(r.At).Milliseconds()
+		}
+		fmt.Fprintf(&b, "%d\t%d\t%s\t%d\t%s\n", r.At.Sub(log[0].At).Milliseconds(), took, r, r.Status, r.Range)
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o644)
 }
