@@ -6,13 +6,20 @@
 #
 #   sudo ARGO_BINS="/tmp/argo-main bin/argo-backup" scripts/bench/wan-push.sh
 #
-# Knobs: ARGO_BINS (binaries, measured in this order every round),
+# Knobs: ARGO_BINS (binaries, measured in this order in odd rounds and
+# in the reverse order in even ones),
 # BENCH_QUICK=1 (/usr/local/go only), BENCH_ROUNDS (default 1),
-# BENCH_SHELL=0 (skip the shell pipelines), BENCH_WAN=0 / BENCH_DRIVE=0,
+# BENCH_SHELL_ROUNDS (the shell pipelines in the first N rounds only,
+# default 1; 0: none), BENCH_WAN=0 / BENCH_DRIVE=0,
 # BENCH_WAN_LATENCY, BENCH_WAN_RATE, BENCH_WAN_PORT, BENCH_DIR (kept),
 # ARGO_FLAGS (extra flags for argo-backup, e.g. -v). Results: a table of
 # name, round, wall s, CPU s, peak RSS MiB on stdout; the proxies' request
-# counts on stderr.
+# counts on stderr; WANPROXY_LOG and DRIVEFAKE_LOG name files for the
+# request logs of wanproxy and drivefake.
+#
+# Every push goes to a remote path of its own: rclone serve webdav caches
+# directory listings, so a path deleted behind its back and used again
+# fails (EOF on the first GET).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,7 +71,11 @@ results=$work/results.tsv
 measure() { # NAME ROUND CMD...
   local name=$1 round=$2; shift 2
   sync
-  /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$work/cmd.out" 2>&1 || { tail -20 "$work/cmd.out" >&2; die "$name failed"; }
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$work/cmd.out" 2>&1; then
+    tail -5 "$work/cmd.out" >&2 # one failed run (a flaky line) is noted, the rest goes on
+    printf '%s\t%s\tfailed\n' "$name" "$round" | tee -a "$results" >&2
+    return 0
+  fi
   read -r secs rss user sys <"$work/time.out"
   local cpu; cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$secs" "$cpu" $((rss / 1024)) "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results" >&2
@@ -89,6 +100,11 @@ subvolumes:
 EOC
   echo "$c/config.yaml"
 }
+order() { # ROUND: the binaries' indices, reversed every other round
+  local i out=()
+  for i in "${!bins[@]}"; do out+=("$i"); done
+  if [ $(($1 % 2)) = 0 ]; then printf '%s\n' "${out[@]}" | tac; else printf '%s\n' "${out[@]}"; fi
+}
 drop() { # TAG
   local s
   for s in "$src/@snaps-$1"/*; do [ -e "$s" ] && btrfs -q subvolume delete "$s" >/dev/null; done
@@ -111,15 +127,15 @@ if [ "${BENCH_WAN:-1}" = 1 ]; then
   url=http://127.0.0.1:$((port + 1))/
   say "WebDAV behind wanproxy ($latency per request, $rate/s per connection)"
   for ((r = 1; r <= rounds; r++)); do
-    if [ "${BENCH_SHELL:-1}" = 1 ]; then
-      measure wan-shell-push "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat --webdav-url $url --webdav-vendor other :webdav:shell/v2.zst.age"
-      rm -rf "$work/wan-remote/shell"
+    if [ "$r" -le "${BENCH_SHELL_ROUNDS:-1}" ]; then
+      measure wan-shell-push "$r" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone rcat --webdav-url $url --webdav-vendor other :webdav:shell-$r/v2.zst.age"
+      rm -rf "$work/wan-remote/shell-$r"
     fi
-    for i in "${!bins[@]}"; do
-      cfg=$(config "wan$i" ":webdav,url='$url',vendor=other:argo-$i" "${ARGO_CONFIG_EXTRA:-}")
+    for i in $(order "$r"); do
+      cfg=$(config "wan$i" ":webdav,url='$url',vendor=other:argo-$i-$r" "${ARGO_CONFIG_EXTRA:-}")
       measure "wan-push-$i" "$r" "${bins[$i]}" ${ARGO_FLAGS:-} --config "$cfg" push data
       cp "$work/cmd.out" "$work/wan-push-$i-$r.log"
-      drop "wan$i"; rm -rf "$work/wan-remote/argo-$i"
+      drop "wan$i"; rm -rf "$work/wan-remote/argo-$i-$r"
     done
   done
   kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
@@ -137,11 +153,11 @@ if [ "${BENCH_DRIVE:-1}" = 1 ]; then
   mapfile -t denv <"$work/drive.env"
   say "the fake Drive API ($latency per request, $rate/s per connection)"
   for ((r = 1; r <= rounds; r++)); do
-    if [ "${BENCH_SHELL:-1}" = 1 ]; then
+    if [ "$r" -le "${BENCH_SHELL_ROUNDS:-1}" ]; then
       measure drive-shell-push "$r" env "${denv[@]}" bash -o pipefail -c "btrfs send -q --proto 2 --compressed-data '$snap' | zstd -3 -T0 -q | age -r $recipient | rclone --config '$dconf' rcat fakedrive:shell/v2.zst.age"
       env "${denv[@]}" rclone --config "$dconf" purge fakedrive:shell >/dev/null 2>&1 || true
     fi
-    for i in "${!bins[@]}"; do
+    for i in $(order "$r"); do
       cfg=$(config "drive$i" "fakedrive:argo-$i" "rclone_config: $dconf")
       measure "drive-push-$i" "$r" env "${denv[@]}" "${bins[$i]}" ${ARGO_FLAGS:-} --config "$cfg" push data
       cp "$work/cmd.out" "$work/drive-push-$i-$r.log"
