@@ -78,16 +78,16 @@ func (pl *pipeline) requireStoredWithIndex(parts []manifest.Part) {
 // signalReader closes reached once n bytes have been read through it.
 type signalReader struct {
 	r       io.Reader
-	read, n int64
+	n       int64
+	read    atomic.Int64
 	reached chan struct{}
 }
 
 func (s *signalReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
-	if s.read < s.n && s.read+int64(n) >= s.n {
+	if before := s.read.Add(int64(n)) - int64(n); before < s.n && before+int64(n) >= s.n {
 		close(s.reached)
 	}
-	s.read += int64(n)
 	return n, err
 }
 
@@ -129,7 +129,7 @@ func TestNextPartIsReadWhileEveryUploadSlotIsBusy(t *testing.T) {
 	select {
 	case <-in.reached:
 	case <-ctx.Done():
-		t.Fatalf("with %d uploads stalled the reader read %d bytes, want %d: it waited for a second buffer before reading", transfers, in.read, in.n)
+		t.Fatalf("with %d uploads stalled the reader read %d bytes, want %d: it waited for a second buffer before reading", transfers, in.read.Load(), in.n)
 	}
 	close(stalled.release)
 	go func() {
