@@ -81,6 +81,9 @@ func (a *app) prune(ctx context.Context, names []string, f pruneFlags) ([]*backu
 	}
 	p := &backup.Pruner{Host: a.cfg.Host, Store: st, State: a.state(), Log: a.log,
 		Locks: backup.LockOptions{Command: "prune"}}
+	if pruneTestHook != nil {
+		pruneTestHook(p)
+	}
 	var reports []*backup.PruneReport
 	for _, sv := range svs {
 		rep, err := p.Prune(ctx, sv, f.dryRun)
@@ -93,6 +96,10 @@ func (a *app) prune(ctx context.Context, names []string, f pruneFlags) ([]*backu
 	}
 	return reports, nil
 }
+
+// pruneTestHook, when a test sets it, changes the Pruner of `prune`
+// (kill_prune_test.go stops it at a checkpoint). nil outside tests.
+var pruneTestHook func(*backup.Pruner)
 
 func printPruneJSON(w io.Writer, reports []*backup.PruneReport) error {
 	if reports == nil {
