@@ -137,7 +137,7 @@ func leftoverVerdict(subvol string, dir *snapshotDir, inProgress *pushJournal, n
 	sv, taken, err := manifest.ParseSnapshotName(dir.name)
 	switch {
 	case dir.hasRecord:
-		return false, "committed, but state_dir has no copy of its record: left alone"
+		return false, "a record this host's state_dir has no copy of (a lost state_dir, or planted: verify tells): left alone"
 	case err != nil || sv != subvol:
 		return false, "not a snapshot of " + subvol + ": left alone"
 	case inProgress != nil && inProgress.Snapshot == dir.name:
