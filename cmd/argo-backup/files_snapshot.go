@@ -10,6 +10,7 @@ import (
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -62,7 +63,7 @@ func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, e
 	default:
 		sv, _, err := manifest.ParseSnapshotName(spec)
 		if err != nil {
-			return nil, errs.Userf("%q is not a backup: give a name as list shows it (e.g. home.20261101T020000Z), latest or SUBVOL:latest", spec)
+			return nil, b.notABackup(ctx, spec)
 		}
 		subvol = sv
 	}
@@ -81,6 +82,27 @@ func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, e
 		return nil, errs.User(err)
 	}
 	return rec, nil
+}
+
+// notABackup is the error for spec, which is no backup's whole name: it
+// offers the backups spec begins (home.2026 is the start of many), or the
+// nearest names, of the subvolume its name starts with; the example only
+// when that subvolume has no backups to offer.
+func (b *browser) notABackup(ctx context.Context, spec string) error {
+	subvol := spec
+	if dot := strings.LastIndexByte(spec, '.'); dot > 0 {
+		subvol = spec[:dot]
+	}
+	var names []string
+	if remote.CheckName("subvolume", subvol) == nil {
+		if recs, err := b.records(ctx, subvol); err == nil {
+			names = manifest.Suggest(recs, spec)
+		}
+	}
+	if len(names) == 0 {
+		return errs.Userf("%q is not a backup: give a name as list shows it (e.g. %s.20261101T020000Z), latest or SUBVOL:latest", spec, b.firstSubvol())
+	}
+	return errs.Userf("%q is not a backup name: did you mean %s? (give a whole name as list shows it, latest or SUBVOL:latest)", spec, strings.Join(names, ", "))
 }
 
 // untrusted says why a backup named name is on the remote but not used,
