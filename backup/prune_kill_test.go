@@ -123,14 +123,6 @@ func requireOnly(t *testing.T, remoteDir, snapshot string) {
 	}
 }
 
-func snapshots(recs []*manifest.Record) []string {
-	var out []string
-	for _, r := range recs {
-		out = append(out, r.Snapshot)
-	}
-	return out
-}
-
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
 	if out, err := exec.Command("cp", "-a", from, to).CombinedOutput(); err != nil {

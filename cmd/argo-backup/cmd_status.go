@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -161,6 +162,10 @@ func printLost(w io.Writer, subvol string, j *backup.JobStatus) {
 		for _, l := range j.RemoteLost {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
+	}
+	if len(j.BeingPruned) > 0 {
+		fmt.Fprintf(w, "%s: an interrupted prune was deleting %d backup(s), no longer counted; the next prune finishes: %s\n",
+			subvol, len(j.BeingPruned), strings.Join(j.BeingPruned, ", "))
 	}
 	if len(j.LostEarlier) > 0 {
 		fmt.Fprintf(w, "%s: a push found %d backup(s) this host pushed gone from the remote and forgot them (delete state_dir/records/<host>/%s/lost once noted):\n", subvol, len(j.LostEarlier), subvol)

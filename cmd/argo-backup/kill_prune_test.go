@@ -30,14 +30,17 @@ func TestPruneKilled(t *testing.T) {
 		if strings.Contains(status, "gone") || strings.Contains(status, "the remote holds less") {
 			t.Errorf("status after a prune killed at %s reports losses:\n%s", point, status)
 		}
+		if !strings.Contains(status, "an interrupted prune was deleting 1 backup(s)") {
+			t.Errorf("status after a prune killed at %s does not say a prune was interrupted:\n%s", point, status)
+		}
 		m.run(0, "verify", "--quick")
 		m.run(0, "prune")
 		if got := remoteSnapshots(t, m); !slices.Equal(got, newest) {
 			t.Errorf("after a prune killed at %s and the next prune, the remote holds %q, want %q", point, got, newest)
 		}
 		status, _ = m.run(0, "status")
-		if strings.Contains(status, "gone") {
-			t.Errorf("status after the next prune reports losses:\n%s", status)
+		if strings.Contains(status, "gone") || strings.Contains(status, "interrupted prune") {
+			t.Errorf("status after the next prune reports losses or a prune to finish:\n%s", status)
 		}
 	}
 }
