@@ -36,4 +36,12 @@ func TestLsSuggestsNearestSnapshots(t *testing.T) {
 			t.Errorf("ls %s offers the example, not a backup:\n%s", tc.spec, stderr)
 		}
 	}
+	// restore --snapshot offers the same.
+	_, stderr := m.run(2, "restore", "--to", t.TempDir(), "--snapshot", names[0][:len("home.2026")])
+	requireOneLine(t, stderr, "did you mean")
+	for _, w := range names {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("restore --snapshot home.2026 does not offer %s:\n%s", w, stderr)
+		}
+	}
 }
