@@ -78,6 +78,7 @@ var listingMessages = []string{
 	"error listing: ",                           // walk
 	"failed to open directory ",                 // local backend: permission denied
 	"failed to get info about directory entry ", // local backend: an entry it cannot stat
+	"Listing error: ",                           // local backend: an entry it skips
 }
 
 func (h *slogForwarder) WithAttrs(attrs []slog.Attr) slog.Handler {
