@@ -137,7 +137,15 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
 		SHA256: hex.EncodeToString(whole.Sum(nil))}
 	if ix != nil {
-		g.Go(func() error { return p.finishIndex(gctx, sv, j, ix, sum) })
+		slot := st.afterParts()
+		g.Go(func() error {
+			release, err := slot(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
+			return p.finishIndex(gctx, sv, j, ix, sum)
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, nil, err

@@ -142,6 +142,27 @@ func (pj *partJob) checked() {
 	}
 }
 
+// afterParts returns a function that takes an upload slot once every part
+// started so far has taken its own, and gives back a function that
+// releases it: the file index is uploaded within the transfers bound, after
+// the parts (with one transfer, once the last is stored and journaled, as
+// before: on Drive a day's upload limit then goes to the parts first).
+// Only the reader may call it, once it has started the last part.
+func (s *stages) afterParts() func(ctx context.Context) (release func(), err error) {
+	turn := s.turn
+	return func(ctx context.Context) (func(), error) {
+		select {
+		case <-turn:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+		if err := acquire(ctx, s.upload); err != nil {
+			return nil, err
+		}
+		return func() { <-s.upload }, nil
+	}
+}
+
 // passTurn lets the next part take an upload slot.
 func (pj *partJob) passTurn() { pj.passed.Do(func() { close(pj.turn) }) }
 
