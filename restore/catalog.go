@@ -33,8 +33,12 @@ type Catalog struct {
 	// objects it has checked (index_cache.go): what browsing sets, never
 	// verify, which must read the remote.
 	IndexCache string
-	opened     *openedCache // records already read, by object version
-	free       *partFree    // plaintext part buffers; made by fetchParts
+	// Spool is the directory (state_dir) under which parts downloaded
+	// ahead wait for their turn, in a directory of their own (spool.go);
+	// empty: the system's temporary directory.
+	Spool  string
+	opened *openedCache // records already read, by object version
+	free   *partFree    // plaintext part buffers; made by fetchParts
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }
