@@ -12,7 +12,7 @@
 # bench's directories), BENCH_TRANSFERS (local, default "4 8 16"),
 # BENCH_WAN_TRANSFERS (default "4 16"), BENCH_DOUBLE (default 1),
 # BENCH_WAN_LATENCY / BENCH_WAN_RATE (default 40ms / 8MB),
-# BENCH_WAN_PORT (default 18841).
+# BENCH_WAN_PORT (default: two free ports at random).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,15 @@ read -r -a local_transfers <<<"${BENCH_TRANSFERS:-4 8 16}"
 read -r -a wan_transfers <<<"${BENCH_WAN_TRANSFERS:-4 16}"
 double=${BENCH_DOUBLE:-1}
 latency=${BENCH_WAN_LATENCY:-40ms} rate=${BENCH_WAN_RATE:-8MB}
-port=${BENCH_WAN_PORT:-18841}
+# Two free ports: other benches on the machine may use the usual ones.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    ss -ltnH "sport = :$p or sport = :$((p + 1))" | grep -q . || { echo "$p"; return; }
+  done
+}
+port=${BENCH_WAN_PORT:-$(free_port)}
 [ "$(id -u)" = 0 ] || { echo "restore-mem: needs root" >&2; exit 1; }
 [ $# -gt 0 ] || { echo "restore-mem: give binaries, e.g. main:/tmp/argo-main branch:bin/argo-backup" >&2; exit 2; }
 labels=() bins=()
@@ -68,8 +76,13 @@ measure() {
   local secs rss user sys cpu
   read -r secs rss user sys <"$work/time.out"
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
-  printf '%s\t%s\t%s\t%s\t%s\n' "$what" "$label" "$secs" "$rss" "$cpu" >>"$results"
-  printf '  %-16s %-8s %7.2f s  cpu %6.2f s  rss %4d MiB\n' "$what" "$label" "$secs" "$cpu" $((rss / 1024)) >&2
+  # GODEBUG=gctrace=1 (set by restores): the most the heap held when a
+  # collection started, and the most it kept live after one.
+  local heap
+  heap=$(grep -o '[0-9]*->[0-9]*->[0-9]* MB' "$work/cmd.out" | tr -- '->' '  ' |
+    awk '{if ($1 > a) a = $1; if ($3 > l) l = $3} END {printf "%d/%d", a, l}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$label" "$secs" "$rss" "$cpu" "$heap" >>"$results"
+  printf '  %-16s %-8s %7.2f s  cpu %6.2f s  rss %4d MiB  heap %s MB\n' "$what" "$label" "$secs" "$cpu" $((rss / 1024)) "$heap" >&2
 }
 
 src=$work/src
@@ -114,7 +127,7 @@ restores() {
   for ((r = 1; r <= rounds; r++)); do
     for i in "${!bins[@]}"; do
       new_fs "$work/dst" 8G noatime
-      measure "$what-t$t" "${labels[$i]}" env "$@" "${bins[$i]}" -q --config "$cfg" restore --transfers "$t" --to "$work/dst" data
+      measure "$what-t$t" "${labels[$i]}" env GODEBUG=gctrace=1 "$@" "${bins[$i]}" -q --config "$cfg" restore --transfers "$t" --to "$work/dst" data
       drop_fs "$work/dst"
     done
   done
@@ -137,6 +150,9 @@ pids+=($!)
 for _ in $(seq 50); do
   [ -s "$work/wanproxy.out" ] && rclone lsd --webdav-url "http://127.0.0.1:$port/" :webdav: >/dev/null 2>&1 && break
   sleep 0.2
+done
+for p in "${pids[@]}"; do
+  kill -0 "$p" 2>/dev/null || { cat "$work/webdav.log" "$work/wanproxy.log" >&2; echo "restore-mem: the WAN servers did not start" >&2; exit 1; }
 done
 wcfg=$(config wan ":webdav,url='http://127.0.0.1:$((port + 1))/',vendor=other:argo")
 "$push_bin" -q --config "$wcfg" push data
@@ -162,6 +178,6 @@ if [ "$double" = 1 ]; then
   restores x2 "$xcfg" 4
 fi
 
-echo "| restore | binary | s | CPU s | peak RSS MiB |"
-echo "|---|---|---|---|---|"
-awk -F'\t' '{printf "| %s | %s | %.2f | %.2f | %d |\n", $1, $2, $3, $5, $4 / 1024}' "$results"
+echo "| restore | binary | s | CPU s | peak RSS MiB | heap at GC start / live after, most MB |"
+echo "|---|---|---|---|---|---|"
+awk -F'\t' '{printf "| %s | %s | %.2f | %.2f | %d | %s |\n", $1, $2, $3, $5, $4 / 1024, $6}' "$results"
