@@ -37,8 +37,9 @@ type Catalog struct {
 	// ahead wait for their turn, in a directory of their own (spool.go);
 	// empty: the system's temporary directory.
 	Spool  string
-	opened *openedCache // records already read, by object version
-	free   *partFree    // plaintext part buffers; made by fetchParts
+	opened *openedCache    // records already read, by object version
+	free   *partFree       // verify --budget's plaintext part buffer, in the heap
+	onFree func(*partFree) // given fetchParts' buffer list before it is released (tests)
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

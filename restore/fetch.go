@@ -76,14 +76,14 @@ func (w *spoolWriter) Write(p []byte) (int, error) {
 
 // openSpooled opens a spooled part whose stored bytes were checked (age
 // authenticates every chunk, zstd decompresses) and checks its plaintext
-// size and sha256. The plaintext lands in a buffer from c.free; the caller
+// size and sha256. The plaintext lands in a buffer from free; the caller
 // puts it back once the bytes are written.
-func (c *Catalog) openSpooled(rec *manifest.Record, part manifest.Part, f *os.File) (*bytes.Buffer, error) {
+func (c *Catalog) openSpooled(rec *manifest.Record, part manifest.Part, f *os.File, free *partFree) (*bytes.Buffer, error) {
 	name := remote.PartName(rec.Host, rec.Subvolume, rec.Snapshot, part.Index)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("spooled %s: %w", name, err)
 	}
-	plain, err := c.decode(bufio.NewReaderSize(f, spoolBuffer), part)
+	plain, err := c.decode(bufio.NewReaderSize(f, spoolBuffer), part, free)
 	if err != nil {
 		return nil, &PartError{Snapshot: rec.Snapshot, Object: name, Err: err}
 	}
@@ -96,7 +96,7 @@ func (c *Catalog) openSpooled(rec *manifest.Record, part manifest.Part, f *os.Fi
 func (c *Catalog) openPart(rc io.Reader, part manifest.Part) (*bytes.Buffer, error) {
 	stored := sha256.New()
 	counted := &countingReader{r: io.TeeReader(rc, stored)}
-	plain, err := c.decodeUnchecked(counted, part)
+	plain, err := c.decodeUnchecked(counted, part, c.free)
 	if err == nil {
 		_, err = io.Copy(io.Discard, counted)
 	}
@@ -114,28 +114,28 @@ func (c *Catalog) openPart(rc io.Reader, part manifest.Part) (*bytes.Buffer, err
 }
 
 // decode opens sealed and checks its plaintext against part.
-func (c *Catalog) decode(sealed io.Reader, part manifest.Part) (*bytes.Buffer, error) {
-	plain, err := c.decodeUnchecked(sealed, part)
+func (c *Catalog) decode(sealed io.Reader, part manifest.Part, free *partFree) (*bytes.Buffer, error) {
+	plain, err := c.decodeUnchecked(sealed, part, free)
 	if err == nil {
 		err = checkPlain(part, plain.Bytes())
 	}
 	if err != nil {
-		c.free.put(plain)
+		free.put(plain)
 		return nil, err
 	}
 	return plain, nil
 }
 
-// decodeUnchecked opens sealed into a buffer from c.free, reading one byte
+// decodeUnchecked opens sealed into a buffer from free, reading one byte
 // past the record's plaintext size so that a longer part is seen. On error
 // it returns no buffer.
-func (c *Catalog) decodeUnchecked(sealed io.Reader, part manifest.Part) (*bytes.Buffer, error) {
+func (c *Catalog) decodeUnchecked(sealed io.Reader, part manifest.Part, free *partFree) (*bytes.Buffer, error) {
 	plainReader, err := c.opener().Open(sealed)
 	if err != nil {
 		return nil, err
 	}
 	defer plainReader.Close()
-	plain := c.free.get()
+	plain := free.get(part.PlainBytes)
 	plain.Reset()
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.
@@ -143,7 +143,7 @@ func (c *Catalog) decodeUnchecked(sealed io.Reader, part manifest.Part) (*bytes.
 	// real bytes arrive.
 	plain.Grow(int(min(part.PlainBytes, maxPrealloc)) + bytes.MinRead)
 	if _, err := io.Copy(plain, io.LimitReader(plainReader, part.PlainBytes+1)); err != nil {
-		c.free.put(plain)
+		free.put(plain)
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	return plain, nil

@@ -92,14 +92,16 @@ func checkStreamSum(rec *manifest.Record, whole hash.Hash) error {
 // ahead+1 stored parts.
 func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []manifest.Part, ahead int,
 	use func(manifest.Part, []byte, error) error) error {
-	if c.free == nil {
-		c.free = &partFree{}
-	}
 	dir, err := newSpoolDir(c.Spool)
 	if err != nil {
 		return err
 	}
 	defer dir.remove() // deferred first, so it runs after the Wait
+	free := &partFree{offHeap: true}
+	defer free.release() // after the Wait too: no one reads a buffer then
+	if c.onFree != nil {
+		defer c.onFree(free)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var work errgroup.Group // a part's failure is its result, not the group's
 	defer work.Wait()       // deferred before cancel, so it runs after it
@@ -108,9 +110,9 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 	opened := make(chan *pending, decoders-1)
 	slots := make(chan struct{}, decoders) // a slot per plaintext held
 	work.Go(func() error { c.download(ctx, &work, rec, parts, max(ahead, 1), dir, queue); return nil })
-	work.Go(func() error { c.openInOrder(ctx, &work, rec, dir, queue, opened, slots); return nil })
+	work.Go(func() error { c.openInOrder(ctx, &work, rec, dir, free, queue, opened, slots); return nil })
 	for p := range opened {
-		err := c.usePart(ctx, p, use)
+		err := c.usePart(ctx, p, use, free)
 		<-slots
 		if err != nil {
 			return err
@@ -155,7 +157,7 @@ func (c *Catalog) download(ctx context.Context, work *errgroup.Group, rec *manif
 
 // openInOrder opens the spooled parts in order, up to decoders at once
 // (a slot each, given back once the part is used), and passes them on.
-func (c *Catalog) openInOrder(ctx context.Context, work *errgroup.Group, rec *manifest.Record, dir *spoolDir,
+func (c *Catalog) openInOrder(ctx context.Context, work *errgroup.Group, rec *manifest.Record, dir *spoolDir, free *partFree,
 	queue <-chan *pending, opened chan<- *pending, slots chan struct{}) {
 	defer close(opened)
 	for p := range queue {
@@ -174,7 +176,7 @@ func (c *Catalog) openInOrder(ctx context.Context, work *errgroup.Group, rec *ma
 				p.result <- fetched{nil, s.err}
 				return nil
 			}
-			buf, err := c.openSpooled(rec, p.part, s.f)
+			buf, err := c.openSpooled(rec, p.part, s.f, free)
 			dir.close(s.f)
 			p.result <- fetched{buf, err}
 			return nil
@@ -202,14 +204,14 @@ type spooled struct {
 }
 
 // usePart waits for p to be opened and hands it to use.
-func (c *Catalog) usePart(ctx context.Context, p *pending, use func(manifest.Part, []byte, error) error) error {
+func (c *Catalog) usePart(ctx context.Context, p *pending, use func(manifest.Part, []byte, error) error, free *partFree) error {
 	var f fetched
 	select {
 	case f = <-p.result:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer c.free.put(f.buf)
+	defer free.put(f.buf)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
