@@ -35,26 +35,40 @@ func (c *Catalog) spoolPart(ctx context.Context, rec *manifest.Record, part mani
 	if err != nil {
 		return nil, err // ours, not the part's
 	}
-	stored := sha256.New()
-	// One byte past the record's size is enough to know it is wrong; a
-	// lying server does not fill the disk.
-	w := &spoolWriter{f: f}
-	// Big writes: a 32 MiB part in 32 KiB writes was 1,000 system calls.
-	buf := make([]byte, spoolBuffer)
-	n, err := io.CopyBuffer(w, io.TeeReader(io.LimitReader(rc, part.StoredBytes+1), stored), buf)
-	if err != nil {
+	if err := spool(f, rc, part); err != nil {
 		dir.close(f)
-		if w.err != nil { // a full disk is the restore's problem, not the part's
+		var full *spoolError // a full disk is the restore's problem, not the part's
+		if errors.As(err, &full) {
 			return nil, fmt.Errorf("spooling %s: %w", name, err)
 		}
 		return nil, fail(err)
 	}
-	if err := checkStored(part, n, stored.Sum(nil)); err != nil {
-		dir.close(f)
-		return nil, fail(err)
-	}
 	return f, nil
 }
+
+// spool copies the stored part from rc to f, hashing it, and checks its
+// size and sha256. It reads at most one byte past the record's size: that
+// is enough to know it is wrong, and a lying server does not fill the disk.
+func spool(f *os.File, rc io.Reader, part manifest.Part) error {
+	stored := sha256.New()
+	w := &spoolWriter{f: f}
+	// Big writes: a 32 MiB part in 32 KiB writes was 1,000 system calls.
+	buf := make([]byte, spoolBuffer)
+	n, err := io.CopyBuffer(w, io.TeeReader(io.LimitReader(rc, part.StoredBytes+1), stored), buf)
+	if w.err != nil {
+		return &spoolError{w.err}
+	}
+	if err != nil {
+		return err
+	}
+	return checkStored(part, n, stored.Sum(nil))
+}
+
+// spoolError is a spool file's write error.
+type spoolError struct{ err error }
+
+func (e *spoolError) Error() string { return e.err.Error() }
+func (e *spoolError) Unwrap() error { return e.err }
 
 // spoolBuffer is the size of the reads and writes of spool files.
 const spoolBuffer = 256 << 10

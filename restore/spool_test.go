@@ -3,10 +3,12 @@ package restore
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -182,5 +184,33 @@ func TestPlaintextBuffersDoNotGrowWithAhead(t *testing.T) {
 		if mapped != made {
 			t.Errorf("ahead %d: %d of %d plaintext buffers outside the heap, want all", ahead, mapped, made)
 		}
+	}
+}
+
+// A spool file that cannot be written (a full disk) is the restore's
+// problem, said as such, not the part's: a write error is a spoolError, a
+// read error of the remote is not.
+func TestSpoolTellsItsErrorsFromTheRemotes(t *testing.T) {
+	part := manifest.Part{StoredBytes: 5, StoredSHA256: hexSHA256([]byte("bytes"))}
+	d, err := newSpoolDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.remove()
+	f, err := d.create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spool(f, strings.NewReader("bytes"), part); err != nil {
+		t.Fatalf("a good part: %v", err)
+	}
+	cut := errors.New("connection reset")
+	var se *spoolError
+	if err := spool(f, io.MultiReader(strings.NewReader("by"), iotest.ErrReader(cut)), part); !errors.Is(err, cut) || errors.As(err, &se) {
+		t.Errorf("a cut download: got %v, want the remote's error", err)
+	}
+	d.close(f)
+	if err := spool(f, strings.NewReader("bytes"), part); !errors.As(err, &se) {
+		t.Errorf("an unwritable spool file: got %v, want a spoolError", err)
 	}
 }
