@@ -38,8 +38,8 @@ type Catalog struct {
 	// empty: the system's temporary directory.
 	Spool  string
 	opened *openedCache    // records already read, by object version
-	free   *partFree       // verify --budget's plaintext part buffer, in the heap
-	onFree func(*partFree) // given fetchParts' buffer list before it is released (tests)
+	free   *partFree       // verify --budget's plaintext part buffer
+	onFree func(*partFree) // given fetchParts' buffer list when it ends (tests)
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

@@ -10,7 +10,8 @@
 #
 # Environment: BENCH_ROUNDS (default 1), BENCH_DATA (default the full
 # bench's directories), BENCH_TRANSFERS (local, default "4 8 16"),
-# BENCH_WAN_TRANSFERS (default "4 16"), BENCH_DOUBLE (default 1),
+# BENCH_WAN_TRANSFERS (default "4 16"), BENCH_WAN=0 (no WebDAV, no Drive),
+# BENCH_DOUBLE (default 1),
 # BENCH_WAN_LATENCY / BENCH_WAN_RATE (default 40ms / 8MB),
 # BENCH_WAN_PORT (default: two free ports at random).
 set -euo pipefail
@@ -77,10 +78,10 @@ measure() {
   read -r secs rss user sys <"$work/time.out"
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
   # GODEBUG=gctrace=1 (set by restores): the most the heap held when a
-  # collection started, and the most it kept live after one.
+  # collection started, the most it kept live after one, and how many.
   local heap
   heap=$(grep -o '[0-9]*->[0-9]*->[0-9]* MB' "$work/cmd.out" | tr -- '->' '  ' |
-    awk '{if ($1 > a) a = $1; if ($3 > l) l = $3} END {printf "%d/%d", a, l}')
+    awk '{n++; if ($1 > a) a = $1; if ($3 > l) l = $3} END {printf "%d/%d, %d GCs", a, l, n}')
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$label" "$secs" "$rss" "$cpu" "$heap" >>"$results"
   printf '  %-16s %-8s %7.2f s  cpu %6.2f s  rss %4d MiB  heap %s MB\n' "$what" "$label" "$secs" "$cpu" $((rss / 1024)) "$heap" >&2
 }
@@ -139,6 +140,7 @@ cfg=$(config local "$work/argo-local/remote")
 echo "restore-mem: data $(du -sh --apparent-size "$src/@data" | cut -f1), stored $(du -sh "$work/argo-local/remote" | cut -f1)" >&2
 for t in "${local_transfers[@]}"; do restores local "$cfg" "$t"; done
 
+if [ "${BENCH_WAN:-1}" = 1 ]; then
 # WebDAV behind the WAN proxy, as scripts/bench.sh runs it.
 (cd "$repo" && go build -o "$work/wanproxy" ./internal/testing/wanproxy/cmd/wanproxy)
 mkdir -p "$work/wan-remote"
@@ -170,6 +172,8 @@ dcfg=$(config drive "fakedrive:argo" "rclone_config: $dconf")
 env "${denv[@]}" "$push_bin" -q --config "$dcfg" push data
 restores drive "$dcfg" 4 "${denv[@]}"
 
+fi
+
 if [ "$double" = 1 ]; then
   copy_data "-2"
   xcfg=$(config x2 "$work/argo-x2/remote")
@@ -178,6 +182,6 @@ if [ "$double" = 1 ]; then
   restores x2 "$xcfg" 4
 fi
 
-echo "| restore | binary | s | CPU s | peak RSS MiB | heap at GC start / live after, most MB |"
+echo "| restore | binary | s | CPU s | peak RSS MiB | heap at GC start / live after, most MB; collections |"
 echo "|---|---|---|---|---|---|"
 awk -F'\t' '{printf "| %s | %s | %.2f | %.2f | %d | %s |\n", $1, $2, $3, $5, $4 / 1024, $6}' "$results"
