@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -22,5 +23,19 @@ func TestHelpIsComplete(t *testing.T) {
 				t.Errorf("%s --%s: usage %q explains nothing", cmd.Name(), f.Name, f.Usage)
 			}
 		})
+	}
+}
+
+// A flag states its default once: a usage that explains the default itself
+// ("default: transfers from the config") must not get pflag's "(default 4)"
+// after it, which in push --help read as two different defaults.
+func TestHelpOneDefault(t *testing.T) {
+	root := newRootCommand(&globals{})
+	for _, cmd := range root.Commands() {
+		for _, line := range strings.Split(cmd.Flags().FlagUsages(), "\n") {
+			if strings.Count(line, "default") > 1 {
+				t.Errorf("%s --help: two defaults on one line: %s", cmd.Name(), strings.TrimSpace(line))
+			}
+		}
 	}
 }
