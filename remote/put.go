@@ -61,7 +61,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash
 		return err
 	})
 	if err != nil {
-		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
+		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, explainStall(s.uploadLimit(err), s.opt.StallTimeout))
 	}
 	return checked, nil
 }

@@ -104,7 +104,7 @@ func (s *Store) wrap(doing, name string, err error) error {
 	if errors.Is(err, fs.ErrorObjectNotFound) || errors.Is(err, fs.ErrorDirNotFound) {
 		err = notFound{err}
 	}
-	return fmt.Errorf("%s %s on %s: %w", doing, name, s, err)
+	return fmt.Errorf("%s %s on %s: %w", doing, name, s, explainStall(err, s.opt.StallTimeout))
 }
 
 // notFound keeps rclone's message and adds ErrNotFound to its identity.
