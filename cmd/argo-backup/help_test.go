@@ -39,3 +39,19 @@ func TestHelpOneDefault(t *testing.T) {
 		}
 	}
 }
+
+// A number flag given something else says so in words, exit 2, instead of
+// quoting strconv.
+func TestFlagNumberErrors(t *testing.T) {
+	cases := []struct{ arg, want string }{
+		{"--transfers=abc", `--transfers "abc": not a whole number: write one like --transfers 8`},
+		{"--transfers=4.5", `--transfers "4.5": not a whole number`},
+		{"--transfers=99999999999999999999", "--transfers 99999999999999999999: the number is too large"},
+	}
+	for _, c := range cases {
+		got := runCLIOut(t, 2, "push", c.arg)
+		if !strings.Contains(got, c.want) || strings.Contains(got, "strconv") || strings.Count(strings.TrimSpace(got), "\n") > 0 {
+			t.Errorf("push %s: %q, want one line saying %q", c.arg, got, c.want)
+		}
+	}
+}
