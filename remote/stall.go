@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rclone/rclone/fs"
@@ -51,11 +52,27 @@ func (e stalled) Unwrap() error { return e.err }
 // and the end of the caller's own context, pass unchanged.
 func explainStall(err error, after time.Duration) error {
 	var already stalled
-	if err == nil || errors.As(err, &already) || !isTimeout(err) {
+	var gone unreachable
+	switch {
+	case err == nil || errors.As(err, &already) || errors.As(err, &gone):
 		return err
+	case isTimeout(err):
+		return stalled{err: err, after: after}
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		return unreachable{err}
 	}
-	return stalled{err: err, after: after}
+	return err
 }
+
+// unreachable is a remote that refused the connection (a server that is
+// down), said with what to do about it.
+type unreachable struct{ err error }
+
+func (e unreachable) Error() string {
+	return fmt.Sprintf("the remote refused the connection: check that the server is up and its address is right, then run the same command again (%v)", e.err)
+}
+
+func (e unreachable) Unwrap() error { return e.err }
 
 // isTimeout recognises the network's timeouts, also where a backend kept
 // only their text (rclone's webdav formats them with %v). The end of the

@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -83,5 +84,23 @@ func TestStalledServerGivesUp(t *testing.T) {
 			!strings.Contains(msg, "run the same command again") || strings.Contains(msg, "\n") {
 			t.Errorf("%s: message %q, want one line naming the stall and the fix", o.name, msg)
 		}
+	}
+}
+
+// A server that is down (its port closed) is named as such, with the fix.
+func TestDownServerNamed(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	ctx, ci := fs.AddConfig(context.Background())
+	ci.LowLevelRetries = 1
+	_, err = Open(ctx, ":webdav,url='http://"+addr+"/',vendor=other:backups", Options{Retries: 1, RetryDelay: time.Millisecond})
+	var gone unreachable
+	if !errors.As(err, &gone) || !strings.Contains(err.Error(), "the remote refused the connection: check that the server is up") {
+		t.Errorf("opening a remote whose server is down: %v, want it named with the fix", err)
 	}
 }
