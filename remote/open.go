@@ -80,7 +80,9 @@ func Open(ctx context.Context, spec string, o Options) (*Store, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	stop := stallWarnings(o.Log, b.display, "opening the remote", o.StallTimeout)
 	f, err := b.info.NewFs(withStallTimeout(ctx, o.StallTimeout), b.name, b.root, b.config)
+	stop()
 	if errors.Is(err, fs.ErrorIsFile) {
 		return nil, fmt.Errorf("remote %s: the path is a file, not a directory", b.display)
 	}

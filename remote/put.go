@@ -84,7 +84,7 @@ func (s *Store) uploadLimit(err error) error {
 
 func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
 	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
-	old, err := s.f.NewObject(ctx, name)
+	old, err := s.newObject(ctx, name)
 	in, done := s.accounted(ctx, name, int64(len(data)), bytes.NewReader(data))
 	switch {
 	case err == nil:
@@ -130,7 +130,7 @@ func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
 // verify reads back what the remote holds under name. One matching hash is
 // proof enough; a backend that has none of ours gets only the size check.
 func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -84,4 +86,35 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// stallWarnings logs a warning each time a request to the remote has
+// waited another every without an answer, until stop is called: rclone
+// repeats a silent request up to 10 times without a word, and a user on a
+// flaky line should not stare at nothing for 10 minutes. Only for requests
+// that carry no data (opening the remote, looking an object up): an upload
+// or a download on a slow line is busy, not silent.
+func stallWarnings(log *slog.Logger, remote, what string, every time.Duration) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for waited := every; ; waited += every {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				log.Warn("remote: no answer yet, still trying", "remote", remote, "op", what, "waited", waited)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-exited }) } // no warning after stop
+}
+
+// newObject is f.NewObject with stall warnings.
+func (s *Store) newObject(ctx context.Context, name string) (fs.Object, error) {
+	defer stallWarnings(s.opt.Log, s.display, "looking up "+name, s.opt.StallTimeout)()
+	return s.f.NewObject(ctx, name)
 }

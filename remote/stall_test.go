@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -102,5 +103,32 @@ func TestDownServerNamed(t *testing.T) {
 	var gone unreachable
 	if !errors.As(err, &gone) || !strings.Contains(err.Error(), "the remote refused the connection: check that the server is up") {
 		t.Errorf("opening a remote whose server is down: %v, want it named with the fix", err)
+	}
+}
+
+// While rclone repeats a request the server does not answer, the log says
+// so every StallTimeout, instead of nothing for ten of them.
+func TestStalledServerWarns(t *testing.T) {
+	t.Parallel()
+	spec, stall := stallingFront(t)
+	stall.Store(true)
+	ctx, ci := fs.AddConfig(context.Background())
+	ci.LowLevelRetries = 3 // three silent requests of 300ms: warnings between them
+	records := make(recordsTo, 64)
+	opt := Options{Retries: 1, RetryDelay: time.Millisecond, StallTimeout: 300 * time.Millisecond, Log: slog.New(records)}
+	_, err := Open(ctx, spec, opt)
+	var st stalled
+	if !errors.As(err, &st) {
+		t.Fatalf("opening a stalled remote: %v, want the stall named", err)
+	}
+	close(records)
+	warned := 0
+	for r := range records {
+		if r["msg"] == "remote: no answer yet, still trying" && r["op"] == "opening the remote" {
+			warned++
+		}
+	}
+	if warned == 0 {
+		t.Error("no warning while the remote stayed silent")
 	}
 }
