@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/sendstream"
@@ -105,7 +106,7 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 				job.done()
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
-			whole.Write(job.plain)
+			chunked.Write(whole, job.plain)
 			total += int64(n)
 			g.Go(func() error {
 				defer job.done()
@@ -158,7 +159,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		return manifest.Part{}, err // an earlier part failed: store nothing more
 	}
 	plain, index := job.plain, job.index
-	sum := sha256.Sum256(plain)
+	sum := chunked.SHA256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
 		if p.stillStored(ctx, name, old) {
@@ -221,7 +222,7 @@ func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
 // after the upload and retries from our buffer (remote.Store.Put); then the
 // part is read back against what was sealed (putChecked).
 func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
-	storedSum := sha256.Sum256(sealed.Bytes())
+	storedSum := chunked.SHA256(sealed.Bytes())
 	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	if err != nil {
 		return manifest.Part{}, err
