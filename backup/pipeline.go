@@ -33,26 +33,21 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	pr, pw := io.Pipe()
-	sent := make(chan error, 1)
-	go func() {
-		err := btrfs.Send(ctx, snapshot, o, pw)
-		pw.CloseWithError(err)
-		sent <- err
-	}()
+	stream, err := btrfs.StartSend(ctx, snapshot, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+	}
+	defer stream.Close()
 
 	ix := p.startIndex(ctx, sv, j) // the file index, from the validator's commands
 	defer ix.abandon()
-	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix.onCommand())
+	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{stream, p.progress()}, sv, j, ix.onCommand())
 	if err != nil {
 		cancel(err)
-		pr.CloseWithError(err)
-		if sendErr := <-sent; sendErr != nil && !errors.Is(err, sendErr) && ctx.Err() == nil {
-			return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, sendErr)
-		}
+		stream.Close() // btrfs is stopped; its error is the consequence of err
 		return nil, nil, err
 	}
-	if err := <-sent; err != nil {
+	if err := stream.Close(); err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
 	}
 	if err := p.finishIndex(ctx, sv, j, ix, sum); err != nil {
