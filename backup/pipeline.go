@@ -154,9 +154,10 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		return manifest.Part{}, err // an earlier part failed: store nothing more
 	}
 	plain, index := job.plain, job.index
-	if old, ok := j.part(index); ok && old.PlainBytes == int64(len(plain)) {
-		// Only a resumed push hashes before sealing: it may not need to seal.
-		if sum := chunked.SHA256(plain); old.PlainSHA256 == hex.EncodeToString(sum[:]) && p.stillStored(ctx, name, old) {
+	sum := chunked.SHA256(plain)
+	plainSum := hex.EncodeToString(sum[:])
+	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
+		if p.stillStored(ctx, name, old) {
 			p.log().Debug("part already stored", "object", name)
 			return old, nil
 		}
@@ -173,7 +174,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	}
 	defer func() { <-job.st.upload }()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.uploadPart(ctx, j, name, sealed)
+	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), sealed)
 	if err != nil {
 		return part, err
 	}
@@ -201,43 +202,32 @@ func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// sealedPart is a part sealed into its job's second buffer, with the
-// sums of both sides, computed while sealing (crypto.Sealer.SealHashing).
-type sealedPart struct {
-	index                     int
-	plainBytes                int64
-	plainSHA256, storedSHA256 string
-	sealed                    *bytes.Buffer
-}
-
 // sealPart seals the job's part into its second buffer, then gives back
 // the plaintext buffer and the seal slot.
-func (p *Pusher) sealPart(job *partJob) (*sealedPart, error) {
+func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
 	sealed := bytes.NewBuffer(job.out[:0])
-	plainHash, storedHash := sha256.New(), sha256.New()
-	if err := p.Sealer.SealHashing(sealed, job.plain, plainHash, storedHash); err != nil {
+	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
 		return nil, fmt.Errorf("seal part %d: %w", job.index, err)
 	}
-	sp := &sealedPart{index: job.index, plainBytes: int64(len(job.plain)), sealed: sealed,
-		plainSHA256: hex.EncodeToString(plainHash.Sum(nil)), storedSHA256: hex.EncodeToString(storedHash.Sum(nil))}
 	job.sealed()
-	return sp, nil
+	return sealed, nil
 }
 
 // uploadPart uploads one sealed part. The remote checks size and hash
 // after the upload and retries from our buffer (remote.Store.Put); then the
 // part is read back against what was sealed (putChecked).
-func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, sp *sealedPart) (manifest.Part, error) {
-	md5sum, err := p.putChecked(ctx, name, sp.sealed.Bytes(), sp.storedSHA256)
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
+	storedSum := chunked.SHA256(sealed.Bytes())
+	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
 	if err != nil {
 		return manifest.Part{}, err
 	}
-	j.noteReadBack(sp.index, md5sum)
+	j.noteReadBack(index, md5sum)
 	return manifest.Part{
-		Index:        sp.index,
-		PlainBytes:   sp.plainBytes,
-		PlainSHA256:  sp.plainSHA256,
-		StoredBytes:  int64(sp.sealed.Len()),
-		StoredSHA256: sp.storedSHA256,
+		Index:        index,
+		PlainBytes:   plainBytes,
+		PlainSHA256:  plainSum,
+		StoredBytes:  int64(sealed.Len()),
+		StoredSHA256: hex.EncodeToString(storedSum[:]),
 	}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"filippo.io/age"
@@ -82,20 +81,6 @@ func NewSealer(rs []age.Recipient, level int) (*Sealer, error) {
 // records the plaintext size, so a part that decodes to a different length
 // is an error rather than a silent truncation.
 func (s *Sealer) Seal(dst io.Writer, plain []byte) error {
-	return s.SealHashing(dst, plain, nil, nil)
-}
-
-// SealHashing is Seal that also hashes plain into plainHash and the sealed
-// bytes into sealedHash (either may be nil), as the bytes pass: plain a
-// slice at a time just before the encoder copies that slice in, the sealed
-// bytes as age writes each chunk. Hashing a 32 MiB part in a pass of its
-// own reads it from memory once more; here each slice is hashed while it
-// is in the CPU's cache (docs/performance.md, "fourth round"). The bytes
-// and the sums are the same.
-func (s *Sealer) SealHashing(dst io.Writer, plain []byte, plainHash, sealedHash hash.Hash) error {
-	if sealedHash != nil {
-		dst = io.MultiWriter(dst, sealedHash)
-	}
 	w, err := age.Encrypt(dst, s.recipients...)
 	if err != nil {
 		return fmt.Errorf("starting encryption: %w", err)
@@ -106,15 +91,8 @@ func (s *Sealer) SealHashing(dst io.Writer, plain []byte, plainHash, sealedHash 
 	}
 	defer s.release(enc)
 	enc.ResetContentSize(w, int64(len(plain)))
-	for rest := plain; len(rest) > 0; {
-		slice := rest[:min(len(rest), hashSlice)]
-		rest = rest[len(slice):]
-		if plainHash != nil {
-			plainHash.Write(slice)
-		}
-		if _, err := enc.Write(slice); err != nil {
-			return fmt.Errorf("compressing: %w", err)
-		}
+	if _, err := enc.Write(plain); err != nil {
+		return fmt.Errorf("compressing: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return fmt.Errorf("compressing: %w", err)
@@ -124,11 +102,6 @@ func (s *Sealer) SealHashing(dst io.Writer, plain []byte, plainHash, sealedHash 
 	}
 	return nil
 }
-
-// hashSlice is how much plaintext SealHashing hashes and hands to the
-// encoder at a time: small enough to stay in a core's cache, a multiple
-// of zstd's 128 KiB block.
-const hashSlice = 256 << 10
 
 // SealBytes seals plain into memory, for callers that need the stored size
 // and hash before uploading (as remote.Store.Put does).
