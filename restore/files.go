@@ -61,7 +61,7 @@ func (s *PartStreams) ReadAt(ctx context.Context, snapshot string, p []byte, off
 		end := start + part.PlainBytes
 		if len(p) > 0 && off < end && off+int64(len(p)) > start {
 			want := p[:min(int64(len(p)), end-off)]
-			n, ok := s.readCached(part.PlainSHA256, want, off-start)
+			n, ok := s.readCached(ctx, part.PlainSHA256, want, off-start)
 			if !ok {
 				plain, err := s.part(ctx, rec, part)
 				if err != nil {
