@@ -61,7 +61,7 @@ func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash
 		return err
 	})
 	if err != nil {
-		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
+		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, explainStall(s.uploadLimit(err), s.opt.StallTimeout))
 	}
 	return checked, nil
 }
@@ -84,7 +84,7 @@ func (s *Store) uploadLimit(err error) error {
 
 func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
 	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
-	old, err := s.f.NewObject(ctx, name)
+	old, err := s.newObject(ctx, name)
 	in, done := s.accounted(ctx, name, int64(len(data)), bytes.NewReader(data))
 	switch {
 	case err == nil:
@@ -96,7 +96,7 @@ func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[
 	if err != nil {
 		return Checked{}, err
 	}
-	return s.verify(ctx, name, int64(len(data)), sums)
+	return s.verify(ctx, name, data, sums)
 }
 
 // sums computes the hashes Put gives the backend: the strongest one it
@@ -129,13 +129,17 @@ func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
 
 // verify reads back what the remote holds under name. One matching hash is
 // proof enough; a backend that has none of ours gets only the size check.
-func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
-	o, err := s.f.NewObject(ctx, name)
+// A local directory's file is compared with data instead (compareBack).
+func (s *Store) verify(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}
-	if o.Size() != size {
+	if size := int64(len(data)); o.Size() != size {
 		return Checked{}, &MismatchError{Name: name, What: "size", Want: fmt.Sprint(size), Got: fmt.Sprint(o.Size())}
+	}
+	if want, ok := sums[hash.SHA256]; ok && s.backend == "local" {
+		return s.compareBack(ctx, o, name, data, want)
 	}
 	for _, t := range verifyHashes {
 		want, ok := sums[t]

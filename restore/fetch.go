@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -181,7 +182,7 @@ func checkPlain(part manifest.Part, plain []byte) error {
 	if int64(len(plain)) != part.PlainBytes {
 		return fmt.Errorf("decrypted size is %d bytes, the record says %d", len(plain), part.PlainBytes)
 	}
-	sum := sha256.Sum256(plain)
+	sum := chunked.SHA256(plain)
 	if got := hex.EncodeToString(sum[:]); got != part.PlainSHA256 {
 		return fmt.Errorf("decrypted sha256 is %s, the record says %s", got, part.PlainSHA256)
 	}
