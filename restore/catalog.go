@@ -39,7 +39,7 @@ type Catalog struct {
 	Spool  string
 	opened *openedCache    // records already read, by object version
 	free   *partFree       // verify --budget's plaintext part buffer
-	onFree func(*partFree) // given fetchParts' buffer list when it ends (tests)
+	onFree func(*partFree) // given fetchParts' buffer list before it is released (tests)
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

@@ -150,7 +150,7 @@ func (c *Catalog) decodeUnchecked(sealed io.Reader, part manifest.Part, free *pa
 		return nil, err
 	}
 	defer plainReader.Close()
-	plain := free.get()
+	plain := free.get(part.PlainBytes)
 	plain.Reset()
 	// ReadFrom wants MinRead bytes free before each read: without them the
 	// buffer would double to read the one byte past the end we check for.

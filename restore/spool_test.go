@@ -163,13 +163,14 @@ func TestFetchPartsLeavesNoSpool(t *testing.T) {
 }
 
 // What a restore holds in memory does not grow with transfers: however
-// many parts download ahead, it makes only `decoders` plaintext buffers.
+// many parts download ahead, it makes only `decoders` plaintext buffers,
+// outside the Go heap.
 func TestPlaintextBuffersDoNotGrowWithAhead(t *testing.T) {
 	for _, ahead := range []int{1, 4, 16} {
 		b := newBackupInMemory(t, 20)
 		b.cat.Spool = t.TempDir()
-		var made int
-		b.cat.onFree = func(f *partFree) { made = f.made }
+		var made, mapped int
+		b.cat.onFree = func(f *partFree) { made, mapped = f.made, len(f.maps) }
 		var out strings.Builder
 		if err := b.cat.writeStream(t.Context(), b.rec, &out, ahead, fallback.Progress(nil)); err != nil {
 			t.Fatal(err)
@@ -179,6 +180,9 @@ func TestPlaintextBuffersDoNotGrowWithAhead(t *testing.T) {
 		}
 		if made > decoders {
 			t.Errorf("ahead %d: %d plaintext buffers made, want at most %d", ahead, made, decoders)
+		}
+		if mapped != made {
+			t.Errorf("ahead %d: %d of %d plaintext buffers outside the heap, want all", ahead, mapped, made)
 		}
 	}
 }

@@ -98,7 +98,8 @@ func (c *Catalog) fetchParts(ctx context.Context, rec *manifest.Record, parts []
 		return err
 	}
 	defer dir.remove() // deferred first, so it runs after the Wait
-	free := &partFree{}
+	free := &partFree{offHeap: true}
+	defer free.release() // after the Wait too: no one reads a buffer then
 	if c.onFree != nil {
 		defer c.onFree(free)
 	}
