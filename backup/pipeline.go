@@ -205,7 +205,8 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 
 // maxSealedSize bounds a sealed part: zstd adds at most a few bytes per
 // 128 KiB block to incompressible data, age 16 bytes per 64 KiB chunk and a
-// header. Growing the buffer once avoids copying it while sealing.
+// header. The memory limit (PartMemory) and the spool's disk use are
+// sized by it.
 func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
