@@ -26,3 +26,21 @@ func (p *Pusher) checkpoint(ctx context.Context, at Checkpoint, part int) {
 		p.TestHook(ctx, at, part)
 	}
 }
+
+// A PruneCheckpoint is a step of deleting one backup where Pruner.TestHook
+// is called: the SIGKILL tests kill a prune at each, to prove that the next
+// status, verify and prune read what it left correctly.
+type PruneCheckpoint string
+
+// The steps of deleting one backup, in order.
+const (
+	PruneMarked        PruneCheckpoint = "prune-marked"         // record copy in pruning/, nothing deleted on the remote
+	PruneRecordDeleted PruneCheckpoint = "prune-record-deleted" // the remote's record gone, the parts not yet
+	PrunePartsDeleted  PruneCheckpoint = "prune-parts-deleted"  // the parts gone, the pruning/ copy not yet
+)
+
+func (p *Pruner) checkpoint(ctx context.Context, at PruneCheckpoint, snapshot string) {
+	if p.TestHook != nil {
+		p.TestHook(ctx, at, snapshot)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/sendstream"
@@ -32,26 +33,21 @@ func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	pr, pw := io.Pipe()
-	sent := make(chan error, 1)
-	go func() {
-		err := btrfs.Send(ctx, snapshot, o, pw)
-		pw.CloseWithError(err)
-		sent <- err
-	}()
+	stream, err := btrfs.StartSend(ctx, snapshot, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+	}
+	defer stream.Close()
 
 	ix := p.startIndex(ctx, sv, j) // the file index, from the validator's commands
 	defer ix.abandon()
-	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix.onCommand())
+	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{stream, p.progress()}, sv, j, ix.onCommand())
 	if err != nil {
 		cancel(err)
-		pr.CloseWithError(err)
-		if sendErr := <-sent; sendErr != nil && !errors.Is(err, sendErr) && ctx.Err() == nil {
-			return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, sendErr)
-		}
+		stream.Close() // btrfs is stopped; its error is the consequence of err
 		return nil, nil, err
 	}
-	if err := <-sent; err != nil {
+	if err := stream.Close(); err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
 	}
 	if err := p.finishIndex(ctx, sv, j, ix, sum); err != nil {
@@ -109,7 +105,7 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 				job.done()
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
-			whole.Write(job.plain)
+			chunked.Write(whole, job.plain)
 			total += int64(n)
 			g.Go(func() error {
 				defer job.done()
@@ -162,7 +158,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		return manifest.Part{}, err // an earlier part failed: store nothing more
 	}
 	plain, index := job.plain, job.index
-	sum := sha256.Sum256(plain)
+	sum := chunked.SHA256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
 		if p.stillStored(ctx, name, old) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,10 @@ type Pruner struct {
 	Now      func() time.Time
 	Location *time.Location // the periods of retention (days, weeks...); nil: time.Local
 	Locks    LockOptions    // the local lock shared with push and the daemon
+
+	// TestHook, when set (tests only), is called at each PruneCheckpoint
+	// of deleting a backup; see checkpoint.go.
+	TestHook func(ctx context.Context, at PruneCheckpoint, snapshot string)
 }
 
 // LeftoverAge is how old an unfinished push must be (by its snapshot name)
@@ -107,6 +112,12 @@ func (p *Pruner) plan(ctx context.Context, sv Subvolume) (*prunePlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	pruning, err := p.State.Pruning(p.Host, sv.Name)
+	if err != nil {
+		return nil, err
+	}
+	records = withoutSnapshots(records, pruning)
+	all := append(slices.Clone(records), pruning...)
 	inProgress, err := loadJournal(p.State, p.Host, sv.Name)
 	if err != nil {
 		return nil, err
@@ -118,7 +129,8 @@ func (p *Pruner) plan(ctx context.Context, sv Subvolume) (*prunePlan, error) {
 	now := p.now()
 	decisions := manifest.PlanRetention(records, sv.Retention, p.location(), now)
 	keepForInProgress(decisions, records, inProgress)
-	warnings, err := checkKeptChains(decisions, records)
+	decisions = finishPruning(decisions, pruning)
+	warnings, err := checkKeptChains(decisions, all)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +138,10 @@ func (p *Pruner) plan(ctx context.Context, sv Subvolume) (*prunePlan, error) {
 		report:    &PruneReport{Host: p.Host, Subvolume: sv.Name, Warnings: warnings},
 		decisions: decisions,
 		dirs:      dirs,
+		resumed:   snapshotSet(pruning),
 	}
 	plan.judgeBackups()
-	plan.judgeLeftovers(sv.Name, records, inProgress, now)
+	plan.judgeLeftovers(sv.Name, all, inProgress, now)
 	return plan, nil
 }
 
@@ -142,7 +155,7 @@ func (p *Pruner) apply(ctx context.Context, plan *prunePlan) error {
 		if v.Keep {
 			continue
 		}
-		if err := p.deleteBackup(ctx, plan.decisions[i].Record, plan.dirs[v.Snapshot]); err != nil {
+		if err := p.deleteBackup(ctx, plan.decisions[i].Record, plan.dirs[v.Snapshot], plan.resumed[v.Snapshot]); err != nil {
 			return err
 		}
 		v.Deleted = true

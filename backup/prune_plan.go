@@ -13,6 +13,36 @@ type prunePlan struct {
 	report    *PruneReport
 	decisions []manifest.Decision     // oldest first, parallel to report.Backups
 	dirs      map[string]*snapshotDir // the subvolume's snapshot directories on the remote
+	resumed   map[string]bool         // backups an interrupted prune was deleting (State.Pruning)
+}
+
+// resumedReason is why a backup an interrupted prune was deleting goes.
+const resumedReason = "an interrupted prune was deleting it"
+
+// finishPruning adds to decisions the backups an interrupted prune was
+// deleting, all to be deleted: their records may be gone from the remote
+// already, so there is no way back. Decisions stay oldest first.
+func finishPruning(decisions []manifest.Decision, pruning []*manifest.Record) []manifest.Decision {
+	for _, r := range pruning {
+		decisions = append(decisions, manifest.Decision{Record: r, Keep: false, Reasons: []string{resumedReason}})
+	}
+	slices.SortStableFunc(decisions, func(a, b manifest.Decision) int { return a.Record.Created.Compare(b.Record.Created) })
+	return decisions
+}
+
+// withoutSnapshots is recs less those whose snapshot is in drop: a state
+// copy that came back (state rebuild) for a backup being pruned.
+func withoutSnapshots(recs, drop []*manifest.Record) []*manifest.Record {
+	gone := snapshotSet(drop)
+	return slices.DeleteFunc(recs, func(r *manifest.Record) bool { return gone[r.Snapshot] })
+}
+
+func snapshotSet(recs []*manifest.Record) map[string]bool {
+	set := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		set[r.Snapshot] = true
+	}
+	return set
 }
 
 // keepForInProgress keeps the parent chain of an unfinished push. Deleting
@@ -107,7 +137,7 @@ func leftoverVerdict(subvol string, dir *snapshotDir, inProgress *pushJournal, n
 	sv, taken, err := manifest.ParseSnapshotName(dir.name)
 	switch {
 	case dir.hasRecord:
-		return false, "committed, but state_dir has no copy of its record: left alone"
+		return false, "a record this host's state_dir has no copy of (a lost state_dir, or planted: verify tells): left alone"
 	case err != nil || sv != subvol:
 		return false, "not a snapshot of " + subvol + ": left alone"
 	case inProgress != nil && inProgress.Snapshot == dir.name:

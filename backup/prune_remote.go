@@ -50,22 +50,33 @@ func listSnapshotDirs(ctx context.Context, s Store, host, subvol string) (map[st
 	return dirs, nil
 }
 
-// deleteBackup deletes one committed backup. The record goes first: that
-// un-commits the backup in one step, so restore never finds a record whose
-// parts are half gone. The state_dir copy goes next, so that push does not
-// build on a backup that no longer exists. The parts go last; any that an
-// interruption leaves behind are an unfinished push's leftovers now, which
-// a later prune deletes.
-func (p *Pruner) deleteBackup(ctx context.Context, rec *manifest.Record, dir *snapshotDir) error {
+// deleteBackup deletes one committed backup, in an order that a prune
+// killed at any step leaves readable (state_pruning.go): the state_dir copy
+// of its record moves to pruning/ first, so that status, verify and push no
+// longer count it; the record goes next, which un-commits the backup in one
+// step, so restore never finds a record whose parts are half gone; then the
+// parts; the pruning/ copy goes last. The next prune finishes what a killed
+// one started. resumed says an earlier prune had marked it already.
+func (p *Pruner) deleteBackup(ctx context.Context, rec *manifest.Record, dir *snapshotDir, resumed bool) error {
+	if err := p.State.MarkPruning(rec); err != nil {
+		return err
+	}
+	p.checkpoint(ctx, PruneMarked, rec.Snapshot)
 	record := remote.RecordName(p.Host, rec.Subvolume, rec.Snapshot)
 	if err := p.Store.Delete(ctx, record); err != nil && !errors.Is(err, remote.ErrNotFound) {
-		return fmt.Errorf("deleting the record of %s: %w", rec.Snapshot, err)
+		err = fmt.Errorf("deleting the record of %s: %w", rec.Snapshot, err)
+		if !resumed { // nothing is deleted: it is still a backup
+			err = errors.Join(err, p.State.UnmarkPruning(rec))
+		}
+		return err
 	}
-	if err := p.State.RemoveRecord(rec); err != nil {
-		return fmt.Errorf("removing the state_dir copy of %s's record: %w", rec.Snapshot, err)
-	}
+	p.checkpoint(ctx, PruneRecordDeleted, rec.Snapshot)
 	if err := p.deleteObjects(ctx, dir, record); err != nil {
 		return fmt.Errorf("%s is no longer a backup, but some of its parts are left (the next prune deletes them): %w", rec.Snapshot, err)
+	}
+	p.checkpoint(ctx, PrunePartsDeleted, rec.Snapshot)
+	if err := p.State.RemoveRecord(rec); err != nil {
+		return fmt.Errorf("removing the state_dir copy of %s's record: %w", rec.Snapshot, err)
 	}
 	return nil
 }

@@ -279,14 +279,14 @@ func TestPruneDryRunDeletesNothing(t *testing.T) {
 // Prune deletes a backup's record before its parts. A remote that fails
 // the record's delete leaves the backup whole; one that fails a part's
 // delete leaves no record, here or there, naming the missing parts, and
-// the next prune finishes the job.
+// the next prune finishes the job (state_dir's pruning/ names it).
 func TestPruneDeletesTheRecordBeforeTheParts(t *testing.T) {
 	tests := []struct {
 		name        string
 		fail        string // the object whose DELETE the remote refuses
 		wantWhole   bool   // the backup survives untouched
 		wantLeft    []string
-		wantCleaned bool // the next prune removes what is left as an unfinished push
+		wantCleaned bool // the next prune finishes deleting what is left
 	}{
 		{"record refused", "record.json.age", true, nil, false},
 		{"part refused", "part-000001.zst.age", false, []string{"part-000001.zst.age"}, true},
@@ -317,8 +317,9 @@ func TestPruneDeletesTheRecordBeforeTheParts(t *testing.T) {
 
 			fshttp.SetFaultInjector(nil)
 			rep := h.mustPrune(false)
-			if len(rep.Leftovers) != 1 || !rep.Leftovers[0].Deleted {
-				t.Errorf("second prune leftovers %+v, want %s deleted", rep.Leftovers, victim)
+			if len(rep.Leftovers) != 0 || len(rep.Backups) != 2 || !rep.Backups[0].Deleted ||
+				!slices.Contains(rep.Backups[0].Reasons, resumedReason) {
+				t.Errorf("second prune: backups %+v, leftovers %+v; want %s deleted because %q", rep.Backups, rep.Leftovers, victim, resumedReason)
 			}
 			h.requireGone(victim)
 			h.requireWhole(names[1])

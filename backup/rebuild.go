@@ -62,6 +62,11 @@ func (p *Pusher) rebuildState(ctx context.Context, sv Subvolume) error {
 	if err != nil {
 		return fmt.Errorf("rebuild state_dir from the remote: %w", err)
 	}
+	pruning, err := p.State.Pruning(p.Host, sv.Name)
+	if err != nil {
+		return fmt.Errorf("rebuild state_dir from the remote: %w", err)
+	}
+	recs = withoutSnapshots(recs, pruning) // an interrupted prune's: the next prune deletes them
 	saved := 0
 	for _, r := range recs {
 		if r.Host != p.Host || r.Subvolume != sv.Name {

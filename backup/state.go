@@ -25,7 +25,11 @@ func (s State) recordDir(host, subvol string) string {
 
 // Records returns the committed records of one subvolume, oldest first.
 func (s State) Records(host, subvol string) ([]*manifest.Record, error) {
-	dir := s.recordDir(host, subvol)
+	return readRecords(s.recordDir(host, subvol))
+}
+
+// readRecords reads the record copies (*.json) of one folder, oldest first.
+func readRecords(dir string) ([]*manifest.Record, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -63,9 +67,10 @@ func (s State) SaveRecord(r *manifest.Record) error {
 }
 
 // RemoveRecord forgets a record whose backup was pruned from the remote,
-// and the plain copy of its file index.
+// and the plain copy of its file index: the last step of a prune.
 func (s State) RemoveRecord(r *manifest.Record) error {
-	for _, path := range []string{filepath.Join(s.recordDir(r.Host, r.Subvolume), r.Snapshot+".json"), s.IndexPath(r.Host, r.Subvolume, r.Snapshot)} {
+	for _, path := range []string{filepath.Join(s.recordDir(r.Host, r.Subvolume), r.Snapshot+".json"),
+		s.IndexPath(r.Host, r.Subvolume, r.Snapshot), s.pruningPath(r)} {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

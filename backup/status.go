@@ -44,6 +44,9 @@ type JobStatus struct {
 	// state_dir's lost/ folders, refreshed with the rest of the status.
 	RemoteLost  []Loss `json:"remote_lost,omitempty"`
 	LostEarlier []Loss `json:"lost_earlier,omitempty"`
+	// BeingPruned: backups an interrupted prune was deleting (state_dir's
+	// pruning/ folder); the next prune finishes them. Not losses.
+	BeingPruned []string `json:"being_pruned,omitempty"`
 }
 
 // Failing reports whether the last run failed.
@@ -158,7 +161,21 @@ func (s State) refresh(host string, sv Subvolume, j *JobStatus) error {
 		}
 	}
 	j.LostEarlier, err = s.Lost(host, sv.Name)
+	if err != nil {
+		return err
+	}
+	pruning, err := s.Pruning(host, sv.Name)
+	j.BeingPruned = snapshots(pruning)
 	return err
+}
+
+// snapshots is the names of recs.
+func snapshots(recs []*manifest.Record) []string {
+	var names []string
+	for _, r := range recs {
+		names = append(names, r.Snapshot)
+	}
+	return names
 }
 
 // CheckRemote fills in RemoteLost of each subvolume in st from the remote.

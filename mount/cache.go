@@ -155,6 +155,17 @@ func (c *DiskCache) forget(key string, err error) {
 	}
 }
 
+// Evict drops a part whose cached bytes failed a check (damaged on disk),
+// so that the next read downloads and checks it again.
+func (c *DiskCache) Evict(key string) {
+	c.report("a cached part failed its check: evicted, read again from the remote", fmt.Errorf("part %s", key))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.parts[key]; el != nil {
+		c.drop(el)
+	}
+}
+
 // Put writes a checked part, evicting the least recently used parts to
 // stay within the bound.
 func (c *DiskCache) Put(key string, plain []byte) {

@@ -10,6 +10,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/restore"
 )
@@ -26,6 +27,37 @@ type Source struct {
 	// Log receives what a reader only sees as EIO (a refused index, a
 	// damaged part); nil drops it.
 	Log func(msg string, err error)
+
+	mu      sync.Mutex
+	refused map[string]error // backups whose index was refused (damage): by snapshot
+}
+
+// refusal is the error a backup's index was refused with, or nil.
+func (s *Source) refusal(snapshot string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused[snapshot]
+}
+
+// refuse remembers that snapshot's index was refused as damaged or
+// untrusted, and logs it, once: the object will not change while mounted,
+// and every ls or stat asking again would download it again and fill the
+// log. A failure that may pass (the network) is not remembered.
+func (s *Source) refuse(snapshot string, err error) {
+	if !errs.IsDamage(err) {
+		s.log("file index of "+snapshot, err)
+		return
+	}
+	s.mu.Lock()
+	if s.refused == nil {
+		s.refused = map[string]error{}
+	}
+	_, known := s.refused[snapshot]
+	s.refused[snapshot] = err
+	s.mu.Unlock()
+	if !known {
+		s.log("file index of "+snapshot+" refused: it stays unreadable until the next mount", err)
+	}
 }
 
 // ttl is how long the kernel may cache names and attributes: backups never
@@ -108,6 +140,9 @@ func (s *subvolNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 	}
 	for _, r := range recs {
 		if r.Snapshot == name {
+			if s.src.refusal(name) != nil {
+				return nil, syscall.EIO
+			}
 			root := &treeNode{snap: &snapshot{src: s.src, recs: recs, name: name}, ino: index.RootIno}
 			// The kernel keeps the attributes a lookup answers for ttl:
 			// left empty, the backup's root would show as 0755 root:root
@@ -150,11 +185,14 @@ type snapshot struct {
 
 func (s *snapshot) load(ctx context.Context) (*index.Tree, syscall.Errno) {
 	s.once.Do(func() {
+		if s.err = s.src.refusal(s.name); s.err != nil {
+			return
+		}
 		s.tree, s.err = s.src.Catalog.Tree(ctx, s.src.Host, s.recs, s.name)
 		s.streams = restore.NewPartStreams(s.src.Catalog, s.src.Host, s.recs)
 		s.streams.Cache = s.src.Cache
 		if s.err != nil {
-			s.src.log("file index of "+s.name, s.err)
+			s.src.refuse(s.name, s.err)
 		}
 	})
 	if s.err != nil {

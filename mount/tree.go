@@ -8,6 +8,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/restore"
 )
 
 // treeNode is one inode of a backup's tree.
@@ -124,10 +125,23 @@ func (t *treeNode) Read(ctx context.Context, f fs.FileHandle, dest []byte, off i
 	if errno != 0 {
 		return nil, errno
 	}
-	got, err := tree.ReadFileAt(ctx, n, t.snap.streams, dest, off)
+	got, err := t.readAt(ctx, tree, n, dest, off)
 	if err != nil {
 		t.snap.src.log("read "+t.snap.name, err)
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultData(dest[:got]), 0
+}
+
+// readAt reads a file's bytes. When a check fails (a command's crc32c) on
+// bytes the disk cache served, those cached parts are evicted and the read
+// is tried once more, from the remote: a part damaged on disk costs one
+// download, not every read until the mount ends.
+func (t *treeNode) readAt(ctx context.Context, tree *index.Tree, n *index.Node, dest []byte, off int64) (int, error) {
+	traced, trace := restore.WithCacheTrace(ctx)
+	got, err := tree.ReadFileAt(traced, n, t.snap.streams, dest, off)
+	if err != nil && t.snap.streams.EvictTraced(trace) > 0 {
+		got, err = tree.ReadFileAt(ctx, n, t.snap.streams, dest, off)
+	}
+	return got, err
 }

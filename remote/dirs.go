@@ -11,12 +11,19 @@ import (
 // Dirs returns the names of the directories directly under dir ("" for
 // the store root), sorted, without looking deeper: one listing call, where
 // List would walk every object below. A directory that does not exist
-// lists as empty, as in List.
+// lists as empty, and one that cannot be read is an error, as in List.
 func (s *Store) Dirs(ctx context.Context, dir string) ([]string, error) {
 	dir = strings.Trim(dir, "/")
+	ctx, counted := countedErrors(ctx)
 	des, err := s.f.List(ctx, dir)
+	err = listError(err, counted())
 	if err != nil && !isNotFound(err) {
 		return nil, s.wrap("listing", dir+"/", err)
+	}
+	if err != nil {
+		if err := s.confirmMissing(ctx, dir); err != nil {
+			return nil, err
+		}
 	}
 	var names []string
 	for _, de := range des {

@@ -14,12 +14,15 @@ import (
 // deep, sorted by name. Names are relative to the store root, not to dir.
 // A directory that does not exist lists as empty: object stores have no
 // directories, so "missing" and "empty" cannot be told apart everywhere.
+// A directory that exists but could not be read is an error, also where
+// the backend only counts it (see countedErrors): never an empty listing.
 //
 // Drive allows two objects with one name; then List returns them all and a
 // *DuplicatesError, because which of them a read gets is arbitrary.
 func (s *Store) List(ctx context.Context, dir string) ([]Entry, error) {
 	dir = strings.Trim(dir, "/")
 	var entries []Entry
+	ctx, counted := countedErrors(ctx)
 	err := walk.ListR(ctx, s.f, dir, true, -1, walk.ListObjects, func(des fs.DirEntries) error {
 		for _, de := range des {
 			if o, ok := de.(fs.Object); ok {
@@ -28,8 +31,14 @@ func (s *Store) List(ctx context.Context, dir string) ([]Entry, error) {
 		}
 		return nil
 	})
+	err = listError(err, counted())
 	if err != nil && !isNotFound(err) {
 		return nil, s.wrap("listing", dir+"/", err)
+	}
+	if err != nil {
+		if err := s.confirmMissing(ctx, dir); err != nil {
+			return nil, err
+		}
 	}
 	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	if dups := Duplicates(entries); len(dups) > 0 {

@@ -61,9 +61,24 @@ func (h *slogForwarder) Handle(ctx context.Context, r slog.Record) error {
 
 // expected reports rclone records about conditions argo-backup expects and
 // handles itself: listing a directory that does not exist yet (the first
-// push of a subvolume) is an empty listing, not an error for the user.
+// push of a subvolume) is an empty listing, not an error for the user; and
+// a listing that failed is returned by Store.List and Dirs (countedErrors)
+// and reported once, in the command's own one-line error.
 func expected(r slog.Record) bool {
+	for _, m := range listingMessages {
+		if strings.HasPrefix(r.Message, m) {
+			return true
+		}
+	}
 	return strings.Contains(r.Message, "error listing: directory not found")
+}
+
+// listingMessages start the records of rclone's listing errors.
+var listingMessages = []string{
+	"error listing: ",                           // walk
+	"failed to open directory ",                 // local backend: permission denied
+	"failed to get info about directory entry ", // local backend: an entry it cannot stat
+	"Listing error: ",                           // local backend: an entry it skips
 }
 
 func (h *slogForwarder) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -109,7 +109,7 @@ func (s *Store) putOnce(ctx context.Context, name string, data io.ReaderAt, size
 	if err != nil {
 		return Checked{}, err
 	}
-	return s.verify(ctx, name, size, sums)
+	return s.verify(ctx, name, data, size, sums)
 }
 
 // sums computes the hashes Put gives the backend: the strongest one it
@@ -145,13 +145,18 @@ func (s *Store) sums(data io.ReaderAt, size int64, knownSHA256 string) (map[hash
 
 // verify reads back what the remote holds under name. One matching hash is
 // proof enough; a backend that has none of ours gets only the size check.
-func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
+// A local directory's file is compared with the size bytes of data
+// instead (compareBack).
+func (s *Store) verify(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
 	o, err := s.f.NewObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}
 	if o.Size() != size {
 		return Checked{}, &MismatchError{Name: name, What: "size", Want: fmt.Sprint(size), Got: fmt.Sprint(o.Size())}
+	}
+	if want, ok := sums[hash.SHA256]; ok && s.backend == "local" {
+		return s.compareBack(ctx, o, name, io.NewSectionReader(data, 0, size), want)
 	}
 	for _, t := range verifyHashes {
 		want, ok := sums[t]

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -86,7 +87,7 @@ func checkPart(part manifest.Part, plain []byte, storedBytes int64, storedSum []
 	if int64(len(plain)) != part.PlainBytes {
 		return fmt.Errorf("decrypted size is %d bytes, the record says %d", len(plain), part.PlainBytes)
 	}
-	sum := sha256.Sum256(plain)
+	sum := chunked.SHA256(plain)
 	if got := hex.EncodeToString(sum[:]); got != part.PlainSHA256 {
 		return fmt.Errorf("decrypted sha256 is %s, the record says %s", got, part.PlainSHA256)
 	}

@@ -2,13 +2,13 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -61,7 +61,7 @@ func (s *PartStreams) ReadAt(ctx context.Context, snapshot string, p []byte, off
 		end := start + part.PlainBytes
 		if len(p) > 0 && off < end && off+int64(len(p)) > start {
 			want := p[:min(int64(len(p)), end-off)]
-			n, ok := s.readCached(part.PlainSHA256, want, off-start)
+			n, ok := s.readCached(ctx, part.PlainSHA256, want, off-start)
 			if !ok {
 				plain, err := s.part(ctx, rec, part)
 				if err != nil {
@@ -96,14 +96,14 @@ func (s *PartStreams) part(ctx context.Context, rec *manifest.Record, part manif
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
+	if sum := chunked.SHA256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
 		return nil, errs.Damagef("%s is not the part its record names (damaged or replaced)", name)
 	}
 	plain, err := s.Catalog.openSealed(sealed, part.PlainBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != part.PlainSHA256 {
+	if sum := chunked.SHA256(plain); hex.EncodeToString(sum[:]) != part.PlainSHA256 {
 		return nil, errs.Damagef("%s does not hold the bytes its record names", name)
 	}
 	if s.Cache != nil {

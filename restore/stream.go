@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -42,7 +43,7 @@ func (c *Catalog) writeStream(ctx context.Context, rec *manifest.Record, w io.Wr
 		if err != nil {
 			return err
 		}
-		whole.Write(data)
+		chunked.Write(whole, data)
 		if _, err := w.Write(data); err != nil {
 			return err
 		}

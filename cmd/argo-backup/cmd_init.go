@@ -136,7 +136,12 @@ func writeStarterConfig(g *globals, f initFlags) error {
 		if !ok || name == "" || !filepath.IsAbs(path) {
 			return errs.Userf("--subvolume %q: write it as NAME=/absolute/path, e.g. home=/home", s)
 		}
-		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, proposedSnapshotDir(path, snapper), f.snapper[filepath.Clean(path)]})
+		dir, inside := proposedSnapshotDir(path, snapper)
+		if inside {
+			fmt.Fprintf(g.stderr, "note: snapshot_dir of %s is %s, inside the subvolume it snapshots (each snapshot then holds an empty folder per older one): "+
+				"mount the filesystem's top level (mount -o subvolid=5 DEVICE /mnt/btrfs-top) and set snapshot_dir under it\n", name, dir)
+		}
+		data.Subvolumes = append(data.Subvolumes, starterSubvolume{name, path, dir, f.snapper[filepath.Clean(path)]})
 	}
 	if len(data.Recipients) == 0 {
 		if ids, err := crypto.LoadIdentities(f.identity); err == nil {

@@ -81,6 +81,9 @@ func (a *app) prune(ctx context.Context, names []string, f pruneFlags) ([]*backu
 	}
 	p := &backup.Pruner{Host: a.cfg.Host, Store: st, State: a.state(), Log: a.log,
 		Locks: backup.LockOptions{Command: "prune"}}
+	if pruneTestHook != nil {
+		pruneTestHook(p)
+	}
 	var reports []*backup.PruneReport
 	for _, sv := range svs {
 		rep, err := p.Prune(ctx, sv, f.dryRun)
@@ -93,6 +96,10 @@ func (a *app) prune(ctx context.Context, names []string, f pruneFlags) ([]*backu
 	}
 	return reports, nil
 }
+
+// pruneTestHook, when a test sets it, changes the Pruner of `prune`
+// (kill_prune_test.go stops it at a checkpoint). nil outside tests.
+var pruneTestHook func(*backup.Pruner)
 
 func printPruneJSON(w io.Writer, reports []*backup.PruneReport) error {
 	if reports == nil {
@@ -126,7 +133,7 @@ func printPruneReport(w io.Writer, rep *backup.PruneReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Snapshot, action(!b.Keep), strings.Join(b.Reasons, ", "))
 	}
 	for _, l := range rep.Leftovers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Snapshot, action(l.Delete), l.Why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Snapshot, leftoverAction(l.Delete), l.Why)
 	}
 	tw.Flush()
 	for _, warning := range rep.Warnings {
@@ -142,7 +149,18 @@ func action(del bool) string {
 	return "keep"
 }
 
-// pruneSummary counts what went (or would go) and the space it frees.
+// leftoverAction is what prune does to a folder no state_dir record
+// describes: it is no backup of this host's it keeps, so never "keep".
+func leftoverAction(del bool) string {
+	if del {
+		return "delete"
+	}
+	return "leave"
+}
+
+// pruneSummary counts what went (or would go) and the space it frees. It
+// counts the same in a dry run and a real prune, and names the folders
+// left alone, which are neither kept backups nor deleted.
 func pruneSummary(rep *backup.PruneReport) string {
 	var kept, gone, leftovers, objects int
 	var bytes int64
@@ -155,16 +173,24 @@ func pruneSummary(rep *backup.PruneReport) string {
 			objects, bytes = objects+b.Objects, bytes+b.Bytes
 		}
 	}
+	left := 0
 	for _, l := range rep.Leftovers {
-		if l.Deleted || (rep.DryRun && l.Delete) {
+		switch {
+		case l.Deleted || (rep.DryRun && l.Delete):
 			leftovers++
 			objects, bytes = objects+l.Objects, bytes+l.Bytes
+		case !l.Delete:
+			left++
 		}
 	}
 	verb := "deleted"
 	if rep.DryRun {
 		verb = "would delete"
 	}
-	return fmt.Sprintf("%d kept; %s %d backups and %d unfinished pushes: %d objects, %s",
+	line := fmt.Sprintf("%d kept; %s %d backups and %d unfinished pushes: %d objects, %s",
 		kept, verb, gone, leftovers, objects, humanize.IBytes(uint64(bytes)))
+	if left > 0 {
+		line += fmt.Sprintf("; %d other folders left alone (see WHY)", left)
+	}
+	return line
 }

@@ -107,7 +107,7 @@ func (a *app) restore(cmd *cobra.Command, names []string, f restoreFlags) error 
 	if f.snapshot != "" && len(names) == 0 {
 		subvol, _, err := manifest.ParseSnapshotName(f.snapshot)
 		if err != nil {
-			return errs.Userf("--snapshot %q: %v", f.snapshot, err)
+			return a.notASnapshot(ctx, f, err)
 		}
 		names = []string{subvol}
 	}

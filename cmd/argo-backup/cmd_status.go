@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -58,19 +59,23 @@ func (a *app) status(ctx context.Context, asJSON, offline bool) error {
 	if err != nil {
 		return err
 	}
+	var remoteErr error
 	if !offline {
-		a.checkRemote(ctx, st, svs)
+		remoteErr = a.checkRemote(ctx, st, svs)
 	}
 	network := a.networkStatus(time.Now())
 	running := a.state().DaemonRunning()
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		if err := enc.Encode(struct {
 			*backup.Status
 			DaemonRunning bool          `json:"daemon_running"`
 			Network       networkStatus `json:"network"`
-		}{st, running, network})
+		}{st, running, network}); err != nil {
+			return err
+		}
+		return remoteErr
 	}
 	var names []string
 	for _, sv := range svs {
@@ -87,7 +92,7 @@ func (a *app) status(ctx context.Context, asJSON, offline bool) error {
 	}
 	printStatus(a.stdout, st, names, time.Now())
 	fmt.Fprintln(a.stdout, network)
-	return nil
+	return remoteErr
 }
 
 // networkStatus is how the daemon's jobs use the network.
@@ -158,6 +163,10 @@ func printLost(w io.Writer, subvol string, j *backup.JobStatus) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+	if len(j.BeingPruned) > 0 {
+		fmt.Fprintf(w, "%s: an interrupted prune was deleting %d backup(s), no longer counted; the next prune finishes: %s\n",
+			subvol, len(j.BeingPruned), strings.Join(j.BeingPruned, ", "))
+	}
 	if len(j.LostEarlier) > 0 {
 		fmt.Fprintf(w, "%s: a push found %d backup(s) this host pushed gone from the remote and forgot them (delete state_dir/records/<host>/%s/lost once noted):\n", subvol, len(j.LostEarlier), subvol)
 		for _, l := range j.LostEarlier {
@@ -172,9 +181,10 @@ type emptyRemote struct{}
 func (emptyRemote) List(context.Context, string) ([]remote.Entry, error) { return nil, nil }
 
 // checkRemote fills in what the remote lost. The status of this host is
-// worth showing without the remote, so a remote that cannot be listed is a
-// warning, not a failure.
-func (a *app) checkRemote(ctx context.Context, st *backup.Status, svs []backup.Subvolume) {
+// worth showing without the remote, so status shows it all, but a remote
+// that cannot be listed still fails the command: "nothing lost" must never
+// stand for "could not look" (a script reads the exit status alone).
+func (a *app) checkRemote(ctx context.Context, st *backup.Status, svs []backup.Subvolume) error {
 	var store backup.Lister
 	store, err := a.store(ctx, false)
 	if errors.Is(err, remote.ErrNoRepository) {
@@ -185,8 +195,9 @@ func (a *app) checkRemote(ctx context.Context, st *backup.Status, svs []backup.S
 		err = a.state().CheckRemote(ctx, store, a.cfg.Host, st, svs)
 	}
 	if err != nil {
-		a.log.Warn("the remote was not checked for lost backups", "err", err)
+		return fmt.Errorf("the remote was not checked for lost backups (the rest is shown above; status --offline reads state_dir alone): %w", err)
 	}
+	return nil
 }
 
 // nextRun is when the daemon said it runs the job next. A time well past

@@ -10,6 +10,7 @@ import (
 	"github.com/argo-backup/argo-backup/index"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/restore"
 )
 
@@ -62,7 +63,7 @@ func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, e
 	default:
 		sv, _, err := manifest.ParseSnapshotName(spec)
 		if err != nil {
-			return nil, errs.Userf("%q is not a backup: give a name as list shows it (e.g. home.20261101T020000Z), latest or SUBVOL:latest", spec)
+			return nil, b.notABackup(ctx, spec)
 		}
 		subvol = sv
 	}
@@ -81,6 +82,45 @@ func (b *browser) resolve(ctx context.Context, spec string) (*manifest.Record, e
 		return nil, errs.User(err)
 	}
 	return rec, nil
+}
+
+// notABackup is the error for spec, which is no backup's whole name: it
+// offers the backups spec begins (home.2026 is the start of many), or the
+// nearest names; the example only when there is nothing to offer.
+func (b *browser) notABackup(ctx context.Context, spec string) error {
+	if names := b.suggest(ctx, spec); len(names) > 0 {
+		return errs.Userf("%q is not a backup name: did you mean %s? (give a whole name as list shows it, latest or SUBVOL:latest)", spec, strings.Join(names, ", "))
+	}
+	return errs.Userf("%q is not a backup: give a name as list shows it (e.g. %s.20261101T020000Z), latest or SUBVOL:latest", spec, b.firstSubvol())
+}
+
+// suggest returns the trusted backups worth offering for spec, of the
+// subvolume its name starts with (manifest.Suggest).
+func (b *browser) suggest(ctx context.Context, spec string) []string {
+	subvol := spec
+	if dot := strings.LastIndexByte(spec, '.'); dot > 0 {
+		subvol = spec[:dot]
+	}
+	if remote.CheckName("subvolume", subvol) != nil {
+		return nil
+	}
+	recs, err := b.records(ctx, subvol)
+	if err != nil {
+		return nil
+	}
+	return manifest.Suggest(recs, spec)
+}
+
+// notASnapshot is restore's error for a --snapshot that is no backup's
+// whole name: the backups it begins or the nearest, as ls offers them,
+// when the remote can be read; else the name's fault alone.
+func (a *app) notASnapshot(ctx context.Context, f restoreFlags, parseErr error) error {
+	if b, err := a.browser(ctx, f.identity, f.host); err == nil {
+		if names := b.suggest(ctx, f.snapshot); len(names) > 0 {
+			return errs.Userf("--snapshot %q is not a backup name: did you mean %s?", f.snapshot, strings.Join(names, ", "))
+		}
+	}
+	return errs.Userf("--snapshot %q: %v", f.snapshot, parseErr)
 }
 
 // untrusted says why a backup named name is on the remote but not used,

@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // snapperConfigsDir is where snapper keeps its configs (a variable for tests).
@@ -39,22 +42,87 @@ func snapperSubvolume(file string) string {
 	return ""
 }
 
-// proposedSnapshotDir is where init puts a subvolume's snapshots: in
-// /.snapshots/argo-backup when that is on the same filesystem (the usual
-// flat layout, and the docs' example), never inside a subvolume that is
-// itself backed up or inside snapper's .snapshots of that subvolume;
-// elsewhere beside the data, out of snapper's way.
-func proposedSnapshotDir(path string, snapper map[string]string) string {
-	if src := mountOf(path).Source; src != "" && src == mountOf("/.snapshots").Source {
-		return "/.snapshots/argo-backup"
+// proposedSnapshotDir is where init puts a subvolume's snapshots: the
+// first of snapshotDirCandidates on path's filesystem but not in path's
+// own subvolume. Snapshots inside the subvolume they are taken of would
+// each hold an empty folder for every older one (btrfs snapshots do not
+// descend into nested subvolumes, but keep their names), which restores
+// and diffs then show. inside is true when no such place is mounted, and
+// the fallback below is inside the subvolume: init says so.
+func proposedSnapshotDir(path string, snapper map[string]string) (dir string, inside bool) {
+	mounts, _ := mountinfo.GetMounts(mountinfo.FSTypeFilter("btrfs"))
+	if src := mountOf(path).Source; src != "" {
+		for _, c := range snapshotDirCandidates(src, mounts) {
+			if outsideSubvolume(path, c) && mountOf(c).Source == src {
+				return c, false
+			}
+		}
 	}
-	if path == "/" {
-		return "/.snapshots/argo-backup"
+	switch _, managed := snapper[filepath.Clean(path)]; {
+	case path == "/":
+		dir = "/.snapshots/argo-backup"
+	case managed: // out of snapper's .snapshots
+		dir = filepath.Join(path, ".argo-backup")
+	default:
+		dir = filepath.Join(path, ".snapshots", "argo-backup")
 	}
-	if _, managed := snapper[filepath.Clean(path)]; managed {
-		return filepath.Join(path, ".argo-backup")
+	return dir, !outsideSubvolume(path, dir)
+}
+
+// snapshotDirCandidates are the places snapper and btrbk users expect
+// snapshots, on the btrfs filesystem of device src, best first:
+// /.snapshots/argo-backup (the usual flat layout, and the docs' example);
+// argo-backup in a mounted top-level @snapshots (openSUSE, Gentoo); and in
+// a mounted top level (subvolid=5, as btrbk users mount it), its
+// @snapshots, else a folder of its own.
+func snapshotDirCandidates(src string, mounts []*mountinfo.Info) []string {
+	out := []string{"/.snapshots/argo-backup"}
+	var tops []string
+	for _, m := range mounts {
+		if m.Source != src {
+			continue
+		}
+		switch subvol := superOption(m.VFSOptions, "subvol"); {
+		case filepath.Base(subvol) == "@snapshots":
+			out = append(out, filepath.Join(m.Mountpoint, "argo-backup"))
+		case subvol == "/":
+			tops = append(tops, m.Mountpoint)
+		}
 	}
-	return filepath.Join(path, ".snapshots", "argo-backup")
+	for _, top := range tops {
+		if fi, err := os.Stat(filepath.Join(top, "@snapshots")); err == nil && fi.IsDir() {
+			out = append(out, filepath.Join(top, "@snapshots", "argo-backup"))
+		}
+	}
+	for _, top := range tops {
+		out = append(out, filepath.Join(top, "argo-backup-snapshots"))
+	}
+	return out
+}
+
+// outsideSubvolume says whether dir (or, while it does not exist, its
+// nearest existing parent) is in another subvolume than path. btrfs gives
+// each subvolume a device number of its own, so one stat each tells.
+func outsideSubvolume(path, dir string) bool {
+	p, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil {
+			return devOf(fi) != devOf(p)
+		}
+		if d == "/" || d == "." {
+			return false
+		}
+	}
+}
+
+func devOf(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Dev
+	}
+	return 0
 }
 
 // pickSnapper offers snapper_config for each picked subvolume snapper

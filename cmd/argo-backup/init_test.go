@@ -33,7 +33,9 @@ func TestInitNonInteractive(t *testing.T) {
 		Retention                                  manifest.Retention
 	}
 	got := starter{sv.Name, sv.Path, sv.SnapshotDir, sv.Schedule, sv.Parents, strings.Join(sv.Tiers, ","), sv.KeepLocal, sv.Retention}
-	want := starter{"home", m.home, m.home + "/.snapshots/argo-backup", "@daily", "tiered", "quarter,month,week", 2,
+	// The machine's btrfs has its top level mounted and no @snapshots: a
+	// folder of the top level, never inside @home (TestProposedSnapshotDir).
+	want := starter{"home", m.home, m.fs + "/argo-backup-snapshots", "@daily", "tiered", "quarter,month,week", 2,
 		manifest.Retention{Last: 7, Daily: 14, Weekly: 8, Monthly: 12}}
 	if got != want {
 		t.Errorf("the starter subvolume is\n%+v\nwant (docs/cli.md)\n%+v", got, want)

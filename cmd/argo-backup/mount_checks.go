@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -72,18 +73,43 @@ func fuseAvailable() error {
 }
 
 // mountSubvols returns the subvolumes to show: those named, each of which
-// must have backups on the remote, or all that do.
+// must have trusted backups on the remote, or all that do. A subvolume
+// folder whose records are all untrusted (planted by someone with write
+// access to the remote) is not shown, as list does not count it a backup:
+// mount says which it hides and why, once, and refuses it by name.
 func mountSubvols(ctx context.Context, b *browser, names []string) ([]string, error) {
 	have, err := b.cat.Subvolumes(ctx, b.host)
 	if err != nil {
 		return nil, err
 	}
+	var trusted []string
+	untrusted := map[string]int{}
+	for _, sv := range have {
+		l, err := b.cat.List(ctx, b.host, sv)
+		if err != nil {
+			return nil, err
+		}
+		if len(l.Trusted()) > 0 {
+			trusted = append(trusted, sv)
+			continue
+		}
+		untrusted[sv] = len(l.Untrusted())
+	}
 	if len(names) == 0 {
-		return have, nil
+		if len(trusted) == 0 && len(untrusted) > 0 {
+			return nil, errs.Damagef("host %s has no trusted backup on the remote, only %d untrusted subvolume folders (see argo-backup list --host %s)", b.host, len(untrusted), b.host)
+		}
+		for _, sv := range slices.Sorted(maps.Keys(untrusted)) {
+			b.a.log.Warn("not shown: none of its backups is trusted (see argo-backup list)", "host", b.host, "subvolume", sv, "untrusted", untrusted[sv])
+		}
+		return trusted, nil
 	}
 	for _, n := range names {
-		if !slices.Contains(have, n) {
-			return nil, errs.Userf("unknown subvolume %q: the backups of %s on the remote are of %s", n, b.host, quoteList(have))
+		if k, ok := untrusted[n]; ok {
+			return nil, errs.Damagef("subvolume %q of %s has no trusted backup on the remote, only %d untrusted records: it is never shown (see argo-backup list %s)", n, b.host, k, n)
+		}
+		if !slices.Contains(trusted, n) {
+			return nil, errs.Userf("unknown subvolume %q: the backups of %s on the remote are of %s", n, b.host, quoteList(trusted))
 		}
 	}
 	return names, nil

@@ -42,6 +42,14 @@ var restorePausePoints = map[string]restore.Checkpoint{
 	"after-promote":  restore.AfterPromote,
 }
 
+// prunePausePoints are the steps of deleting a backup a prune may pause
+// at (its first backup to delete).
+var prunePausePoints = map[string]backup.PruneCheckpoint{
+	"prune-marked":         backup.PruneMarked,
+	"prune-record-deleted": backup.PruneRecordDeleted,
+	"prune-parts-deleted":  backup.PrunePartsDeleted,
+}
+
 // pauseFromEnv installs the pause pauseEnv asks for, if any.
 func pauseFromEnv() {
 	name := os.Getenv(pauseEnv)
@@ -58,6 +66,18 @@ func pauseFromEnv() {
 		paused := false
 		restoreTestHook = func(r *restore.Restorer) {
 			r.TestHook = func(ctx context.Context, point restore.Checkpoint) {
+				if point == at && !paused {
+					paused = true
+					pause(ctx, name)
+				}
+			}
+		}
+		return
+	}
+	if at, ok := prunePausePoints[name]; ok {
+		paused := false
+		pruneTestHook = func(p *backup.Pruner) {
+			p.TestHook = func(ctx context.Context, point backup.PruneCheckpoint, _ string) {
 				if point == at && !paused {
 					paused = true
 					pause(ctx, name)

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/argo-backup/argo-backup/internal/testing/nodac"
+)
+
+// A host folder on the remote that cannot be read (here chmod 000, read by
+// root without CAP_DAC_OVERRIDE, as over root_squash NFS) fails every
+// command that reads it, with one line naming the folder and the error:
+// never "no backups", and prune deletes nothing.
+func TestUnreadableHostFolder(t *testing.T) {
+	m := newMachine(t)
+	cfg := readFile(t, m.config)
+	writeFile(t, m.config, strings.Replace(cfg, "/snapshots}", "/snapshots, retention: {last: 1}}", 1))
+	m.run(0, "push")
+	m.run(0, "push", "--full")
+	before := remoteSnapshots(t, m)
+
+	host := filepath.Join(m.dir, "remote", "testhost")
+	if err := os.Chmod(host, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(host, 0o755) })
+	bin := argoBinary(t)
+	for _, args := range [][]string{
+		{"list"},
+		{"list", "home"},
+		{"list", "--all-hosts"},
+		{"status"},
+		{"verify", "--quick"},
+		{"restore", "--to", t.TempDir()},
+		{"prune"},
+		{"prune", "--dry-run"},
+	} {
+		cmdline := append(append(nodac.Args(), bin, "--config", m.config), args...)
+		if !nodac.Needed() {
+			cmdline = append([]string{bin, "--config", m.config}, args...)
+		}
+		cmd := exec.Command(cmdline[0], cmdline[1:]...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := cmd.ProcessState.ExitCode()
+		what := "argo-backup " + strings.Join(args, " ")
+		if err == nil || code == 0 {
+			t.Errorf("%s: exit 0, want a failure\nstdout: %s\nstderr: %s", what, stdout.String(), stderr.String())
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "testhost") || !strings.Contains(lines[0], "permission denied") {
+			t.Errorf("%s: exit %d; want one line naming the folder testhost and the error, got:\n%s", what, code, stderr.String())
+		}
+	}
+
+	if err := os.Chmod(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if after := remoteSnapshots(t, m); !slices.Equal(after, before) {
+		t.Errorf("the backups changed while the host folder was unreadable: %q, then %q", before, after)
+	}
+	m.run(0, "list")
+}
