@@ -74,7 +74,7 @@ func (s *Store) put(ctx context.Context, name string, src io.ReaderAt, size int6
 		return err
 	})
 	if err != nil {
-		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
+		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, explainStall(s.uploadLimit(err), s.opt.StallTimeout))
 	}
 	return checked, nil
 }
@@ -97,7 +97,7 @@ func (s *Store) uploadLimit(err error) error {
 
 func (s *Store) putOnce(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
 	src := object.NewStaticObjectInfo(name, time.Now(), size, true, sums, s.f)
-	old, err := s.f.NewObject(ctx, name)
+	old, err := s.newObject(ctx, name)
 	in, done := s.accounted(ctx, name, size, io.NewSectionReader(data, 0, size))
 	switch {
 	case err == nil:
@@ -148,7 +148,7 @@ func (s *Store) sums(data io.ReaderAt, size int64, knownSHA256 string) (map[hash
 // A local directory's file is compared with the size bytes of data
 // instead (compareBack).
 func (s *Store) verify(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}
