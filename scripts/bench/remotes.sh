@@ -57,7 +57,9 @@ mounts+=("$src")
 btrfs -q subvolume create "$src/@x1"
 btrfs -q subvolume create "$src/@x2"
 for s in "${sources[@]}"; do
-  for d in "$src/@x1/$(basename "$s")" "$src/@x2/$(basename "$s")" "$src/@x2/$(basename "$s")-copy"; do
+  dirs=("$src/@x1/$(basename "$s")")
+  [[ " ${sizes[*]} " == *" x2 "* ]] && dirs+=("$src/@x2/$(basename "$s")" "$src/@x2/$(basename "$s")-copy")
+  for d in "${dirs[@]}"; do
     mkdir -p "$d"
     cp -a --reflink=never "$s/." "$d/" 2>/dev/null || true
   done
