@@ -81,7 +81,7 @@ func (p *Pusher) uploadIndex(ctx context.Context, head index.SignedHead, body io
 	}
 	storedSum := chunked.SHA256(sealed.Bytes())
 	name := remote.IndexName(p.Host, head.Subvol, head.Snapshot)
-	if _, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:])); err != nil {
+	if _, err := p.putChecked(ctx, name, bytes.NewReader(sealed.Bytes()), hex.EncodeToString(storedSum[:])); err != nil {
 		return nil, err
 	}
 	return &manifest.IndexRef{PlainBytes: size, PlainSHA256: hex.EncodeToString(plain.h.Sum(nil)),

@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,9 +25,10 @@ var errDamagedStream = errors.New("the send stream is damaged")
 
 // storeStream runs `btrfs send` and stores its stream as sealed parts,
 // noting each stored part in the journal. Send, cut, seal and upload
-// overlap: while part i is read from the send, up to Workers earlier parts
-// are sealed and uploaded, and memory stays bounded by about
-// (2*Workers+1) * PartSize whatever the stream size.
+// overlap: while part i is read from the send, earlier parts are sealed
+// and uploaded; memory stays bounded by Workers * PartSize and the spool
+// (sealed parts on disk) by (Workers+Transfers) * PartSize, whatever the
+// stream size (stages.go).
 func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, snapshot string, o btrfs.SendOptions) (*streamSummary, []manifest.Part, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -68,8 +68,12 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 // onCmd (if not nil) as the validator decodes it, in the read loop, while
 // its part buffer is still the reader's.
 func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, onCmd func(*sendstream.Command)) (*streamSummary, []manifest.Part, error) {
+	sp, err := openSpool(p.State.spoolDir())
+	if err != nil {
+		return nil, nil, err
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	st := newStages(p.workers(), p.transfers(), p.PartSize)
+	st := newStages(p.workers(), p.transfers(), p.PartSize, sp)
 	defer func() {
 		p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot()))
 		st.bufs.release()
@@ -163,7 +167,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 			return old, nil
 		}
 	}
-	sealed, err := p.sealPart(job)
+	storedSum, err := p.sealPart(job)
 	if err != nil {
 		return manifest.Part{}, err
 	}
@@ -175,7 +179,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	}
 	defer func() { <-job.st.upload }()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), sealed)
+	part, err := p.uploadPart(ctx, j, name, job.index, plainSum, int64(len(plain)), job.out, storedSum)
 	if err != nil {
 		return part, err
 	}
@@ -203,28 +207,35 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 
 // maxSealedSize bounds a sealed part: zstd adds at most a few bytes per
 // 128 KiB block to incompressible data, age 16 bytes per 64 KiB chunk and a
-// header. Growing the buffer once avoids copying it while sealing.
+// header. The memory limit (PartMemory) and the spool's disk use are
+// sized by it.
 func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// sealPart seals the job's part into its second buffer, then gives back
-// the plaintext buffer and the seal slot.
-func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
-	sealed := bytes.NewBuffer(job.out[:0])
-	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
-		return nil, fmt.Errorf("seal part %d: %w", job.index, err)
+// sealPart seals the job's part into a spool file (spool.go), hashing the
+// sealed bytes as they are written, then gives back the plaintext buffer
+// and the seal slot. It returns the sealed part's sha256.
+func (p *Pusher) sealPart(job *partJob) (string, error) {
+	f, err := job.st.spool.create()
+	if err != nil {
+		return "", fmt.Errorf("seal part %d: %w", job.index, err)
 	}
+	job.out = &sealedPart{f: f}
+	sum := &hashCounter{h: sha256.New()}
+	if err := p.Sealer.Seal(io.MultiWriter(f, sum), job.plain); err != nil {
+		return "", fmt.Errorf("seal part %d into %s: %w", job.index, job.st.spool.dir, err)
+	}
+	job.out.size = sum.n
 	job.sealed()
-	return sealed, nil
+	return hex.EncodeToString(sum.h.Sum(nil)), nil
 }
 
 // uploadPart uploads one sealed part. The remote checks size and hash
-// after the upload and retries from our buffer (remote.Store.Put); then the
-// part is read back against what was sealed (putChecked).
-func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
-	storedSum := chunked.SHA256(sealed.Bytes())
-	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]))
+// after the upload and retries from the spool file (remote.Store.Put);
+// then the part is read back against what was sealed (putChecked).
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, index int, plainSum string, plainBytes int64, sealed *sealedPart, storedSum string) (manifest.Part, error) {
+	md5sum, err := p.putChecked(ctx, name, sealed, storedSum)
 	if err != nil {
 		return manifest.Part{}, err
 	}
@@ -233,7 +244,7 @@ func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, in
 		Index:        index,
 		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
-		StoredBytes:  int64(sealed.Len()),
-		StoredSHA256: hex.EncodeToString(storedSum[:]),
+		StoredBytes:  sealed.Size(),
+		StoredSHA256: storedSum,
 	}, nil
 }

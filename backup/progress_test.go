@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -27,11 +28,11 @@ type heldUploads struct {
 	waiting chan string
 }
 
-func (h *heldUploads) PutSHA256(ctx context.Context, name string, data []byte, sum string) (remote.Checked, error) {
+func (h *heldUploads) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sum string) (remote.Checked, error) {
 	if err := h.hold(ctx, name); err != nil {
 		return remote.Checked{}, err
 	}
-	return h.Store.PutSHA256(ctx, name, data, sum)
+	return h.Store.PutSHA256(ctx, name, src, size, sum)
 }
 
 func (h *heldUploads) Put(ctx context.Context, name string, data []byte) error {

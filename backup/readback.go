@@ -27,7 +27,7 @@ var errReadBack = errors.New("the part did not read back as uploaded")
 // reached it; this compares it with what the push meant to store, so that
 // a layer that lost bytes on the way is caught before the record commits.
 // It returns the object's md5 where known, for later listings (S3).
-func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
+func (p *Pusher) readBack(ctx context.Context, name string, sealed sealedData, storedSHA256 string) (string, error) {
 	e, err := p.Store.Stat(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("read back %s: %w", name, err)
@@ -35,8 +35,8 @@ func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, store
 	mismatch := func(what, got, want string) error {
 		return fmt.Errorf("%w: %s has %s %s, want %s", errReadBack, name, what, got, want)
 	}
-	if e.Size != int64(len(sealed)) {
-		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(len(sealed)))
+	if e.Size != sealed.Size() {
+		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(sealed.Size()))
 	}
 	switch {
 	case e.SHA256 != "":
@@ -45,8 +45,11 @@ func (p *Pusher) readBack(ctx context.Context, name string, sealed []byte, store
 		}
 		return e.MD5, nil
 	case e.MD5 != "":
-		sum := md5.Sum(sealed)
-		if want := hex.EncodeToString(sum[:]); e.MD5 != want {
+		h := md5.New()
+		if _, err := io.Copy(h, io.NewSectionReader(sealed, 0, sealed.Size())); err != nil {
+			return "", fmt.Errorf("read back %s: hashing the sealed part: %w", name, err)
+		}
+		if want := hex.EncodeToString(h.Sum(nil)); e.MD5 != want {
 			return "", mismatch("md5", e.MD5, want)
 		}
 		return e.MD5, nil
@@ -60,38 +63,42 @@ const readBackRange = 4 << 20
 
 // downloadBack reads the object back where the upload checked no hash, in
 // up to transfers ranges at once, comparing each with the sealed bytes
-// still in memory (no hash, no second part-sized buffer). On a line where
+// (no hash, no second part-sized buffer). On a line where
 // each connection gets a fraction of the bandwidth (Drive, a WebDAV server
 // behind a home uplink) one stream would hold the part's upload slot for
 // as long again as the upload took.
-func (p *Pusher) downloadBack(ctx context.Context, name string, sealed []byte, mismatch func(what, got, want string) error) error {
-	pieces := max(1, min(p.transfers(), (len(sealed)+readBackRange-1)/readBackRange))
-	step := (len(sealed) + pieces - 1) / pieces
+func (p *Pusher) downloadBack(ctx context.Context, name string, sealed sealedData, mismatch func(what, got, want string) error) error {
+	size := sealed.Size()
+	pieces := max(1, min(int64(p.transfers()), (size+readBackRange-1)/readBackRange))
+	step := (size + pieces - 1) / pieces
 	g, gctx := errgroup.WithContext(ctx)
-	for off := 0; off < len(sealed); off += step {
-		want := sealed[off:min(off+step, len(sealed))]
-		g.Go(func() error { return p.compareRange(gctx, name, int64(off), want, mismatch) })
+	for off := int64(0); off < size; off += step {
+		want := io.NewSectionReader(sealed, off, min(step, size-off))
+		g.Go(func() error { return p.compareRange(gctx, name, off, want, mismatch) })
 	}
 	return g.Wait()
 }
 
-// compareRange reads len(want) bytes of name from off and compares them
-// with want.
-func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want []byte, mismatch func(what, got, want string) error) error {
-	rc, err := p.Store.OpenRange(ctx, name, off, int64(len(want)))
+// compareRange reads want.Size() bytes of name from off and compares them
+// with want, the sealed part's bytes from off.
+func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want *io.SectionReader, mismatch func(what, got, want string) error) error {
+	rc, err := p.Store.OpenRange(ctx, name, off, want.Size())
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", name, err)
 	}
 	defer rc.Close()
-	buf := make([]byte, 64<<10)
-	for pos := 0; pos < len(want); {
-		n, err := io.ReadFull(rc, buf[:min(len(buf), len(want)-pos)])
-		if !bytes.Equal(buf[:n], want[pos:pos+n]) {
-			return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", off+int64(pos), off+int64(pos+n)), "the sealed part's")
+	buf, mine := make([]byte, 64<<10), make([]byte, 64<<10)
+	for pos := int64(0); pos < want.Size(); {
+		n, err := io.ReadFull(rc, buf[:min(int64(len(buf)), want.Size()-pos)])
+		if _, werr := want.ReadAt(mine[:n], pos); werr != nil {
+			return fmt.Errorf("read back %s: reading the sealed part: %w", name, werr)
 		}
-		pos += n
+		if !bytes.Equal(buf[:n], mine[:n]) {
+			return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", off+pos, off+pos+int64(n)), "the sealed part's")
+		}
+		pos += int64(n)
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return mismatch("size", fmt.Sprintf("short of byte %d", off+int64(pos)), fmt.Sprint(off+int64(len(want))))
+			return mismatch("size", fmt.Sprintf("short of byte %d", off+pos), fmt.Sprint(off+want.Size()))
 		}
 		if err != nil {
 			return fmt.Errorf("read back %s: %w", name, err)
@@ -110,11 +117,11 @@ func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want 
 // read-back would prove the same again, and is skipped: on a local remote
 // it read and hashed every part a second time. Only a remote that checked
 // the size alone (WebDAV, an S3 multipart upload) is read back.
-func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string) (string, error) {
+func (p *Pusher) putChecked(ctx context.Context, name string, sealed sealedData, storedSHA256 string) (string, error) {
 	var err error
 	for attempt := 1; attempt <= readBackAttempts; attempt++ {
 		var checked remote.Checked
-		if checked, err = p.Store.PutSHA256(ctx, name, sealed, storedSHA256); err != nil {
+		if checked, err = p.Store.PutSHA256(ctx, name, sealed, sealed.Size(), storedSHA256); err != nil {
 			return "", fmt.Errorf("upload %s: %w", name, err)
 		}
 		if checked.Hash != "" {

@@ -80,7 +80,7 @@ func TestReadBackReadsRangesAtOnce(t *testing.T) {
 			}
 			p := &Pusher{Host: "h", Store: st, Transfers: 4}
 			mismatch := func(what, got, want string) error { return errReadBack }
-			err := p.downloadBack(ctx, "h/s/snap/part-000000.zst.age", sealed, mismatch)
+			err := p.downloadBack(ctx, "h/s/snap/part-000000.zst.age", bytes.NewReader(sealed), mismatch)
 			if got := errors.Is(err, errReadBack); got != tc.wantErr || (err != nil && !got) {
 				t.Fatalf("read-back gave %v, want a mismatch: %v", err, tc.wantErr)
 			}

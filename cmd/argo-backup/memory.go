@@ -29,7 +29,8 @@ const memoryHeadroom = 64 << 20
 // (remote/pool.go), so for a push the limit is room the heap never nears
 // unless something else (a huge file index) grows; so are restore's two
 // plaintext buffers (restore/buffers.go; the parts it downloads ahead wait
-// on disk, restore/spool.go), so a restore does not near it either. A tighter limit for push does not buy memory: a
+// on disk, restore/spool.go), so a restore does not near it either. A
+// tighter limit for push does not buy memory: a
 // push to Drive of 1.5 GB in 60,000 files keeps 20-25 MiB live and GOGC 50
 // holds the heap at 30-46 MiB; a 48 MiB limit saved 4 MiB of RSS, and under
 // a limit that tight a bigger file index would keep the collector running
