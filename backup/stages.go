@@ -3,6 +3,8 @@ package backup
 import (
 	"context"
 	"sync"
+
+	"github.com/argo-backup/argo-backup/internal/offheap"
 )
 
 // stages is what bounds a push's memory, disk and concurrency. Every part
@@ -163,7 +165,7 @@ type partBuffers struct {
 	slots chan struct{}
 	mu    sync.Mutex
 	free  [][]byte
-	made  [][]byte // every buffer made, for release (offheap.go)
+	made  [][]byte // every buffer made, for release (internal/offheap)
 	stats bufferStats
 	// onFull, if set, is called when get has to wait (tests).
 	onFull func()
@@ -203,19 +205,19 @@ func (b *partBuffers) get(ctx context.Context) ([]byte, error) {
 		return buf, nil
 	}
 	b.stats.Made++
-	buf := mapBuffer(b.size)
+	buf := offheap.Map(b.size)
 	b.made = append(b.made, buf)
 	return buf, nil
 }
 
-// release gives every buffer back for later pushes (offheap.go), once
+// release gives every buffer back for later pushes (internal/offheap), once
 // nothing uses them: the stages are done, their goroutines have returned.
 func (b *partBuffers) release() {
 	b.mu.Lock()
 	made := b.made
 	b.made, b.free = nil, nil
 	b.mu.Unlock()
-	unmapBuffers(b.size, made)
+	offheap.Release(b.size, made...)
 }
 
 // put gives back a buffer that get returned.

@@ -24,7 +24,7 @@ const memoryHeadroom = 64 << 20
 // 4 then peaked at 363 MiB, with the limit at 255 MiB, at no measurable
 // CPU cost (docs/performance.md). The limit is soft: if more is live, the
 // program uses more rather than fail, and the collector's CPU is capped.
-// A push's part buffers are outside the heap (backup/offheap.go), and so
+// A push's part buffers are outside the heap (internal/offheap), and so
 // are the upload chunks rclone's drive backend copies them into
 // (remote/pool.go), so for a push the limit is room the heap never nears
 // unless something else (a huge file index) grows; so are restore's two
