@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"io"
 	"sort"
 
 	"github.com/argo-backup/argo-backup/btrfs"
@@ -49,19 +48,4 @@ func estimate(committed []*manifest.Record, full bool) int64 {
 	}
 	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
 	return sizes[len(sizes)/2]
-}
-
-// progressReader reports every read from btrfs send to the progress bar,
-// so that it moves with the stream rather than once per part.
-type progressReader struct {
-	r io.Reader
-	p Progress
-}
-
-func (pr progressReader) Read(b []byte) (int, error) {
-	n, err := pr.r.Read(b)
-	if n > 0 {
-		pr.p.Add(int64(n))
-	}
-	return n, err
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -78,9 +79,9 @@ func (p *Pusher) uploadIndex(ctx context.Context, head index.SignedHead, body io
 	if err := p.Sealer.SealFrom(&sealed, src, size); err != nil {
 		return nil, fmt.Errorf("seal file index of %s: %w", head.Snapshot, err)
 	}
-	storedSum := sha256.Sum256(sealed.Bytes())
+	storedSum := chunked.SHA256(sealed.Bytes())
 	name := remote.IndexName(p.Host, head.Subvol, head.Snapshot)
-	if _, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]), nil); err != nil {
+	if _, err := p.putChecked(ctx, name, bytes.NewReader(sealed.Bytes()), hex.EncodeToString(storedSum[:]), nil); err != nil {
 		return nil, err
 	}
 	return &manifest.IndexRef{PlainBytes: size, PlainSHA256: hex.EncodeToString(plain.h.Sum(nil)),

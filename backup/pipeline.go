@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,8 +13,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
+	"github.com/argo-backup/argo-backup/sendstream"
 )
 
 // errDamagedStream marks a send stream that failed validation: such a
@@ -24,34 +25,33 @@ var errDamagedStream = errors.New("the send stream is damaged")
 
 // storeStream runs `btrfs send` and stores its stream as sealed parts,
 // noting each stored part in the journal. Send, cut, seal and upload
-// overlap: while part i is read from the send, up to Workers earlier parts
-// are sealed and uploaded, and memory stays bounded by about
-// (2*Workers+1) * PartSize whatever the stream size.
+// overlap: while part i is read from the send, earlier parts are sealed
+// and uploaded; memory stays bounded by Workers * PartSize and the spool
+// (sealed parts on disk) by (Workers+Transfers) * PartSize, whatever the
+// stream size (stages.go).
 func (p *Pusher) storeStream(ctx context.Context, sv Subvolume, j *pushJournal, snapshot string, o btrfs.SendOptions) (*streamSummary, []manifest.Part, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	pr, pw := io.Pipe()
-	sent := make(chan error, 1)
-	go func() {
-		err := btrfs.Send(ctx, snapshot, o, pw)
-		pw.CloseWithError(err)
-		sent <- err
-	}()
+	stream, err := btrfs.StartSend(ctx, snapshot, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+	}
+	defer stream.Close()
 
 	ix := p.startIndex(ctx, sv, j) // the file index, from the validator's commands
 	defer ix.abandon()
-	sum, parts, err := p.cutAndStoreIndexed(ctx, progressReader{pr, p.progress()}, sv, j, ix)
+	sum, parts, err := p.cutAndStoreIndexed(ctx, stream, sv, j, ix.onCommand())
 	if err != nil {
 		cancel(err)
-		pr.CloseWithError(err)
-		if sendErr := <-sent; sendErr != nil && !errors.Is(err, sendErr) && ctx.Err() == nil {
-			return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, sendErr)
-		}
+		stream.Close() // btrfs is stopped; its error is the consequence of err
 		return nil, nil, err
 	}
-	if err := <-sent; err != nil {
+	if err := stream.Close(); err != nil {
 		return nil, nil, fmt.Errorf("btrfs send %s: %w", snapshot, err)
+	}
+	if err := p.finishIndex(ctx, sv, j, ix, sum); err != nil {
+		return nil, nil, err
 	}
 	return sum, parts, nil
 }
@@ -64,15 +64,16 @@ func (p *Pusher) cutAndStore(ctx context.Context, r io.Reader, sv Subvolume, j *
 	return p.cutAndStoreIndexed(ctx, r, sv, j, nil)
 }
 
-// cutAndStoreIndexed is cutAndStore building the file index with ix (if
-// not nil): the validator hands it every checked command as it decodes
-// it, in the read loop, while its part buffer is still the reader's; once
-// the whole stream is read and valid, the index is finished and stored
-// (finishIndex) while the last parts are still uploading: on a WAN remote
-// its upload and read-back took a second after the last part's.
-func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, ix *indexer) (*streamSummary, []manifest.Part, error) {
+// cutAndStoreIndexed is cutAndStore handing every checked command to
+// onCmd (if not nil) as the validator decodes it, in the read loop, while
+// its part buffer is still the reader's.
+func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolume, j *pushJournal, onCmd func(*sendstream.Command)) (*streamSummary, []manifest.Part, error) {
+	sp, err := openSpool(p.State.spoolDir())
+	if err != nil {
+		return nil, nil, err
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	st := newStages(p.workers(), p.transfers(), p.PartSize)
+	st := newStages(p.workers(), p.transfers(), p.PartSize, sp)
 	defer func() {
 		p.log().Debug("push buffers", "stats", fmt.Sprintf("%+v", st.bufs.snapshot()))
 		st.bufs.release()
@@ -81,8 +82,8 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 		p.onStages(st)
 	}
 	validator := btrfs.NewValidator()
-	if ix != nil && ix.onCommand() != nil {
-		validator.OnCommand(ix.onCommand())
+	if onCmd != nil {
+		validator.OnCommand(onCmd)
 	}
 	whole := sha256.New()
 	var (
@@ -104,12 +105,8 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 				job.done()
 				return nil, nil, p.abort(g, fmt.Errorf("%w, nothing was committed: %w", errDamagedStream, err))
 			}
-			whole.Write(job.plain)
+			chunked.Write(whole, job.plain)
 			total += int64(n)
-			if err := job.sealBuffer(gctx); err != nil {
-				job.done()
-				return nil, nil, p.abort(g, err)
-			}
 			g.Go(func() error {
 				defer job.done()
 				part, err := p.storeOrReuse(gctx, remote.PartName(p.Host, sv.Name, j.Snapshot, job.index), job, j)
@@ -129,32 +126,20 @@ func (p *Pusher) cutAndStoreIndexed(ctx context.Context, r io.Reader, sv Subvolu
 			return nil, nil, p.abort(g, readErr)
 		}
 	}
-	info, err := validator.Finish()
-	if err != nil {
-		return nil, nil, p.abort(g, fmt.Errorf("%w: it is incomplete, nothing was committed: %w", errDamagedStream, err))
-	}
-	sum := &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
-		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
-		SHA256: hex.EncodeToString(whole.Sum(nil))}
-	if ix != nil {
-		slot := st.afterParts()
-		g.Go(func() error {
-			release, err := slot(gctx)
-			if err != nil {
-				return err
-			}
-			defer release()
-			return p.finishIndex(gctx, sv, j, ix, sum)
-		})
-	}
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	info, err := validator.Finish()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: it is incomplete, nothing was committed: %w", errDamagedStream, err)
+	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].Index < parts[b].Index })
-	return sum, parts, nil
+	return &streamSummary{UUID: info.UUID, CTransID: info.CTransID, ParentUUID: info.ParentUUID,
+		ParentCTransID: info.ParentCTransID, Version: info.Version, Bytes: total,
+		SHA256: hex.EncodeToString(whole.Sum(nil))}, parts, nil
 }
 
 // abort waits for running workers and returns err (or theirs, if first).
@@ -173,21 +158,22 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		return manifest.Part{}, err // an earlier part failed: store nothing more
 	}
 	plain, index := job.plain, job.index
-	sum := sha256.Sum256(plain)
+	sum := chunked.SHA256(plain)
 	plainSum := hex.EncodeToString(sum[:])
 	if old, ok := j.part(index); ok && old.PlainSHA256 == plainSum && old.PlainBytes == int64(len(plain)) {
 		if p.stillStored(ctx, name, old) {
 			p.log().Debug("part already stored", "object", name)
+			p.progress().Add(old.PlainBytes)
 			return old, nil
 		}
 	}
-	sealed, err := p.sealPart(job)
+	storedSum, err := p.sealPart(job)
 	if err != nil {
 		return manifest.Part{}, err
 	}
 	// The upload slot is held until the part is journaled, or with more
-	// than one transfer until it is uploaded and handed off to its
-	// read-back (putChecked): with one transfer, a part is uploaded only
+	// than one transfer until it is uploaded (putChecked gives it back
+	// before the read-back): with one transfer, a part is uploaded only
 	// once every earlier one is stored and journaled, as the BeforePart
 	// checkpoint promises.
 	if err := job.uploadTurn(ctx); err != nil {
@@ -195,7 +181,7 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 	}
 	defer job.uploaded()
 	p.checkpoint(ctx, BeforePart, index)
-	part, err := p.uploadPart(ctx, j, name, job, plainSum, int64(len(plain)), sealed)
+	part, err := p.uploadPart(ctx, j, name, job, plainSum, int64(len(plain)), storedSum)
 	if err != nil {
 		return part, err
 	}
@@ -203,6 +189,11 @@ func (p *Pusher) storeOrReuse(ctx context.Context, name string, job *partJob, j 
 		return part, fmt.Errorf("journal: %w", err)
 	}
 	p.log().Debug("part stored", "object", name, "bytes", part.PlainBytes, "stored", part.StoredBytes)
+	// Progress counts what is stored, not what was read: the read runs
+	// ahead of the upload by every part buffer (5 x 32 MiB with the
+	// defaults), which on a slow line showed "~99% ETA ~0s" for the whole
+	// upload of a small incremental.
+	p.progress().Add(part.PlainBytes)
 	return part, nil
 }
 
@@ -218,29 +209,36 @@ func (p *Pusher) stillStored(ctx context.Context, name string, part manifest.Par
 
 // maxSealedSize bounds a sealed part: zstd adds at most a few bytes per
 // 128 KiB block to incompressible data, age 16 bytes per 64 KiB chunk and a
-// header. Growing the buffer once avoids copying it while sealing.
+// header. The memory limit (PartMemory) and the spool's disk use are
+// sized by it.
 func maxSealedSize(plain int) int {
 	return plain + plain/256 + 64<<10
 }
 
-// sealPart seals the job's part into its second buffer, then gives back
-// the plaintext buffer and the seal slot.
-func (p *Pusher) sealPart(job *partJob) (*bytes.Buffer, error) {
-	sealed := bytes.NewBuffer(job.out[:0])
-	if err := p.Sealer.Seal(sealed, job.plain); err != nil {
-		return nil, fmt.Errorf("seal part %d: %w", job.index, err)
+// sealPart seals the job's part into a spool file (spool.go), hashing the
+// sealed bytes as they are written, then gives back the plaintext buffer
+// and the seal slot. It returns the sealed part's sha256.
+func (p *Pusher) sealPart(job *partJob) (string, error) {
+	f, err := job.st.spool.create()
+	if err != nil {
+		return "", fmt.Errorf("seal part %d: %w", job.index, err)
 	}
+	job.out = &sealedPart{f: f}
+	sum := &hashCounter{h: sha256.New()}
+	if err := p.Sealer.Seal(io.MultiWriter(f, sum), job.plain); err != nil {
+		return "", fmt.Errorf("seal part %d into %s: %w", job.index, job.st.spool.dir, err)
+	}
+	job.out.size = sum.n
 	job.sealed()
-	return sealed, nil
+	return hex.EncodeToString(sum.h.Sum(nil)), nil
 }
 
 // uploadPart uploads one sealed part. The remote checks size and hash
-// after the upload and retries from our buffer (remote.Store.Put); then the
-// part is read back against what was sealed (putChecked).
-func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, job *partJob, plainSum string, plainBytes int64, sealed *bytes.Buffer) (manifest.Part, error) {
-	storedSum := sha256.Sum256(sealed.Bytes())
-	storedBytes := int64(sealed.Len()) // sealed is job's buffer, given back before the read-back
-	md5sum, err := p.putChecked(ctx, name, sealed.Bytes(), hex.EncodeToString(storedSum[:]), job)
+// after the upload and retries from the spool file (remote.Store.Put);
+// then the part is read back against what was sealed (putChecked).
+func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, job *partJob, plainSum string, plainBytes int64, storedSum string) (manifest.Part, error) {
+	sealed := job.out
+	md5sum, err := p.putChecked(ctx, name, sealed, storedSum, job)
 	if err != nil {
 		return manifest.Part{}, err
 	}
@@ -249,7 +247,7 @@ func (p *Pusher) uploadPart(ctx context.Context, j *pushJournal, name string, jo
 		Index:        job.index,
 		PlainBytes:   plainBytes,
 		PlainSHA256:  plainSum,
-		StoredBytes:  storedBytes,
-		StoredSHA256: hex.EncodeToString(storedSum[:]),
+		StoredBytes:  sealed.Size(),
+		StoredSHA256: storedSum,
 	}, nil
 }

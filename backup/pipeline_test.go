@@ -188,13 +188,13 @@ type recordingStore struct {
 	uploaded []int
 }
 
-func (r *recordingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
+func (r *recordingStore) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error) {
 	_, _, _, file, _ := remote.ParsePath(name)
 	i, _ := remote.ParsePartFile(file)
 	if i == r.failPart {
 		return remote.Checked{}, errors.New("injected fault: connection lost")
 	}
-	checked, err := r.Store.PutSHA256(ctx, name, data, sha256Hex)
+	checked, err := r.Store.PutSHA256(ctx, name, src, size, sha256Hex)
 	if err != nil {
 		return checked, err
 	}
@@ -225,6 +225,7 @@ func TestResumeUploadsOnlyWhatIsMissing(t *testing.T) {
 			if _, _, err := pl.run(pl.journal()); err == nil {
 				t.Fatal("the push went through an injected fault")
 			}
+			requireNoSpoolFiles(t, pl.p.State.spoolDir())
 			tt.damage(st)
 
 			resumed := &recordingStore{Store: st, failPart: -1}

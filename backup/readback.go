@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
-	"github.com/zeebo/xxh3"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -20,57 +20,14 @@ const readBackAttempts = 3
 // errReadBack marks a part that the remote does not hold as uploaded.
 var errReadBack = errors.New("the part did not read back as uploaded")
 
-// backCheck is what a read-back compares the remote's object with, taken
-// from the sealed bytes before they are given back: the size, the sha256
-// (for a listing that has one) and a digest of each range downloadBack
-// reads where the listing has none.
-type backCheck struct {
-	size   int64
-	sha256 string
-	md5    func() string // the sealed bytes' md5, while they are held; nil after
-	ranges []backRange
-}
-
-// backRange is one range of a part and its xxh3: fast (the read-back runs
-// on every part of a WebDAV push), and proof enough against a layer that
-// lost or changed bytes, which is what a read-back looks for; the record's
-// sha256 of the whole part still proves what a restore receives.
-type backRange struct {
-	off, n int64
-	sum    uint64
-}
-
-// readBackRange is the least one ranged read of a read-back asks for: a
-// part of up to this size is read back in one request.
-const readBackRange = 4 << 20
-
-// newBackCheck takes what a read-back of sealed compares, cut into up to
-// transfers ranges to be read at once: on a line where each connection
-// gets a fraction of the bandwidth (Drive, a WebDAV server behind a home
-// uplink) one stream would take as long again as the upload took.
-func (p *Pusher) newBackCheck(sealed []byte, storedSHA256 string) backCheck {
-	c := backCheck{size: int64(len(sealed)), sha256: storedSHA256, md5: func() string {
-		sum := md5.Sum(sealed)
-		return hex.EncodeToString(sum[:])
-	}}
-	pieces := max(1, min(p.transfers(), (len(sealed)+readBackRange-1)/readBackRange))
-	step := (len(sealed) + pieces - 1) / pieces
-	for off := 0; off < len(sealed); off += step {
-		end := min(off+step, len(sealed))
-		c.ranges = append(c.ranges, backRange{off: int64(off), n: int64(end - off), sum: xxh3.Hash(sealed[off:end])})
-	}
-	return c
-}
-
-// readBack checks what the remote now holds under name against what was
-// sealed: the size, and the sha256 or md5 where the listing gives one;
-// where it gives neither, the object is downloaded and each range's digest
-// compared. The upload's own check (remote.Store.Put) compares the remote
-// with what reached it; this compares it with what the push meant to
-// store, so that a layer that lost bytes on the way is caught before the
-// record commits. It returns the object's md5 where known, for later
-// listings (S3).
-func (p *Pusher) readBack(ctx context.Context, name string, want backCheck) (string, error) {
+// readBack checks what the remote now holds under name against the sealed
+// bytes just uploaded: the size, and the sha256 or md5 where the listing
+// gives one; where it gives neither, the object is downloaded and hashed.
+// The upload's own check (remote.Store.Put) compares the remote with what
+// reached it; this compares it with what the push meant to store, so that
+// a layer that lost bytes on the way is caught before the record commits.
+// It returns the object's md5 where known, for later listings (S3).
+func (p *Pusher) readBack(ctx context.Context, name string, sealed sealedData, storedSHA256 string) (string, error) {
 	e, err := p.Store.Stat(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("read back %s: %w", name, err)
@@ -78,54 +35,74 @@ func (p *Pusher) readBack(ctx context.Context, name string, want backCheck) (str
 	mismatch := func(what, got, want string) error {
 		return fmt.Errorf("%w: %s has %s %s, want %s", errReadBack, name, what, got, want)
 	}
-	if e.Size != want.size {
-		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(want.size))
+	if e.Size != sealed.Size() {
+		return "", mismatch("size", fmt.Sprint(e.Size), fmt.Sprint(sealed.Size()))
 	}
 	switch {
 	case e.SHA256 != "":
-		if e.SHA256 != want.sha256 {
-			return "", mismatch("sha256", e.SHA256, want.sha256)
+		if e.SHA256 != storedSHA256 {
+			return "", mismatch("sha256", e.SHA256, storedSHA256)
 		}
 		return e.MD5, nil
-	case e.MD5 != "" && want.md5 != nil:
-		if sum := want.md5(); e.MD5 != sum {
-			return "", mismatch("md5", e.MD5, sum)
+	case e.MD5 != "":
+		h := md5.New()
+		if _, err := io.Copy(h, io.NewSectionReader(sealed, 0, sealed.Size())); err != nil {
+			return "", fmt.Errorf("read back %s: hashing the sealed part: %w", name, err)
+		}
+		if want := hex.EncodeToString(h.Sum(nil)); e.MD5 != want {
+			return "", mismatch("md5", e.MD5, want)
 		}
 		return e.MD5, nil
 	}
-	if err := p.downloadBack(ctx, name, want.ranges, mismatch); err != nil {
-		return "", err
-	}
-	return e.MD5, nil
+	return "", p.downloadBack(ctx, name, sealed, mismatch)
 }
 
-// downloadBack reads the object back in its ranges, all at once, each
-// hashed as it arrives and compared with the digest of the sealed range.
-func (p *Pusher) downloadBack(ctx context.Context, name string, ranges []backRange, mismatch func(what, got, want string) error) error {
+// readBackRange is the least one ranged read of a read-back asks for: a
+// part of up to this size is read back in one request.
+const readBackRange = 4 << 20
+
+// downloadBack reads the object back where the upload checked no hash, in
+// up to transfers ranges at once, comparing each with the sealed bytes
+// (no hash, no second part-sized buffer). On a line where
+// each connection gets a fraction of the bandwidth (Drive, a WebDAV server
+// behind a home uplink) one stream would hold the part's upload slot for
+// as long again as the upload took.
+func (p *Pusher) downloadBack(ctx context.Context, name string, sealed sealedData, mismatch func(what, got, want string) error) error {
+	size := sealed.Size()
+	pieces := max(1, min(int64(p.transfers()), (size+readBackRange-1)/readBackRange))
+	step := (size + pieces - 1) / pieces
 	g, gctx := errgroup.WithContext(ctx)
-	for _, r := range ranges {
-		g.Go(func() error { return p.compareRange(gctx, name, r, mismatch) })
+	for off := int64(0); off < size; off += step {
+		want := io.NewSectionReader(sealed, off, min(step, size-off))
+		g.Go(func() error { return p.compareRange(gctx, name, off, want, mismatch) })
 	}
 	return g.Wait()
 }
 
-// compareRange reads range r of name and compares its digest.
-func (p *Pusher) compareRange(ctx context.Context, name string, r backRange, mismatch func(what, got, want string) error) error {
-	rc, err := p.Store.OpenRange(ctx, name, r.off, r.n)
+// compareRange reads want.Size() bytes of name from off and compares them
+// with want, the sealed part's bytes from off.
+func (p *Pusher) compareRange(ctx context.Context, name string, off int64, want *io.SectionReader, mismatch func(what, got, want string) error) error {
+	rc, err := p.Store.OpenRange(ctx, name, off, want.Size())
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", name, err)
 	}
 	defer rc.Close()
-	h := xxh3.New()
-	n, err := io.Copy(h, io.LimitReader(rc, r.n))
-	if err != nil {
-		return fmt.Errorf("read back %s: %w", name, err)
-	}
-	if n < r.n {
-		return mismatch("size", fmt.Sprintf("short of byte %d", r.off+n), fmt.Sprint(r.off+r.n))
-	}
-	if h.Sum64() != r.sum {
-		return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", r.off, r.off+r.n), "the sealed part's")
+	buf, mine := make([]byte, 64<<10), make([]byte, 64<<10)
+	for pos := int64(0); pos < want.Size(); {
+		n, err := io.ReadFull(rc, buf[:min(int64(len(buf)), want.Size()-pos)])
+		if _, werr := want.ReadAt(mine[:n], pos); werr != nil {
+			return fmt.Errorf("read back %s: reading the sealed part: %w", name, werr)
+		}
+		if !bytes.Equal(buf[:n], mine[:n]) {
+			return mismatch("bytes", fmt.Sprintf("that differ within bytes %d-%d", off+pos, off+pos+int64(n)), "the sealed part's")
+		}
+		pos += int64(n)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return mismatch("size", fmt.Sprintf("short of byte %d", off+pos), fmt.Sprint(off+want.Size()))
+		}
+		if err != nil {
+			return fmt.Errorf("read back %s: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -142,29 +119,31 @@ func (p *Pusher) compareRange(ctx context.Context, name string, r backRange, mis
 // the size alone (WebDAV, an S3 multipart upload) is read back.
 //
 // A part of a push with more than one transfer (job not nil) gives back
-// its upload slot and sealed buffer before the read-back (job.handOff):
-// on WebDAV the read-back held the slot for a third of the upload's time
-// again, and the buffer kept the next part from being sealed. Such a part
-// cannot be uploaded again from memory: a part that does not read back
-// fails the push, which is not committed, and the next push uploads it
-// again (it was not journaled). With one transfer, or for the index (job
-// nil), the bytes stay until the read-back is done.
-func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, storedSHA256 string, job *partJob) (string, error) {
+// its upload slot before the read-back: on the WAN bench (WebDAV) the
+// read-back held the slot idle for about 1 s of every 4.5 s upload. It
+// keeps its spool file, so a part that does not read back is uploaded
+// again, in an upload slot taken again. With one transfer, or for the
+// index (job nil), the slot is kept until the part is journaled.
+func (p *Pusher) putChecked(ctx context.Context, name string, sealed sealedData, storedSHA256 string, job *partJob) (string, error) {
 	var err error
 	for attempt := 1; attempt <= readBackAttempts; attempt++ {
+		if attempt > 1 && job != nil {
+			if err := job.uploadAgain(ctx); err != nil {
+				return "", err
+			}
+		}
 		var checked remote.Checked
-		if checked, err = p.Store.PutSHA256(ctx, name, sealed, storedSHA256); err != nil {
+		if checked, err = p.Store.PutSHA256(ctx, name, sealed, sealed.Size(), storedSHA256); err != nil {
 			return "", fmt.Errorf("upload %s: %w", name, err)
 		}
 		if checked.Hash != "" {
 			return checked.MD5, nil
 		}
-		want := p.newBackCheck(sealed, storedSHA256)
 		if job != nil && p.transfers() > 1 {
-			return p.readBackHandedOff(ctx, name, want, job)
+			job.uploaded() // the next part uploads while this one is read back
 		}
 		var md5sum string
-		md5sum, err = p.readBack(ctx, name, want)
+		md5sum, err = p.readBack(ctx, name, sealed, storedSHA256)
 		if err == nil {
 			return md5sum, nil
 		}
@@ -174,21 +153,6 @@ func (p *Pusher) putChecked(ctx context.Context, name string, sealed []byte, sto
 		p.log().Warn("a part did not read back as uploaded: uploading it again", "object", name, "attempt", attempt, "err", err)
 	}
 	return "", fmt.Errorf("upload %s: %w (after %d uploads)", name, err, readBackAttempts)
-}
-
-// readBackHandedOff reads a part back after giving back its upload slot
-// and sealed buffer (putChecked).
-func (p *Pusher) readBackHandedOff(ctx context.Context, name string, want backCheck, job *partJob) (string, error) {
-	want.md5 = nil // it would hash the buffer given back
-	if err := job.handOff(ctx); err != nil {
-		return "", err
-	}
-	defer job.checked()
-	md5sum, err := p.readBack(ctx, name, want)
-	if errors.Is(err, errReadBack) {
-		return "", fmt.Errorf("upload %s: %w; nothing is committed, the next push uploads it again", name, err)
-	}
-	return md5sum, err
 }
 
 // markReadBack notes, once rec is committed, that the parts this push read

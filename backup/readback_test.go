@@ -5,17 +5,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/argo-backup/argo-backup/internal/testing/memstore"
-	"github.com/argo-backup/argo-backup/remote"
 )
 
 // rangeStore records the ranges read and how many were open at once, and
@@ -83,7 +80,7 @@ func TestReadBackReadsRangesAtOnce(t *testing.T) {
 			}
 			p := &Pusher{Host: "h", Store: st, Transfers: 4}
 			mismatch := func(what, got, want string) error { return errReadBack }
-			err := p.downloadBack(ctx, "h/s/snap/part-000000.zst.age", p.newBackCheck(sealed, "").ranges, mismatch)
+			err := p.downloadBack(ctx, "h/s/snap/part-000000.zst.age", bytes.NewReader(sealed), mismatch)
 			if got := errors.Is(err, errReadBack); got != tc.wantErr || (err != nil && !got) {
 				t.Fatalf("read-back gave %v, want a mismatch: %v", err, tc.wantErr)
 			}
@@ -100,120 +97,6 @@ func TestReadBackReadsRangesAtOnce(t *testing.T) {
 			}
 			if next != int64(len(sealed)) {
 				t.Errorf("ranges end at %d, the part at %d", next, len(sealed))
-			}
-		})
-	}
-}
-
-// sizeOnlyStore is a remote like WebDAV: an upload checks the size alone
-// and a listing has no hash, so every part is read back. It can damage
-// the first upload of one part (after its size check), and hold every
-// read-back until the upload of part holdUntil has started.
-type sizeOnlyStore struct {
-	*memstore.Store
-	damagePart int // -1: none
-	holdUntil  int // -1: none
-	mu         sync.Mutex
-	uploads    map[int]int
-	started    chan struct{} // closed once part holdUntil's upload started
-}
-
-func newSizeOnlyStore(damagePart, holdUntil int) *sizeOnlyStore {
-	return &sizeOnlyStore{Store: memstore.New(), damagePart: damagePart, holdUntil: holdUntil,
-		uploads: map[int]int{}, started: make(chan struct{})}
-}
-
-func (s *sizeOnlyStore) PutSHA256(ctx context.Context, name string, data []byte, sum string) (remote.Checked, error) {
-	_, _, _, file, _ := remote.ParsePath(name)
-	i, isPart := remote.ParsePartFile(file)
-	s.mu.Lock()
-	s.uploads[i]++
-	first := s.uploads[i] == 1
-	if isPart && i == s.holdUntil && first {
-		close(s.started)
-	}
-	s.mu.Unlock()
-	if _, err := s.Store.PutSHA256(ctx, name, data, sum); err != nil {
-		return remote.Checked{}, err
-	}
-	if isPart && i == s.damagePart && first {
-		s.Corrupt(name, len(data)/2)
-	}
-	return remote.Checked{}, nil
-}
-
-func (s *sizeOnlyStore) Stat(ctx context.Context, name string) (remote.Entry, error) {
-	e, err := s.Store.Stat(ctx, name)
-	e.SHA256, e.MD5 = "", ""
-	return e, err
-}
-
-func (s *sizeOnlyStore) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
-	if s.holdUntil >= 0 && strings.Contains(name, "part-") {
-		select {
-		case <-s.started:
-		case <-ctx.Done():
-			return nil, context.Cause(ctx)
-		}
-	}
-	return s.Store.OpenRange(ctx, name, off, n)
-}
-
-// With more than one transfer a part gives back its upload slot before
-// it is read back: the part after the last upload slot uploads while the
-// earlier parts are read back. Holding the slot through the read-back,
-// the push would wait here for ever (every read-back waits for part 2's
-// upload, which waits for a slot).
-func TestUploadSlotIsFreeDuringTheReadBack(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pl := newPipeline(t, 2) // 2 transfers; the test stream has 3 parts
-	st := newSizeOnlyStore(-1, 2)
-	pl.store, pl.p.Store = st.Store, st
-	_, parts, err := pl.p.cutAndStore(ctx, bytes.NewReader(pl.stream), home, pl.journal())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl.requireStored(parts)
-	if got := pl.reloaded().Parts; len(got) != pl.parts() {
-		t.Errorf("journal lists %d parts, want %d", len(got), pl.parts())
-	}
-}
-
-// A part damaged on the remote after its upload's size check is caught by
-// the read-back. With one transfer it still holds its bytes and is
-// uploaded again; with more it gave them back, and the push fails before
-// the part is journaled, so that the next push uploads it again.
-func TestReadBackCatchesAPartDamagedOnTheRemote(t *testing.T) {
-	for _, tc := range []struct {
-		transfers   int
-		wantErr     bool
-		wantUploads int // of the damaged part
-	}{
-		{1, false, 2},
-		{3, true, 1},
-	} {
-		t.Run(fmt.Sprintf("transfers %d", tc.transfers), func(t *testing.T) {
-			t.Parallel()
-			pl := newPipeline(t, tc.transfers)
-			st := newSizeOnlyStore(1, -1)
-			pl.store, pl.p.Store = st.Store, st
-			_, parts, err := pl.run(pl.journal())
-			if got := errors.Is(err, errReadBack); got != tc.wantErr || (err != nil && !got) {
-				t.Fatalf("push gave %v, want a read-back mismatch: %v", err, tc.wantErr)
-			}
-			if st.uploads[1] != tc.wantUploads {
-				t.Errorf("the damaged part was uploaded %d times, want %d", st.uploads[1], tc.wantUploads)
-			}
-			if !tc.wantErr {
-				pl.requireStored(parts)
-				return
-			}
-			for _, part := range pl.reloaded().Parts {
-				if part.Index == 1 {
-					t.Errorf("the damaged part is journaled as stored: %+v", part)
-				}
 			}
 		})
 	}

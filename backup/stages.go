@@ -3,88 +3,98 @@ package backup
 import (
 	"context"
 	"sync"
+
+	"github.com/argo-backup/argo-backup/internal/offheap"
 )
 
-// stages is what bounds a push's memory and concurrency. Every part
+// stages is what bounds a push's memory, disk and concurrency. Every part
 // passes three stages: read from the send stream (one at a time), sealed
-// (Workers at once: CPU), uploaded (Transfers at once: the network). All
-// of them share one fixed set of buffers, so a slow network makes sealed
-// parts wait for an upload slot while holding their buffers, which stops
-// the sealers, which stops the reader, which stops btrfs send: the
-// pipeline blocks instead of piling parts up in memory.
+// (Workers at once: CPU) into a spool file (spool.go), uploaded (Transfers
+// at once: the network). A part holds a spool slot from before it is read
+// until its upload ends, so a slow network makes sealed parts wait for an
+// upload slot while holding their spool slots, which stops the reader,
+// which stops btrfs send: the pipeline blocks instead of piling parts up,
+// in memory or on disk. Memory is the plaintext buffers alone, one per
+// seal slot, whatever transfers is.
 type stages struct {
-	bufs   *partBuffers
-	seal   chan struct{} // a slot per part being sealed
-	upload chan struct{} // a slot per part being uploaded
-	check  chan struct{} // a slot per part read back after its upload (readback.go)
-	turn   chan struct{} // closed once the last part started has its upload slot
+	bufs    *partBuffers
+	spool   *spool
+	spooled chan struct{} // a slot per part read, sealed or uploading
+	seal    chan struct{} // a slot per part being read or sealed
+	upload  chan struct{} // a slot per part being uploaded
+	turn    chan struct{} // closed once the last part started has its upload slot
+	// onFull, if set, is called when the reader has to wait for a spool
+	// slot (tests).
+	onFull func()
 }
 
-func newStages(workers, transfers int, partSize int64) *stages {
+func newStages(workers, transfers int, partSize int64, sp *spool) *stages {
 	first := make(chan struct{})
 	close(first)
 	return &stages{
-		bufs:   newPartBuffers(pushBuffers(workers, transfers), maxSealedSize(int(partSize))),
-		seal:   make(chan struct{}, workers),
-		upload: make(chan struct{}, transfers),
-		check:  make(chan struct{}, transfers),
-		turn:   first,
+		bufs:    newPartBuffers(workers, int(partSize)),
+		spool:   sp,
+		spooled: make(chan struct{}, spoolSlots(workers, transfers)),
+		seal:    make(chan struct{}, workers),
+		upload:  make(chan struct{}, transfers),
+		turn:    first,
 	}
 }
 
-// pushBuffers is how many part buffers a push may hold. A part being
-// sealed holds two (plaintext in, sealed out), a part being uploaded one.
-// 2*workers+1 lets every worker seal while the next part is read;
-// transfers+1 keeps every upload slot busy on a slow line: while transfers
-// parts upload, the next one is read and sealed, ready the moment an
-// upload ends.
-func pushBuffers(workers, transfers int) int {
-	return max(2*workers+1, transfers+1)
+// spoolSlots is how many parts a push may hold between reading and the end
+// of their upload, so at most how many sealed parts it has on disk:
+// transfers uploading and workers read or sealed, ready the moment an
+// upload ends, so every upload slot stays busy on a slow line.
+func spoolSlots(workers, transfers int) int {
+	return workers + transfers
 }
 
-// start takes what part index needs before it is read: a seal slot, then
-// the buffer to read into; sealBuffer, once it is read, the buffer to
-// seal into. Only the reader waits for buffers, and it takes both before
-// handing the part on, so sealers and uploads never wait for a buffer and
-// can always give theirs back: the stages cannot deadlock, whatever the
-// counts. Reading before the second buffer is free lets the next part be
-// read and checked while every upload slot is busy (transfers+1 buffers:
-// one free), so that only its sealing is left when an upload ends.
+// start takes what part index needs before it is read: a spool slot, a
+// seal slot, then the buffer to read into (there is one per seal slot, so
+// that never waits). Only the reader waits for slots, and it takes all
+// before reading, so sealers and uploads never wait for one and can
+// always give theirs back: the stages cannot deadlock, whatever the
+// counts.
 func (s *stages) start(ctx context.Context, index int) (*partJob, error) {
-	if err := acquire(ctx, s.seal); err != nil {
-		return nil, err
+	select {
+	case s.spooled <- struct{}{}:
+	default:
+		if s.onFull != nil {
+			s.onFull()
+		}
+		if err := acquire(ctx, s.spooled); err != nil {
+			return nil, err
+		}
 	}
 	// Upload slots go to parts in their order (uploadTurn): start is
 	// called by the reader alone, one part after another.
-	job := &partJob{st: s, index: index, sealing: true, prevTurn: s.turn, turn: make(chan struct{})}
+	job := &partJob{st: s, index: index, spooling: true, prevTurn: s.turn, turn: make(chan struct{})}
 	s.turn = job.turn
-	var err error
-	if job.buf, err = s.bufs.get(ctx); err != nil {
+	err := acquire(ctx, s.seal)
+	if err == nil {
+		job.sealing = true
+		job.buf, err = s.bufs.get(ctx)
+	}
+	if err != nil {
 		job.done()
 		return nil, err
 	}
 	return job, nil
 }
 
-// sealBuffer takes the buffer to seal into, once the part is read.
-func (pj *partJob) sealBuffer(ctx context.Context) error {
-	var err error
-	pj.out, err = pj.st.bufs.get(ctx)
-	return err
-}
-
 // partJob is one part on its way through the stages. Until it is sealed
-// it holds its plaintext buffer and a seal slot; until it is uploaded, the
-// sealed buffer.
+// it holds its plaintext buffer and a seal slot; until it is uploaded, its
+// spool slot and, once sealed, its spool file.
 type partJob struct {
-	st      *stages
-	index   int
-	buf     []byte // the plaintext buffer, nil once given back
-	plain   []byte // the part, in buf
-	out     []byte // the buffer to seal into, nil once given back
-	sealing bool   // holds a seal slot
-	// uploading and checking: holds an upload slot, a read-back slot.
-	uploading, checking bool
+	st       *stages
+	index    int
+	buf      []byte      // the plaintext buffer, nil once given back
+	plain    []byte      // the part, in buf
+	out      *sealedPart // the sealed part, once sealed
+	sealing  bool        // holds a seal slot
+	spooling bool        // holds a spool slot
+	// uploading: holds an upload slot (given back before a read-back).
+	uploading bool
 
 	prevTurn <-chan struct{} // closed once the part before has its upload slot
 	turn     chan struct{}   // closed once this part has its upload slot, or never needs one
@@ -108,59 +118,29 @@ func (pj *partJob) uploadTurn(ctx context.Context) error {
 	return nil
 }
 
-// handOff trades the upload slot and the sealed buffer for a read-back
-// slot, once the part is uploaded and what its read-back compares is
-// taken from the buffer: the next part uploads while this one is read
-// back. It waits while transfers parts are read back, holding the upload
-// slot: a slow read-back slows the uploads instead of piling parts up.
-func (pj *partJob) handOff(ctx context.Context) error {
-	if err := acquire(ctx, pj.st.check); err != nil {
-		return err
-	}
-	pj.checking = true
-	pj.uploaded()
-	return nil
-}
-
-// uploaded gives back the upload slot and the sealed buffer.
+// uploaded gives back the upload slot, once the part is uploaded: its
+// read-back (readback.go) downloads and compares with the spool file, so
+// the next part may upload meanwhile. The part keeps its spool slot and
+// file until it is read back and journaled, which bounds the parts being
+// read back.
 func (pj *partJob) uploaded() {
 	if pj.uploading {
 		pj.uploading = false
 		<-pj.st.upload
 	}
-	if pj.out != nil {
-		pj.st.bufs.put(pj.out)
-		pj.out = nil
-	}
 }
 
-// checked gives back the read-back slot.
-func (pj *partJob) checked() {
-	if pj.checking {
-		pj.checking = false
-		<-pj.st.check
+// uploadAgain takes an upload slot again, for a part that did not read
+// back as uploaded.
+func (pj *partJob) uploadAgain(ctx context.Context) error {
+	if pj.uploading {
+		return nil
 	}
-}
-
-// afterParts returns a function that takes an upload slot once every part
-// started so far has taken its own, and gives back a function that
-// releases it: the file index is uploaded within the transfers bound, after
-// the parts (with one transfer, once the last is stored and journaled, as
-// before: on Drive a day's upload limit then goes to the parts first).
-// Only the reader may call it, once it has started the last part.
-func (s *stages) afterParts() func(ctx context.Context) (release func(), err error) {
-	turn := s.turn
-	return func(ctx context.Context) (func(), error) {
-		select {
-		case <-turn:
-		case <-ctx.Done():
-			return nil, context.Cause(ctx)
-		}
-		if err := acquire(ctx, s.upload); err != nil {
-			return nil, err
-		}
-		return func() { <-s.upload }, nil
+	if err := acquire(ctx, pj.st.upload); err != nil {
+		return err
 	}
+	pj.uploading = true
+	return nil
 }
 
 // passTurn lets the next part take an upload slot.
@@ -179,12 +159,19 @@ func (pj *partJob) sealed() {
 }
 
 // done gives back whatever the job still holds, its turn at the upload
-// slots included.
+// slots included, and frees its spool file.
 func (pj *partJob) done() {
 	pj.passTurn()
 	pj.sealed()
 	pj.uploaded()
-	pj.checked()
+	if pj.out != nil {
+		pj.out.close()
+		pj.out = nil
+	}
+	if pj.spooling {
+		pj.spooling = false
+		<-pj.st.spooled
+	}
 }
 
 // acquire takes a slot, or gives up when ctx ends.
@@ -207,7 +194,7 @@ type partBuffers struct {
 	slots chan struct{}
 	mu    sync.Mutex
 	free  [][]byte
-	made  [][]byte // every buffer made, for release (offheap.go)
+	made  [][]byte // every buffer made, for release (internal/offheap)
 	stats bufferStats
 	// onFull, if set, is called when get has to wait (tests).
 	onFull func()
@@ -247,19 +234,19 @@ func (b *partBuffers) get(ctx context.Context) ([]byte, error) {
 		return buf, nil
 	}
 	b.stats.Made++
-	buf := mapBuffer(b.size)
+	buf := offheap.Map(b.size)
 	b.made = append(b.made, buf)
 	return buf, nil
 }
 
-// release gives every buffer back for later pushes (offheap.go), once
+// release gives every buffer back for later pushes (internal/offheap), once
 // nothing uses them: the stages are done, their goroutines have returned.
 func (b *partBuffers) release() {
 	b.mu.Lock()
 	made := b.made
 	b.made, b.free = nil, nil
 	b.mu.Unlock()
-	unmapBuffers(b.size, made)
+	offheap.Release(b.size, made...)
 }
 
 // put gives back a buffer that get returned.
@@ -277,11 +264,13 @@ func (b *partBuffers) snapshot() bufferStats {
 	return b.stats
 }
 
-// PartMemory is the most a push holds in part buffers with part size
-// partSize, transfers uploads and the default workers: what the program's
-// soft memory limit is sized from (cmd/argo-backup, memory.go). A restore
-// holds transfers+1 parts, never more than this.
+// PartMemory is the most a push or a restore holds in part buffers with
+// part size partSize, transfers uploads or downloads and the default
+// workers: what the program's soft memory limit is sized from
+// (cmd/argo-backup, memory.go). A push holds a plaintext buffer per
+// worker (its sealed parts are spooled to disk), a restore transfers+1
+// parts.
 func PartMemory(partSize int64, transfers int) int64 {
 	workers := (&Pusher{}).workers()
-	return int64(pushBuffers(workers, transfers)) * int64(maxSealedSize(int(partSize)))
+	return int64(max(workers, transfers+1)) * int64(maxSealedSize(int(partSize)))
 }

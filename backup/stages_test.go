@@ -32,11 +32,11 @@ func (s *stallingStore) Put(ctx context.Context, name string, data []byte) error
 	return s.Store.Put(ctx, name, data)
 }
 
-func (s *stallingStore) PutSHA256(ctx context.Context, name string, data []byte, sum string) (remote.Checked, error) {
+func (s *stallingStore) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sum string) (remote.Checked, error) {
 	if err := s.stall(ctx, name); err != nil {
 		return remote.Checked{}, err
 	}
-	return s.Store.PutSHA256(ctx, name, data, sum)
+	return s.Store.PutSHA256(ctx, name, src, size, sum)
 }
 
 func (s *stallingStore) stall(ctx context.Context, name string) error {
@@ -65,8 +65,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // A stalled remote stops the push from reading the send stream once its
-// buffers are full: sealed parts never pile up in memory, however slow the
-// upload.
+// spool is full: sealed parts never pile up, in memory or on disk, however
+// slow the upload, and memory holds one plaintext buffer per worker
+// whatever transfers is.
 func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 	t.Parallel()
 	seed := rand.Uint64()
@@ -87,16 +88,18 @@ func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 	stalled := &stallingStore{Store: st, release: make(chan struct{}), waiting: make(chan string, 64)}
 	full := make(chan struct{}, 1)
 	var staged *stages
+	var bufferWaits atomic.Int64
 	p := &Pusher{Host: "h", Store: stalled, Sealer: testSealer(t), State: State{Dir: t.TempDir()},
 		PartSize: partSize, Workers: workers, Transfers: transfers}
 	p.onStages = func(s *stages) {
 		staged = s
-		s.bufs.onFull = func() {
+		s.onFull = func() {
 			select {
 			case full <- struct{}{}:
 			default:
 			}
 		}
+		s.bufs.onFull = func() { bufferWaits.Add(1) }
 	}
 	in := &countingReader{r: bytes.NewReader(stream)}
 	j := newJournal(p.State, p.Host, "data", "data.20260101T000000Z", "", false, p.PartSize, time.Now())
@@ -107,7 +110,7 @@ func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 	}()
 
 	// Wait until every upload slot holds a stalled part and the reader
-	// waits for a buffer.
+	// waits for a spool slot.
 	for range transfers {
 		select {
 		case <-stalled.waiting:
@@ -116,19 +119,25 @@ func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 		}
 	}
 	<-full
-	limit := pushBuffers(workers, transfers)
+	// One plaintext buffer per worker; transfers + workers parts between
+	// read and uploaded, so on disk.
+	const limit, spooled = workers, workers + transfers
 	held := staged.bufs.snapshot()
-	if held.Made > limit || held.MaxHeld > limit {
-		t.Errorf("buffers: %+v, want at most %d", held, limit)
+	if held.Made > limit || held.MaxHeld > limit || bufferWaits.Load() > 0 {
+		t.Errorf("buffers: %+v, the reader waited %d times; want at most %d, no wait", held, bufferWaits.Load(), limit)
 	}
-	// The reader may be inside one more read, into the buffer it holds.
-	if got, most := in.n.Load(), int64(limit+1)*partSize; got > most {
-		t.Errorf("read %d bytes of the stream while the remote stalled, want at most %d (%d buffers)", got, most, limit)
+	// The reader takes a spool slot before it reads a part.
+	if got, most := in.n.Load(), int64(spooled)*partSize; got > most {
+		t.Errorf("read %d bytes of the stream while the remote stalled, want at most %d (%d parts spooled)", got, most, spooled)
 	}
+	if n := openSpoolFiles(t, p.State.spoolDir()); n > spooled {
+		t.Errorf("%d spool files open while the remote stalled, want at most %d", n, spooled)
+	}
+	requireNoSpoolNames(t, p.State.spoolDir())
 	if got := in.n.Load(); got >= int64(len(stream)) {
 		t.Fatalf("the whole stream (%d bytes) was read while the remote stalled", got)
 	}
-	t.Logf("stalled with %d of %d stream bytes read, buffers %+v", in.n.Load(), len(stream), held)
+	t.Logf("stalled with %d of %d stream bytes read, buffers %+v, %d spool files", in.n.Load(), len(stream), held, openSpoolFiles(t, p.State.spoolDir()))
 
 	close(stalled.release)
 	go func() {
@@ -145,11 +154,12 @@ func TestPipelineBlocksOnAStalledRemote(t *testing.T) {
 	if got := staged.bufs.snapshot().Made; got > limit {
 		t.Errorf("%d buffers made, want at most %d", got, limit)
 	}
+	requireNoSpoolFiles(t, p.State.spoolDir())
 }
 
-// The buffer limit never deadlocks: the fewest buffers (workers+2) carry a
-// stream of many parts through one worker and one transfer, and through
-// many of each.
+// The slot limits never deadlock: the fewest (one worker, one transfer:
+// one buffer, two parts spooled) carry a stream of many parts, and so do
+// many of each; every spool file is gone after.
 func TestPushBuffersNeverDeadlock(t *testing.T) {
 	t.Parallel()
 	content := bytes.Repeat([]byte("argo-backup "), 700_000) // ~8 MiB
@@ -166,6 +176,7 @@ func TestPushBuffersNeverDeadlock(t *testing.T) {
 		if _, parts, err := p.cutAndStore(ctx, bytes.NewReader(stream), Subvolume{Name: "data"}, j); err != nil || len(parts) != 9 {
 			t.Errorf("workers %d transfers %d: %d parts, %v", c.workers, c.transfers, len(parts), err)
 		}
+		requireNoSpoolFiles(t, p.State.spoolDir())
 	}
 }
 

@@ -16,11 +16,13 @@ type Store interface {
 	// Put stores data as name, replacing any object of that name, and
 	// checks what the remote then holds.
 	Put(ctx context.Context, name string, data []byte) error
-	// PutSHA256 is Put for data whose sha256 the caller has computed
-	// anyway (a part's stored_sha256), so that it is not hashed twice. It
-	// says which hash of the remote's copy it checked against data, if
-	// any: the read-back (readback.go) downloads only what it could not.
-	PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error)
+	// PutSHA256 is Put for the size bytes of src, whose sha256 the
+	// caller has computed anyway (a part's stored_sha256), so that it is
+	// not hashed twice; src is a sealed part's spool file (spool.go), read
+	// again from its start for every attempt. It says which hash of the
+	// remote's copy it checked against src, if any: the read-back
+	// (readback.go) downloads only what it could not.
+	PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error)
 	// Open streams one object back: the read-back check of a part whose
 	// remote lists no hash (readback.go).
 	Open(ctx context.Context, name string) (io.ReadCloser, error)

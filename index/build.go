@@ -46,6 +46,7 @@ type Builder struct {
 	live       map[uint64]*inode
 	clock      uint64
 	spill      *spillFile
+	last       lastPath // the path the last data or metadata command resolved
 }
 
 // maxLive is how many records a Builder holds in memory before it writes
@@ -95,6 +96,9 @@ func (b *Builder) add(c *sendstream.Command) error {
 		return fmt.Errorf("the stream does not begin with a subvolume")
 	}
 	b.digest.next(c.Type)
+	if !keepsNames[c.Type] { // it may change what the remembered path names
+		defer func() { b.last = lastPath{} }()
+	}
 	switch c.Type {
 	case sendstream.CmdSubvol, sendstream.CmdSnapshot:
 		return b.begin(c)

@@ -1,8 +1,9 @@
 package index
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // hold keeps in in memory as the most recently used record.
@@ -48,7 +49,7 @@ func (b *Builder) trim() error {
 	for _, in := range b.live {
 		all = append(all, in)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].used < all[j].used })
+	slices.SortFunc(all, func(x, y *inode) int { return cmp.Compare(x.used, y.used) })
 	return b.evict(all[:len(all)-maxLive/2])
 }
 
@@ -91,7 +92,7 @@ func (b *Builder) sortedEntries(dir *inode) ([]Entry, []uint64) {
 	for name, key := range m {
 		out = append(out, Entry{Name: Name(name), Ino: key})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(x, y Entry) int { return cmp.Compare(x.Name, y.Name) }) // names are unique
 	keys := make([]uint64, len(out))
 	for i := range out {
 		keys[i], out[i].Ino = out[i].Ino, out[i].Ino>>1

@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +75,21 @@ var limiter struct {
 	stop func()
 }
 
+// bwClock and bwTick are the clock a timetable is followed by and how often
+// it is looked at; tests shorten both.
+var (
+	bwClock = time.Now
+	bwTick  = time.Minute
+)
+
+// rate is a limit in bytes per second for the log: "unlimited" when not set.
+func rate(n fs.SizeSuffix) string {
+	if n <= 0 {
+		return "unlimited"
+	}
+	return n.ByteUnit() + "/s"
+}
+
 // LimitBandwidth throttles every transfer of this process to b, with
 // rclone's token bucket (accounting.TokenBucket): uploads and downloads of
 // every Store, shared, the way rclone's own --bwlimit works. A timetable is
@@ -91,26 +107,32 @@ func LimitBandwidth(ctx context.Context, b BwLimit) (stop func()) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	current := fs.BwPair{Tx: -1, Rx: -1}
-	apply := func() {
+	apply := func(first bool) {
 		want := fs.BwPair{Tx: -1, Rx: -1}
 		if len(b.table) > 0 {
-			want = b.table.LimitAt(time.Now()).Bandwidth
+			want = b.table.LimitAt(bwClock()).Bandwidth
 		}
 		if want != current {
 			accounting.TokenBucket.SetBwLimit(want)
 			current = want
+			// A daemon that runs for weeks says when its timetable
+			// turns, so that a slow night can be told from a limit.
+			if !first {
+				slog.Default().Info("bandwidth limit now", "bwlimit", b.text,
+					"upload", rate(want.Tx), "download", rate(want.Rx))
+			}
 		}
 	}
-	apply()
+	apply(true)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(time.Minute)
+		tick := time.NewTicker(bwTick)
 		defer tick.Stop()
 		for {
 			select {
 			case <-tick.C:
-				apply()
+				apply(false)
 			case <-ctx.Done():
 				accounting.TokenBucket.SetBwLimit(fs.BwPair{Tx: -1, Rx: -1})
 				return

@@ -12,7 +12,7 @@ import (
 	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
 )
 
-// The bandwidth limit holds within 10% on a network remote, upload and
+// The bandwidth limit holds (never 10% over it) on a network remote, upload and
 // download each at its own rate (UP:DOWN), and on a local directory. Not
 // parallel: the limit is process-wide.
 func TestBwLimitHolds(t *testing.T) {
@@ -46,8 +46,13 @@ func TestBwLimitHolds(t *testing.T) {
 		}
 		got := time.Since(start)
 		t.Logf("%s: %v, want %v", what, got, want)
-		if got < want*9/10 || got > want*11/10 {
-			t.Errorf("%s took %v, want %v within 10%%", what, got, want)
+		// The limit holds: never more than 10% faster than it allows. A
+		// loaded machine (CI on 2 cores) can only make a transfer slower,
+		// and Put's read-back after the upload is not limited, so the
+		// other side allows 25%: a limit that throttles far below its
+		// rate still fails.
+		if got < want*9/10 || got > want*125/100 {
+			t.Errorf("%s took %v, want %v (at most 10%% faster, 25%% slower)", what, got, want)
 		}
 	}
 	check("s3: upload 3 MiB at 1M", "1M:2M", 3*time.Second, func() error { return s3.Put(ctx, "x/part", data) })

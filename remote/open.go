@@ -40,6 +40,9 @@ type Options struct {
 	// set it, so that a mistyped path is an error, not a new empty
 	// directory; push creates the repository.
 	MustExist bool
+	// StallTimeout is how long a connection may stay silent before it is
+	// given up (see StallTimeout, the default).
+	StallTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +51,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = time.Second
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = StallTimeout
 	}
 	o.Log = fallback.Log(o.Log)
 	return o
@@ -73,12 +79,15 @@ func Open(ctx context.Context, spec string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := b.info.NewFs(ctx, b.name, b.root, b.config)
+	o = o.withDefaults()
+	stop := stallWarnings(o.Log, b.display, "opening the remote", o.StallTimeout)
+	f, err := b.info.NewFs(withStallTimeout(ctx, o.StallTimeout), b.name, b.root, b.config)
+	stop()
 	if errors.Is(err, fs.ErrorIsFile) {
 		return nil, fmt.Errorf("remote %s: the path is a file, not a directory", b.display)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("opening remote %s: %w", b.display, err)
+		return nil, fmt.Errorf("opening remote %s: %w", b.display, explainStall(err, o.StallTimeout))
 	}
 	return newStore(f, b.display, b.info.Name, o), nil
 }

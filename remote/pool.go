@@ -15,7 +15,7 @@ import (
 // further: a push to Drive peaked at 272 MiB RSS against 222 MiB on a
 // local remote (docs/performance.md, "Drive push memory"). Mapped, the
 // chunks cost their own size and no more, as argo-backup's own part
-// buffers do (backup/offheap.go). It must be set before the pool is first
+// buffers do (internal/offheap). It must be set before the pool is first
 // used, which happens on the first upload.
 func init() {
 	fs.GetConfig(context.Background()).UseMmap = true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -24,11 +25,15 @@ var verifyHashes = []hash.Type{hash.SHA256, hash.SHA1, hash.MD5}
 // backend keeps one of our hashes. Failures are retried from data, with
 // backoff, up to Options.Retries times.
 //
-// An existing object is replaced: every shipped backend's Put overwrites
-// it, or, on Drive, which would otherwise keep both under the same name,
-// looks it up and updates it itself.
+// An existing object is updated rather than uploaded again, because Drive
+// would otherwise keep both under the same name.
 func (s *Store) Put(ctx context.Context, name string, data []byte) error {
-	_, err := s.put(ctx, name, data, s.sums(data, ""))
+	src, size := bytes.NewReader(data), int64(len(data))
+	sums, err := s.sums(src, size, "")
+	if err != nil {
+		return err
+	}
+	_, err = s.put(ctx, name, src, size, sums)
 	return err
 }
 
@@ -46,23 +51,30 @@ type Checked struct {
 	MD5 string
 }
 
-// PutSHA256 is Put for data whose sha256 the caller has computed anyway
-// (a part's stored_sha256): where the backend keeps sha256 (local, Drive),
-// that is the hash verified, and the data is not hashed a second time.
-// The result says which hash the remote's copy was checked with, so that
-// the caller need not read the object back again to prove the same.
-func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (Checked, error) {
-	return s.put(ctx, name, data, s.sums(data, sha256Hex))
+// PutSHA256 is Put for the size bytes of src, whose sha256 the caller has
+// computed anyway (a part's stored_sha256): where the backend keeps sha256
+// (local, Drive), that is the hash verified, and the data is not read a
+// second time to hash it. The result says which hash the remote's copy was
+// checked with, so that the caller need not read the object back again to
+// prove the same. src is read from its start for every attempt: a part
+// spooled to a file (backup/spool.go) is uploaded from the file, not from
+// memory.
+func (s *Store) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (Checked, error) {
+	sums, err := s.sums(src, size, sha256Hex)
+	if err != nil {
+		return Checked{}, err
+	}
+	return s.put(ctx, name, src, size, sums)
 }
 
-func (s *Store) put(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
+func (s *Store) put(ctx context.Context, name string, src io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
 	var checked Checked
 	err := s.retry(ctx, "upload "+name, func() (err error) {
-		checked, err = s.putOnce(ctx, name, data, sums)
+		checked, err = s.putOnce(ctx, name, src, size, sums)
 		return err
 	})
 	if err != nil {
-		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, s.uploadLimit(err))
+		return Checked{}, fmt.Errorf("uploading %s to %s: %w", name, s, explainStall(s.uploadLimit(err), s.opt.StallTimeout))
 	}
 	return checked, nil
 }
@@ -83,24 +95,28 @@ func (s *Store) uploadLimit(err error) error {
 	return err
 }
 
-func (s *Store) putOnce(ctx context.Context, name string, data []byte, sums map[hash.Type]string) (Checked, error) {
-	src := object.NewStaticObjectInfo(name, time.Now(), int64(len(data)), true, sums, s.f)
-	// No lookup first (it was one request more per upload, 40 ms on a
-	// WAN): Put replaces an existing object on every shipped backend, and
-	// Drive's Put does its own lookup, to update rather than duplicate.
-	in, done := s.accounted(ctx, name, int64(len(data)), bytes.NewReader(data))
-	_, err := s.f.Put(ctx, in, src)
+func (s *Store) putOnce(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
+	src := object.NewStaticObjectInfo(name, time.Now(), size, true, sums, s.f)
+	old, err := s.newObject(ctx, name)
+	in, done := s.accounted(ctx, name, size, io.NewSectionReader(data, 0, size))
+	switch {
+	case err == nil:
+		err = old.Update(ctx, in, src)
+	case isNotFound(err):
+		_, err = s.f.Put(ctx, in, src)
+	}
 	done(err)
 	if err != nil {
 		return Checked{}, err
 	}
-	return s.verify(ctx, name, int64(len(data)), sums)
+	return s.verify(ctx, name, data, size, sums)
 }
 
 // sums computes the hashes Put gives the backend: the strongest one it
 // keeps, for verify, and MD5 too on S3, which checks an upload against its
-// Content-MD5. A known sha256 is used rather than computed again.
-func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
+// Content-MD5. A known sha256 is used rather than computed again; only a
+// hash still needed reads data.
+func (s *Store) sums(data io.ReaderAt, size int64, knownSHA256 string) (map[hash.Type]string, error) {
 	var set hash.Set
 	for _, t := range verifyHashes {
 		if s.f.Hashes().Contains(t) && (set.Count() == 0 || (t == hash.MD5 && s.backend == "s3")) {
@@ -117,18 +133,24 @@ func (s *Store) sums(data []byte, knownSHA256 string) map[hash.Type]string {
 		if err != nil { // only for unknown types, which verifyHashes are not
 			panic(err)
 		}
-		_, _ = mh.Write(data)
+		if _, err := io.Copy(mh, io.NewSectionReader(data, 0, size)); err != nil {
+			return nil, fmt.Errorf("hashing for upload: %w", err)
+		}
 		for t, v := range mh.Sums() {
 			known[t] = v
 		}
 	}
-	return known
+	return known, nil
 }
 
 // verify reads back what the remote holds under name. One matching hash is
 // proof enough; a backend that has none of ours gets only the size check.
-func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
-	o, err := s.f.NewObject(ctx, name)
+// On a local directory too the file is hashed again, not compared with
+// data: the sha256 a caller gives PutSHA256 is what the record names, and
+// only a hash of the file proves the file matches it (a compare would take
+// sealed bytes damaged after they were hashed).
+func (s *Store) verify(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)
 	}

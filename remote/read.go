@@ -14,7 +14,7 @@ import (
 // network hiccup does not fail a restore of a 100 GB chain. A stream that
 // ends short of the object's size is an error, never a silent EOF.
 func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return nil, s.wrap("opening", name, err)
 	}
@@ -32,7 +32,7 @@ func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 // connection gets a fraction of the bandwidth, that is what makes reading
 // a part back after its upload cheap (backup/readback.go).
 func (s *Store) OpenRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return nil, s.wrap("opening", name, err)
 	}

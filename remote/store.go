@@ -51,7 +51,7 @@ func (s *Store) String() string { return s.display }
 
 // Stat describes the object name.
 func (s *Store) Stat(ctx context.Context, name string) (Entry, error) {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Entry{}, s.wrap("looking up", name, err)
 	}
@@ -60,7 +60,7 @@ func (s *Store) Stat(ctx context.Context, name string) (Entry, error) {
 
 // Delete removes the object name for good (see Open about Drive's trash).
 func (s *Store) Delete(ctx context.Context, name string) error {
-	o, err := s.f.NewObject(ctx, name)
+	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return s.wrap("deleting", name, err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) wrap(doing, name string, err error) error {
 	if errors.Is(err, fs.ErrorObjectNotFound) || errors.Is(err, fs.ErrorDirNotFound) {
 		err = notFound{err}
 	}
-	return fmt.Errorf("%s %s on %s: %w", doing, name, s, err)
+	return fmt.Errorf("%s %s on %s: %w", doing, name, s, explainStall(err, s.opt.StallTimeout))
 }
 
 // notFound keeps rclone's message and adds ErrNotFound to its identity.

@@ -1,12 +1,14 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -248,7 +250,16 @@ func TestPutSHA256(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			ctx := t.Context()
 			s := openStore(t, r.spec(t))
-			checked, err := s.PutSHA256(ctx, "h/s/n/part-000000.zst.age", data, hex.EncodeToString(sum[:]))
+			// From a file, as a push uploads a spooled part.
+			spooled, err := os.CreateTemp(t.TempDir(), "part-*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer spooled.Close()
+			if _, err := spooled.Write(data); err != nil {
+				t.Fatal(err)
+			}
+			checked, err := s.PutSHA256(ctx, "h/s/n/part-000000.zst.age", spooled, int64(len(data)), hex.EncodeToString(sum[:]))
 			if err != nil {
 				t.Fatalf("PutSHA256 with the right sum: %v", err)
 			}
@@ -262,7 +273,7 @@ func TestPutSHA256(t *testing.T) {
 			if want[r.name] != "sha256" {
 				return // the given sum is not what such a backend checks
 			}
-			_, err = s.PutSHA256(ctx, "h/s/n/part-000001.zst.age", data, strings.Repeat("0", 64))
+			_, err = s.PutSHA256(ctx, "h/s/n/part-000001.zst.age", bytes.NewReader(data), int64(len(data)), strings.Repeat("0", 64))
 			var mismatch *MismatchError
 			if !errors.As(err, &mismatch) {
 				t.Fatalf("PutSHA256 with a wrong sum: %v, want a *MismatchError", err)

@@ -33,8 +33,13 @@ type Catalog struct {
 	// objects it has checked (index_cache.go): what browsing sets, never
 	// verify, which must read the remote.
 	IndexCache string
-	opened     *openedCache // records already read, by object version
-	free       *partFree    // plaintext part buffers; made by fetchParts
+	// Spool is the directory (state_dir) under which parts downloaded
+	// ahead wait for their turn, in a directory of their own (spool.go);
+	// empty: the system's temporary directory.
+	Spool  string
+	opened *openedCache    // records already read, by object version
+	free   *partFree       // verify --budget's plaintext part buffer
+	onFree func(*partFree) // given fetchParts' buffer list before it is released (tests)
 }
 
 func (c *Catalog) opener() *crypto.Opener { return crypto.NewOpener(c.Identities) }

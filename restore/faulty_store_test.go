@@ -3,6 +3,7 @@ package restore_test
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 
 	"github.com/argo-backup/argo-backup/backup"
@@ -28,10 +29,10 @@ func (f *faultyStore) Put(ctx context.Context, name string, data []byte) error {
 }
 
 // PutSHA256 is how parts are uploaded: the faults apply to it as to Put.
-func (f *faultyStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
+func (f *faultyStore) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error) {
 	var checked remote.Checked
 	err := f.inject(name, func() (err error) {
-		checked, err = f.Store.PutSHA256(ctx, name, data, sha256Hex)
+		checked, err = f.Store.PutSHA256(ctx, name, src, size, sha256Hex)
 		return err
 	})
 	return checked, err

@@ -2,13 +2,13 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
@@ -96,14 +96,14 @@ func (s *PartStreams) part(ctx context.Context, rec *manifest.Record, part manif
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
+	if sum := chunked.SHA256(sealed); hex.EncodeToString(sum[:]) != part.StoredSHA256 {
 		return nil, errs.Damagef("%s is not the part its record names (damaged or replaced)", name)
 	}
 	plain, err := s.Catalog.openSealed(sealed, part.PlainBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != part.PlainSHA256 {
+	if sum := chunked.SHA256(plain); hex.EncodeToString(sum[:]) != part.PlainSHA256 {
 		return nil, errs.Damagef("%s does not hold the bytes its record names", name)
 	}
 	if s.Cache != nil {

@@ -3,13 +3,13 @@ package restore
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/argo-backup/argo-backup/index"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/internal/errs"
 	"github.com/argo-backup/argo-backup/internal/fallback"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -85,7 +85,7 @@ func (c *Catalog) checkedIndexWith(sealed []byte, name string, rec *manifest.Rec
 	if ref == nil {
 		return c.rebuiltIndex(sealed, name, rec, decode)
 	}
-	if sum := sha256.Sum256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
+	if sum := chunked.SHA256(sealed); hex.EncodeToString(sum[:]) != ref.StoredSHA256 {
 		return nil, errs.Damagef("file index %s is not the one its record names (modified or swapped): refused", name)
 	}
 	ix, _, plainSHA256, err := c.openIndex(sealed, name, rec, ref.PlainBytes, decode)

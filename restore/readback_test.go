@@ -39,11 +39,15 @@ func (s *damagingStore) Put(ctx context.Context, name string, data []byte) error
 // which hashes what it is given: the remote holds it without a complaint,
 // and, like a remote that checked only the size, says it checked no hash
 // against the pusher's sum, so the push reads the part back.
-func (s *damagingStore) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
+func (s *damagingStore) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error) {
 	if s.hit(name) {
+		data, err := io.ReadAll(io.NewSectionReader(src, 0, size))
+		if err != nil {
+			return remote.Checked{}, err
+		}
 		return remote.Checked{}, s.Store.Put(ctx, name, s.damage(data))
 	}
-	return s.Store.PutSHA256(ctx, name, data, sha256Hex)
+	return s.Store.PutSHA256(ctx, name, src, size, sha256Hex)
 }
 
 func (s *damagingStore) Open(ctx context.Context, name string) (io.ReadCloser, error) {

@@ -9,6 +9,7 @@ import (
 	"hash"
 
 	"github.com/argo-backup/argo-backup/btrfs"
+	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -44,7 +45,7 @@ func (v *Verifier) quickOne(ctx context.Context, sc *scope, rec *manifest.Record
 		if !intact {
 			return nil
 		}
-		whole.Write(data)
+		chunked.Write(whole, data)
 		if _, err := stream.Write(data); err != nil {
 			c.fail(Problem{Snapshot: rec.Snapshot, What: err.Error()})
 			intact = false

@@ -40,7 +40,8 @@ func (r *pathRules) check(c *Command) error {
 	if c.Type == CmdSubvol || c.Type == CmdSnapshot {
 		return checkSubvolName(c.Path)
 	}
-	for _, p := range c.names() {
+	var buf [3]string
+	for _, p := range c.names(buf[:0]) {
 		if err := checkName(p); err != nil {
 			return err
 		}
@@ -60,11 +61,12 @@ func (r *pathRules) check(c *Command) error {
 	return nil
 }
 
-// names returns the paths a command names inside the subvolume, as it is
-// at this point of the stream. A clone source is not one of them: it may name
-// a path of the parent subvolume, which this stream's changes do not move.
-func (c *Command) names() []string {
-	var ps []string
+// names appends to ps the paths a command names inside the subvolume, as it
+// is at this point of the stream (ps has room for all three, so that a
+// command costs no allocation). A clone source is not one of them: it may
+// name a path of the parent subvolume, which this stream's changes do not
+// move.
+func (c *Command) names(ps []string) []string {
 	if c.Has(AttrPath) {
 		ps = append(ps, c.Path)
 	}

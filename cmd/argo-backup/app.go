@@ -218,7 +218,7 @@ func (a *app) catalog(ctx context.Context, identityFlag string) (*restore.Catalo
 	if err != nil {
 		return nil, err
 	}
-	return &restore.Catalog{Store: st, Identities: ids}, nil
+	return &restore.Catalog{Store: st, Identities: ids, Spool: a.cfg.StateDir}, nil
 }
 
 // reportResult hands a daemon job's report (what its command prints with

@@ -22,15 +22,18 @@ const (
 
 // exitCode maps an error to the process exit status.
 func exitCode(ctx context.Context, err error) int {
+	// Interrupted comes first: a signal that cuts a remote off mid-Open
+	// makes an error that reads as the user's (a remote that cannot be
+	// opened), and a push stopped with Ctrl-C exited 2 instead of 130.
 	switch {
 	case err == nil:
 		return exitOK
+	case ctx.Err() != nil:
+		return exitInterrupted
 	case errs.IsUser(err), errors.Is(err, crypto.ErrWrongIdentity):
 		return exitUsage
 	case errs.IsDamage(err):
 		return exitDamaged
-	case ctx.Err() != nil:
-		return exitInterrupted
 	}
 	return exitFailure
 }

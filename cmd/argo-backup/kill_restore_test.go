@@ -61,7 +61,15 @@ func TestKilledRestoreIsFinishedByTheNext(t *testing.T) {
 				t.Errorf("after SIGKILL at %s, want %s staged, found %v", point, wantStaged, left)
 			}
 
+			spools := filepath.Join(m.dir, "state", "argo-restore-spool-*")
+			if left, _ := filepath.Glob(spools); point == "mid-receive" && len(left) == 0 {
+				t.Errorf("after SIGKILL mid-receive, no spool directory left in the state directory (the test expects the killed restore's)")
+			}
+
 			m.run(0, args...)
+			if left, _ := filepath.Glob(spools); len(left) > 0 {
+				t.Errorf("after the second restore, spool directories left: %v", left)
+			}
 			m.requireIdentical(source, filepath.Join(into, newest))
 			m.requireIdentical(source, filepath.Join(into, "home-rw"))
 			if got := entries(t, into); !slices.Equal(got, []string{"home-rw", newest}) {

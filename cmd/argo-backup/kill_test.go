@@ -49,6 +49,11 @@ func TestKilledPushIsFinishedByTheNext(t *testing.T) {
 			if left := m.leftovers(); !slices.Equal(left, baseline) {
 				t.Errorf("after SIGKILL at %s, left behind: %v (before: %v)", point, left, baseline)
 			}
+			// Sealed parts are spooled to files without a name: the
+			// kernel freed them with the process.
+			if spooled, _ := os.ReadDir(filepath.Join(m.dir, "state", "spool")); len(spooled) > 0 {
+				t.Errorf("after SIGKILL at %s, left in state_dir/spool: %v", point, spooled)
+			}
 			killed := m.newestSnapshotDir()
 			part0 := m.partModTime(killed, 0)
 			committed := hasRecord(m.requireCommittedWhole(), killed)

@@ -24,11 +24,13 @@ const memoryHeadroom = 64 << 20
 // 4 then peaked at 363 MiB, with the limit at 255 MiB, at no measurable
 // CPU cost (docs/performance.md). The limit is soft: if more is live, the
 // program uses more rather than fail, and the collector's CPU is capped.
-// A push's part buffers are outside the heap (backup/offheap.go), and so
+// A push's part buffers are outside the heap (internal/offheap), and so
 // are the upload chunks rclone's drive backend copies them into
 // (remote/pool.go), so for a push the limit is room the heap never nears
-// unless something else (a huge file index) grows; restore's buffers are in
-// the heap and need it. A tighter limit for push does not buy memory: a
+// unless something else (a huge file index) grows; so are restore's two
+// plaintext buffers (restore/buffers.go; the parts it downloads ahead wait
+// on disk, restore/spool.go), so a restore does not near it either. A
+// tighter limit for push does not buy memory: a
 // push to Drive of 1.5 GB in 60,000 files keeps 20-25 MiB live and GOGC 50
 // holds the heap at 30-46 MiB; a 48 MiB limit saved 4 MiB of RSS, and under
 // a limit that tight a bigger file index would keep the collector running

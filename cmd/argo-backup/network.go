@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +20,11 @@ type networkFlags struct {
 func addNetworkFlags(cmd *cobra.Command, f *networkFlags) {
 	f.cmd = cmd
 	fl := cmd.Flags()
-	fl.IntVar(&f.transfers, "transfers", config.DefaultTransfers,
-		"parts uploaded or downloaded at once, e.g. --transfers 8 (default: transfers from the config)")
+	// No default of its own (0 is never used: network reads the flag only
+	// when it was given), so that --help states the one default there is.
+	fl.IntVar(&f.transfers, "transfers", 0,
+		fmt.Sprintf("parts uploaded or downloaded at once, 1..%d, e.g. --transfers 8 (default: transfers from the config, %d)",
+			config.MaxTransfers, config.DefaultTransfers))
 	fl.StringVar(&f.bwlimit, "bwlimit", "",
 		`bandwidth limit in rclone's syntax, e.g. --bwlimit 10M, 10M:50M (upload:download) or "08:00,2M 23:00,off"`)
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
 // termBars draws a bar per snapshot on a terminal: bytes in IEC units
@@ -37,7 +39,14 @@ func newTermBars(w io.Writer, logs *logSwitch) *termBars { return &termBars{w: w
 func (t *termBars) Start(name string, total int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.p = mpb.New(mpb.WithOutput(t.w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
+	// termBars is only made for a terminal, but one that reports no size
+	// reaches mpb as a plain writer (sizedTerminal): mpb refreshes that
+	// only when told to, and takes the width as the whole line's.
+	width := 32
+	if _, ok := t.w.(*os.File); !ok {
+		width = 100
+	}
+	t.p = mpb.New(mpb.WithOutput(t.w), mpb.WithWidth(width), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	t.total, t.start = max(total, 0), time.Now()
 	var filler mpb.BarFillerBuilder = mpb.BarStyle()
 	if t.total == 0 {
@@ -132,5 +141,21 @@ func (a *app) progress() *termBars {
 	if !a.interactive() {
 		return nil
 	}
-	return newTermBars(a.stderr, a.logSink())
+	return newTermBars(sizedTerminal(a.stderr), a.logSink())
+}
+
+// sizedTerminal is w, hidden behind a plain writer when it is a terminal
+// that reports no size (0 columns: a pty nobody sized, such as script(1)
+// without a terminal of its own, some serial consoles). mpb draws nothing
+// at all on one, for the whole push; behind the plain writer it draws
+// its frames at its default width.
+func sizedTerminal(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return w
+	}
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+		return w
+	}
+	return struct{ io.Writer }{f}
 }

@@ -55,6 +55,7 @@ func TestPushBarNeverErasesALogLine(t *testing.T) {
 	m.grow(1)
 	term = startOnTerminalEnv(t, t.TempDir(), []string{pauseEnv + "=mid-upload"}, "--config", m.config, "push", "--full")
 	term.waitFor("test pause at mid-upload")
+	term.waitFor("MiB / ~") // part 0 stored: the bar counts stored bytes
 	term.waitFor("ETA ~")
 	if !regexp.MustCompile(`MiB / ~\d+\.\d MiB .*~\d+% `).MatchString(render(term.output(), 120, 100)) {
 		t.Errorf("the bar of a full with an estimate lacks ~total and ~percent:\n%s", render(term.output(), 120, 100))

@@ -63,7 +63,7 @@ remote. restore replays the chain onto a new disk; verify proves it restores.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return errs.User(fmt.Errorf("%w: see '%s --help'", err, c.CommandPath()))
+		return errs.User(fmt.Errorf("%w: see '%s --help'", flagValueError(err), c.CommandPath()))
 	})
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.configPath, "config", "c", config.DefaultPath, "config file (YAML), e.g. --config /etc/argo-backup/config.yaml")

@@ -137,11 +137,11 @@ func Parse(data []byte) (*Config, error) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("not valid YAML: %s", firstLine(err.Error()))
+		return nil, fmt.Errorf("not valid YAML: %s", yamlProblem(err))
 	}
 	var cfg Config
 	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		byteSizeHook, durationHook, mapstructure.StringToSliceHookFunc(","),
+		byteSizeHook, durationHook, intHook, mapstructure.StringToSliceHookFunc(","),
 	)))
 	if err != nil {
 		return nil, describeDecodeError(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/go-viper/mapstructure/v2"
 )
 
 var byteSizeType = reflect.TypeOf(ByteSize(0))
@@ -64,6 +65,10 @@ func parseDuration(s string) (time.Duration, error) {
 // names the offending key.
 func describeDecodeError(err error) error {
 	msg := err.Error()
+	var de *mapstructure.DecodeError
+	if errors.As(err, &de) && !strings.Contains(msg, "has invalid keys: ") {
+		return fmt.Errorf("%s: %s", de.Name(), firstLine(de.Unwrap().Error()))
+	}
 	if i := strings.Index(msg, "has invalid keys: "); i >= 0 {
 		keys := strings.TrimSpace(msg[i+len("has invalid keys: "):])
 		keys = firstLine(keys)
@@ -82,4 +87,17 @@ func describeDecodeError(err error) error {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// yamlProblem is the one line of a YAML error that says what is wrong. The
+// parser's message for a key given twice puts the key and the lines on the
+// line after "unmarshal errors:", where cutting at the first line left the
+// user with no clue.
+func yamlProblem(err error) string {
+	msg := strings.TrimPrefix(strings.TrimSpace(err.Error()), "While parsing config: ")
+	head, rest, found := strings.Cut(msg, "\n")
+	if !found || !strings.HasSuffix(head, "unmarshal errors:") {
+		return head
+	}
+	return firstLine(rest)
 }

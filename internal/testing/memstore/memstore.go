@@ -13,6 +13,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -54,10 +55,15 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 	return nil
 }
 
-// PutSHA256 is Put, refusing data whose sha256 is not sha256Hex, as the
-// real store's check after an upload would, and saying so: like a local
-// or Drive remote, it checked what it holds against sha256Hex.
-func (s *Store) PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error) {
+// PutSHA256 is Put of the size bytes of src, refusing data whose sha256 is
+// not sha256Hex, as the real store's check after an upload would, and
+// saying so: like a local or Drive remote, it checked what it holds
+// against sha256Hex.
+func (s *Store) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error) {
+	data := make([]byte, size)
+	if _, err := src.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
+		return remote.Checked{}, fmt.Errorf("put %s: reading the data: %w", name, err)
+	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha256Hex {
 		return remote.Checked{}, fmt.Errorf("put %s: sha256 %x, the caller said %s", name, sum, sha256Hex)
 	}

@@ -3,7 +3,9 @@ package memstore_test
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // on it prove nothing.
 type store interface {
 	Put(ctx context.Context, name string, data []byte) error
-	PutSHA256(ctx context.Context, name string, data []byte, sha256Hex string) (remote.Checked, error)
+	PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error)
 	Stat(ctx context.Context, name string) (remote.Entry, error)
 	List(ctx context.Context, dir string) ([]remote.Entry, error)
 	Dirs(ctx context.Context, dir string) ([]string, error)
@@ -88,7 +90,7 @@ func objectsAndListings(t *testing.T, s store) {
 			t.Errorf("%s of a missing object = %v, want remote.ErrNotFound", op, err)
 		}
 	}
-	if _, err := s.PutSHA256(ctx, missing, []byte("data"), "00"); err == nil {
+	if _, err := s.PutSHA256(ctx, missing, strings.NewReader("data"), 4, "00"); err == nil {
 		t.Error("PutSHA256 with the wrong sha256 succeeded")
 	}
 	if err := s.Delete(ctx, "argo-backup.json"); err != nil {
