@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"sync"
 
@@ -217,19 +218,45 @@ func maxSealedSize(plain int) int {
 
 // sealPart seals the job's part into a spool file (spool.go), hashing the
 // sealed bytes as they are written, then gives back the plaintext buffer
-// and the seal slot. It returns the sealed part's sha256.
+// and the seal slot. It returns the sealed part's sha256. A spool without
+// room (state_dir full) takes nothing from the backup: the part is sealed
+// again into memory.
 func (p *Pusher) sealPart(job *partJob) (string, error) {
-	f, err := job.st.spool.create()
-	if err != nil {
-		return "", fmt.Errorf("seal part %d: %w", job.index, err)
+	sum, err := p.sealInto(job, job.st.spool.create)
+	if noRoom(err) {
+		job.st.spool.full.Do(func() {
+			p.log().Warn("no room for sealed parts in state_dir: holding them in memory", "dir", job.st.spool.dir, "err", err)
+		})
+		if job.out != nil {
+			job.out.close()
+		}
+		sum, err = p.sealInto(job, func() (*os.File, error) { return nil, nil })
 	}
-	job.out = &sealedPart{f: f}
-	sum := &hashCounter{h: sha256.New()}
-	if err := p.Sealer.Seal(io.MultiWriter(f, sum), job.plain); err != nil {
+	if err != nil {
 		return "", fmt.Errorf("seal part %d into %s: %w", job.index, job.st.spool.dir, err)
 	}
-	job.out.size = sum.n
 	job.sealed()
+	return sum, nil
+}
+
+// sealInto seals the job's part into the file create makes, or into
+// memory if it makes none.
+func (p *Pusher) sealInto(job *partJob, create func() (*os.File, error)) (string, error) {
+	f, err := create()
+	if err != nil {
+		return "", err
+	}
+	job.out = &sealedPart{f: f}
+	var w io.Writer = f
+	if f == nil {
+		job.out.mem = make([]byte, 0, maxSealedSize(len(job.plain)))
+		w = job.out
+	}
+	sum := &hashCounter{h: sha256.New()}
+	if err := p.Sealer.Seal(io.MultiWriter(w, sum), job.plain); err != nil {
+		return "", err
+	}
+	job.out.size = sum.n
 	return hex.EncodeToString(sum.h.Sum(nil)), nil
 }
 

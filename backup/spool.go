@@ -1,12 +1,15 @@
 package backup
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +30,15 @@ import (
 // them when the push closes them, ends or is killed, and nothing is left
 // to clean up. Only the fallback can leave a file, if the push is killed
 // between creating and removing it: the next push removes those.
-type spool struct{ dir string }
+//
+// A spool that cannot be written for want of space (a small state_dir)
+// does not fail the push: its parts are sealed into memory instead, as
+// they were before there was a spool, and the push says so once. The
+// backup matters more than the memory bound.
+type spool struct {
+	dir  string
+	full sync.Once // the warning that parts go to memory, said once
+}
 
 // spoolPattern names the fallback's files while they have a name.
 const spoolPattern = ".part-*"
@@ -82,15 +93,40 @@ type sealedData interface {
 	Size() int64
 }
 
-// sealedPart is one sealed part in its spool file.
+// sealedPart is one sealed part in its spool file, or in memory (mem)
+// when the spool had no room.
 type sealedPart struct {
 	f    *os.File
+	mem  []byte
 	size int64
 }
 
-func (s *sealedPart) ReadAt(b []byte, off int64) (int, error) { return s.f.ReadAt(b, off) }
+func (s *sealedPart) ReadAt(b []byte, off int64) (int, error) {
+	if s.f == nil {
+		return bytes.NewReader(s.mem[:s.size]).ReadAt(b, off)
+	}
+	return s.f.ReadAt(b, off)
+}
 
 func (s *sealedPart) Size() int64 { return s.size }
 
-// close frees the spool file (it has no name: closing it deletes it).
-func (s *sealedPart) close() { _ = s.f.Close() }
+// Write appends to the part in memory (sealing without a spool file).
+func (s *sealedPart) Write(b []byte) (int, error) {
+	s.mem = append(s.mem, b...)
+	return len(b), nil
+}
+
+// close frees the spool file (it has no name: closing it deletes it) or
+// the memory.
+func (s *sealedPart) close() {
+	if s.f != nil {
+		_ = s.f.Close()
+	}
+	s.mem = nil
+}
+
+// noRoom reports whether err is a file system out of space or quota: the
+// spool then gives way to memory.
+func noRoom(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}

@@ -69,6 +69,7 @@ type receiver struct {
 	mu      sync.Mutex
 	named   bool   // the stream's subvolume name has been seen
 	created string // dir/<name> if it did not exist when the stream named it
+	killed  error  // why feed killed btrfs, set before it did
 }
 
 func (rc *receiver) run(ctx context.Context, r io.Reader) error {
@@ -98,7 +99,14 @@ func (rc *receiver) run(ctx context.Context, r io.Reader) error {
 		}
 	default:
 		// feed may be blocked reading r; it ends when r returns, and its
-		// writes then fail since nobody reads the pipe any more.
+		// writes then fail since nobody reads the pipe any more. Or it
+		// killed btrfs and has not returned yet: its reason is the error.
+		rc.mu.Lock()
+		killed := rc.killed
+		rc.mu.Unlock()
+		if killed != nil {
+			return killed
+		}
 	}
 	return execError(rc.cmd, &rc.stderr, waitErr)
 }
@@ -109,6 +117,9 @@ func (rc *receiver) run(ctx context.Context, r io.Reader) error {
 func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 	defer func() {
 		if err != nil {
+			rc.mu.Lock()
+			rc.killed = err
+			rc.mu.Unlock()
 			rc.cmd.Process.Kill()
 		}
 		w.Close()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/argo-backup/argo-backup/internal/chunked"
 	"github.com/argo-backup/argo-backup/manifest"
@@ -20,8 +21,18 @@ import (
 // is written, and checks its stored size and sha256 against the record.
 // The file is nameless and in a directory only we can enter (spool.go),
 // so the bytes checked are the bytes openSpooled reads. The caller closes
-// it.
+// it. A spool directory without room (a small or full state_dir) does not
+// fail the restore: the part is downloaded again into dir's spill
+// directory under the system's temporary directory.
 func (c *Catalog) spoolPart(ctx context.Context, rec *manifest.Record, part manifest.Part, dir *spoolDir) (*os.File, error) {
+	f, err := c.spoolPartInto(ctx, rec, part, dir, dir.create)
+	if noRoom(err) {
+		f, err = c.spoolPartInto(ctx, rec, part, dir, dir.createSpill)
+	}
+	return f, err
+}
+
+func (c *Catalog) spoolPartInto(ctx context.Context, rec *manifest.Record, part manifest.Part, dir *spoolDir, create func() (*os.File, error)) (*os.File, error) {
 	name := remote.PartName(rec.Host, rec.Subvolume, rec.Snapshot, part.Index)
 	fail := func(err error) error { return &PartError{Snapshot: rec.Snapshot, Object: name, Err: err} }
 	rc, err := c.Store.Open(ctx, name)
@@ -32,7 +43,7 @@ func (c *Catalog) spoolPart(ctx context.Context, rec *manifest.Record, part mani
 		return nil, fail(err)
 	}
 	defer rc.Close()
-	f, err := dir.create()
+	f, err := create()
 	if err != nil {
 		return nil, err // ours, not the part's
 	}
@@ -45,6 +56,11 @@ func (c *Catalog) spoolPart(ctx context.Context, rec *manifest.Record, part mani
 		return nil, fail(err)
 	}
 	return f, nil
+}
+
+// noRoom reports whether err is a file system out of space or quota.
+func noRoom(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // spool copies the stored part from rc to f, hashing it, and checks its

@@ -32,6 +32,7 @@ type spoolDir struct {
 
 	mu    sync.Mutex
 	files map[*os.File]bool // open spool files, closed by remove at the latest
+	spill *spoolDir         // under the system's temporary directory, once path had no room
 }
 
 // newSpoolDir makes a spool directory under parent (the state directory),
@@ -88,6 +89,26 @@ func (d *spoolDir) create() (*os.File, error) {
 	return f, nil
 }
 
+// createSpill is create in a second spool directory under the system's
+// temporary directory, made the first time path has no room for a part.
+func (d *spoolDir) createSpill() (*os.File, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.spill == nil {
+		spill, err := makeSpoolDir(os.TempDir())
+		if err != nil {
+			return nil, fmt.Errorf("no room in %s, and none elsewhere: %w", d.path, err)
+		}
+		d.spill = spill
+	}
+	f, err := d.spill.open()
+	if err != nil {
+		return nil, err
+	}
+	d.files[f] = true
+	return f, nil
+}
+
 // close closes f (nil: nothing), whose disk space the kernel frees.
 func (d *spoolDir) close(f *os.File) {
 	if f == nil {
@@ -125,7 +146,11 @@ func (d *spoolDir) remove() error {
 		f.Close()
 	}
 	d.files = nil
+	spill := d.spill
 	d.mu.Unlock()
+	if spill != nil {
+		_ = spill.remove() // its files were d's, closed above
+	}
 	if err := os.RemoveAll(d.path); err != nil {
 		return fmt.Errorf("removing the spool directory: %w", err)
 	}
