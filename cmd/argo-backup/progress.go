@@ -52,9 +52,20 @@ func (t *termBars) Start(name string, total int64) {
 	if t.total == 0 {
 		filler = mpb.SpinnerStyle()
 	}
-	t.bar = t.p.New(t.total, filler, mpb.BarFillerClearOnComplete(),
+	// mpb completes a bar when it reaches the total it was made with,
+	// whatever SetTotal said since: an estimate is given after, so that
+	// only Finish completes the bar (a bar made with the estimate froze at
+	// it when the stream turned out bigger).
+	made := t.total
+	if t.estimated {
+		made = 0
+	}
+	t.bar = t.p.New(made, filler, mpb.BarFillerClearOnComplete(),
 		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR), decor.Any(t.counters, decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Any(t.rateAndETA, decor.WCSyncSpace)))
+	if made != t.total {
+		t.bar.SetTotal(t.total, false)
+	}
 	if t.logs != nil {
 		t.logs.route(t.p)
 	}
