@@ -94,9 +94,12 @@ func (rc *receiver) run(ctx context.Context, r io.Reader) error {
 	}
 	select {
 	case err := <-fed:
-		if err != nil {
+		var died *receiveWriteError
+		if err != nil && !errors.As(err, &died) {
 			return err // the reason btrfs was killed
 		}
+		// btrfs stopped reading on its own (a full disk): its own
+		// message says why, the broken pipe does not.
 	default:
 		// feed may be blocked reading r; it ends when r returns, and its
 		// writes then fail since nobody reads the pipe any more. Or it
@@ -117,9 +120,12 @@ func (rc *receiver) run(ctx context.Context, r io.Reader) error {
 func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 	defer func() {
 		if err != nil {
-			rc.mu.Lock()
-			rc.killed = err
-			rc.mu.Unlock()
+			var died *receiveWriteError
+			if !errors.As(err, &died) {
+				rc.mu.Lock()
+				rc.killed = err
+				rc.mu.Unlock()
+			}
 			rc.cmd.Process.Kill()
 		}
 		w.Close()
@@ -138,7 +144,7 @@ func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 			}
 			rc.noteName(v)
 			if _, err := out.Write(buf[:n]); err != nil {
-				return fmt.Errorf("writing to btrfs receive: %w", err)
+				return &receiveWriteError{err}
 			}
 		}
 		if readErr == io.EOF {
@@ -150,6 +156,13 @@ func (rc *receiver) feed(w *os.File, r io.Reader) (err error) {
 		}
 	}
 }
+
+// receiveWriteError is feed failing to write to btrfs receive: btrfs
+// stopped reading, and its exit says why.
+type receiveWriteError struct{ err error }
+
+func (e *receiveWriteError) Error() string { return "writing to btrfs receive: " + e.err.Error() }
+func (e *receiveWriteError) Unwrap() error { return e.err }
 
 // noteName remembers the subvolume the stream is about to create, once its
 // first command has been validated and before btrfs has seen it.

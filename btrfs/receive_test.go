@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,4 +130,22 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached in 10s")
 		}
 	}
+}
+
+// A target that fills up stops btrfs receive on its own: the error is
+// btrfs's "No space left on device", not the broken pipe feed then sees
+// (the trial saw "write |1: broken pipe" in 2 runs of 3), and nothing
+// half-received is left.
+func TestReceiveIntoAFullFilesystemSaysSo(t *testing.T) {
+	big := make([]byte, 160<<20)
+	rand.NewChaCha8([32]byte{1}).Read(big) // incompressible
+	mnt, home := fsWithHome(t, "", map[string]string{"big": string(big)})
+	stream := send(t, snapshot(t, home, filepath.Join(mnt, "home.1")), btrfs.SendOptions{})
+	small := btrfstest.NewFS(t, 128<<20, "")
+	into := btrfsSubdir(t, small, "restore")
+	err := btrfs.Receive(context.Background(), into, bytesReader(stream))
+	if err == nil || !strings.Contains(err.Error(), "No space left on device") {
+		t.Errorf("Receive into a full filesystem: %v, want btrfs's \"No space left on device\"", err)
+	}
+	requireEmptyDir(t, into)
 }
