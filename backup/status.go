@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/argo-backup/argo-backup/manifest"
+	"github.com/argo-backup/argo-backup/remote"
 )
 
 // Status is the content of <state_dir>/status.json: how each job last went
@@ -180,6 +181,7 @@ func snapshots(recs []*manifest.Record) []string {
 
 // CheckRemote fills in RemoteLost of each subvolume in st from the remote.
 func (s State) CheckRemote(ctx context.Context, store Lister, host string, st *Status, svs []Subvolume) error {
+	listed := false
 	for _, sv := range svs {
 		recs, err := s.Records(host, sv.Name)
 		if err != nil {
@@ -189,7 +191,16 @@ func (s State) CheckRemote(ctx context.Context, store Lister, host string, st *S
 		if err != nil {
 			return err
 		}
+		listed = listed || len(recs) > 0
 		st.Job(sv.Name, false).RemoteLost = losses
+	}
+	if !listed {
+		// Nothing pushed from here to compare (a restore-only machine, a
+		// lost state_dir): the host's folder is still looked at, so that
+		// a remote that cannot be read is said, not taken for fine.
+		if _, err := store.List(ctx, host); err != nil && !errors.Is(err, remote.ErrNotFound) {
+			return fmt.Errorf("listing %s on the remote: %w", host, err)
+		}
 	}
 	return nil
 }

@@ -60,6 +60,25 @@ func TestUnreadableHostFolder(t *testing.T) {
 		}
 	}
 
+	// A machine with no record copies (restore-only, or state_dir lost)
+	// has nothing to compare, and still must not call the remote fine.
+	records := filepath.Join(m.dir, "state", "records")
+	if err := os.Rename(records, records+".away"); err != nil {
+		t.Fatal(err)
+	}
+	cmdline := []string{bin, "--config", m.config, "status"}
+	if nodac.Needed() {
+		cmdline = append(nodac.Args(), cmdline...)
+	}
+	status := exec.Command(cmdline[0], cmdline[1:]...)
+	out, err := status.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "permission denied") {
+		t.Errorf("status without record copies on an unreadable remote: %v, want a failure naming the error\n%s", err, out)
+	}
+	if err := os.Rename(records+".away", records); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := os.Chmod(host, 0o755); err != nil {
 		t.Fatal(err)
 	}
