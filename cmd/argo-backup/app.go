@@ -37,6 +37,9 @@ func (g *globals) load() (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkStateDir(cfg.StateDir); err != nil {
+		return nil, err
+	}
 	setMemoryLimit(cfg, 1) // the daemon sets its own (cmd_daemon.go)
 	log := g.logger()
 	slog.SetDefault(log) // rclone logs through slog.Default: its records come out in the same format
