@@ -37,11 +37,48 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 	case errors.Is(err, ErrNotFound) && create:
 		return s.writeMarker(ctx)
 	case errors.Is(err, ErrNotFound):
+		if host := s.backupsWithoutMarker(ctx); host != "" {
+			s.opt.Log.Warn("the format marker is missing (deleted?): reading the backups anyway; the next push writes it again",
+				"remote", s.String(), "marker", MarkerName, "found", host)
+			return nil
+		}
 		return fmt.Errorf("%w at %s: push once to create it (or check the remote path)", ErrNoRepository, s)
 	case err != nil:
 		return err
 	}
 	return checkMarker(s.String(), data)
+}
+
+// backupsWithoutMarker returns the first host folder that holds a backup
+// in the layout (<host>/<subvol>/<snapshot>/record.json.age), or "". A
+// marker deleted on the remote, by mistake or by an attacker, must not
+// stand between a user and backups that are there: the marker only tells
+// a mistyped remote path from an empty repository, and a path that holds
+// records is not mistyped. Trust comes from the records' signatures, not
+// from the marker. It looks at a few folders only: this is the rare path.
+func (s *Store) backupsWithoutMarker(ctx context.Context) string {
+	hosts, err := s.Dirs(ctx, "")
+	if err != nil {
+		return ""
+	}
+	for _, host := range hosts[:min(len(hosts), 8)] {
+		subvols, err := s.Dirs(ctx, host)
+		if err != nil {
+			continue
+		}
+		for _, sv := range subvols[:min(len(subvols), 4)] {
+			snaps, err := s.Dirs(ctx, host+"/"+sv)
+			if err != nil || len(snaps) == 0 {
+				continue
+			}
+			for _, snap := range []string{snaps[len(snaps)-1], snaps[0]} { // the newest may be unfinished
+				if _, err := s.newObject(ctx, RecordName(host, sv, snap)); err == nil {
+					return host
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // checkMarker parses the marker's bytes, which come from the remote and so

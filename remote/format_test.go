@@ -62,3 +62,25 @@ func wantMarker(t *testing.T, s *Store) {
 		t.Errorf("marker = %s, want format 1 and an RFC 3339 creation time", data)
 	}
 }
+
+// A marker deleted on the remote does not stand between a user and the
+// backups there (the trial: every restore refused with "push once to
+// create it"); a path that holds other folders, but no backup, is still
+// no repository. Readers do not write the marker back.
+func TestMissingMarkerWithBackups(t *testing.T) {
+	forEachRemote(t, func(t *testing.T, s *Store) {
+		_ = s.Delete(t.Context(), MarkerName)
+		mustPut(t, s, "photos/2024/img.jpg", []byte("not a backup"))
+		if err := s.EnsureFormat(t.Context(), false); err == nil || !strings.Contains(err.Error(), "no argo-backup repository") {
+			t.Fatalf("a path with other folders and no marker: %v, want no repository", err)
+		}
+		mustPut(t, s, RecordName("h", "home", "home.1"), []byte("sealed record"))
+		mustPut(t, s, "h/home/home.2/part-000000.zst.age", []byte("an unfinished push"))
+		if err := s.EnsureFormat(t.Context(), false); err != nil {
+			t.Fatalf("backups without a marker: %v, want them read", err)
+		}
+		if _, err := s.ReadAll(t.Context(), MarkerName); err == nil {
+			t.Error("a reader wrote the marker back")
+		}
+	})
+}
