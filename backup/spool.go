@@ -11,7 +11,7 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/argo-backup/argo-backup/internal/tmpfile"
 )
 
 // A push keeps each sealed part in a spool file in state_dir/spool from
@@ -71,20 +71,7 @@ func openSpool(dir string) (*spool, error) {
 }
 
 // create returns a new, empty spool file without a name.
-func (s *spool) create() (*os.File, error) {
-	if f, err := os.OpenFile(s.dir, os.O_RDWR|unix.O_TMPFILE, 0o600); err == nil {
-		return f, nil
-	}
-	f, err := os.CreateTemp(s.dir, spoolPattern)
-	if err != nil {
-		return nil, fmt.Errorf("spool file: %w", err)
-	}
-	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		_ = f.Close()
-		return nil, fmt.Errorf("spool file: %w", err)
-	}
-	return f, nil
-}
+func (s *spool) create() (*os.File, error) { return tmpfile.Nameless(s.dir, spoolPattern) }
 
 // sealedData is a sealed object on its way to the remote: a part in its
 // spool file, or a file index in memory (a *bytes.Reader).

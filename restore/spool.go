@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/argo-backup/argo-backup/internal/tmpfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -120,22 +121,7 @@ func (d *spoolDir) close(f *os.File) {
 	f.Close()
 }
 
-func (d *spoolDir) open() (*os.File, error) {
-	fd, err := unix.Open(d.path, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
-	if err == nil {
-		return os.NewFile(uintptr(fd), filepath.Join(d.path, "(spool)")), nil
-	}
-	// A filesystem without O_TMPFILE: a named file, unlinked at once.
-	f, err := os.CreateTemp(d.path, "part-")
-	if err != nil {
-		return nil, fmt.Errorf("spool file: %w", err)
-	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("spool file: %w", err)
-	}
-	return f, nil
-}
+func (d *spoolDir) open() (*os.File, error) { return tmpfile.Nameless(d.path, "part-") }
 
 // remove closes the spool files still open (parts downloaded ahead of a
 // restore that stopped) and deletes the directory.
