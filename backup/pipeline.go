@@ -15,6 +15,7 @@ import (
 
 	"github.com/argo-backup/argo-backup/btrfs"
 	"github.com/argo-backup/argo-backup/internal/chunked"
+	"github.com/argo-backup/argo-backup/internal/tmpfile"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 	"github.com/argo-backup/argo-backup/sendstream"
@@ -223,7 +224,7 @@ func maxSealedSize(plain int) int {
 // again into memory.
 func (p *Pusher) sealPart(job *partJob) (string, error) {
 	sum, err := p.sealInto(job, job.st.spool.create)
-	if noRoom(err) {
+	if tmpfile.NoRoom(err) {
 		job.st.spool.full.Do(func() {
 			p.log().Warn("no room for sealed parts in state_dir: holding them in memory", "dir", job.st.spool.dir, "err", err)
 		})

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"github.com/argo-backup/argo-backup/internal/tmpfile"
 )
@@ -110,10 +109,4 @@ func (s *sealedPart) close() {
 		_ = s.f.Close()
 	}
 	s.mem = nil
-}
-
-// noRoom reports whether err is a file system out of space or quota: the
-// spool then gives way to memory.
-func noRoom(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }

@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/argo-backup/argo-backup/internal/chunked"
+	"github.com/argo-backup/argo-backup/internal/tmpfile"
 	"github.com/argo-backup/argo-backup/manifest"
 	"github.com/argo-backup/argo-backup/remote"
 )
@@ -26,7 +26,7 @@ import (
 // directory under the system's temporary directory.
 func (c *Catalog) spoolPart(ctx context.Context, rec *manifest.Record, part manifest.Part, dir *spoolDir) (*os.File, error) {
 	f, err := c.spoolPartInto(ctx, rec, part, dir, dir.create)
-	if noRoom(err) {
+	if tmpfile.NoRoom(err) {
 		f, err = c.spoolPartInto(ctx, rec, part, dir, dir.createSpill)
 	}
 	return f, err
@@ -56,11 +56,6 @@ func (c *Catalog) spoolPartInto(ctx context.Context, rec *manifest.Record, part 
 		return nil, fail(err)
 	}
 	return f, nil
-}
-
-// noRoom reports whether err is a file system out of space or quota.
-func noRoom(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // spool copies the stored part from rc to f, hashing it, and checks its

@@ -34,3 +34,10 @@ func Nameless(dir, pattern string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// NoRoom reports whether err is a file system out of space or quota: a
+// spool that hits it gives way (to memory, to another directory) rather
+// than fail the job.
+func NoRoom(err error) bool {
+	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
+}
