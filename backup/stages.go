@@ -268,8 +268,10 @@ func (b *partBuffers) snapshot() bufferStats {
 // part size partSize, transfers uploads or downloads and the default
 // workers: what the program's soft memory limit is sized from
 // (cmd/argo-backup, memory.go). A push holds a plaintext buffer per
-// worker (its sealed parts are spooled to disk), a restore transfers+1
-// parts.
+// worker (its sealed parts are spooled to disk), a restore two (the parts
+// it downloads ahead wait on disk, restore/spool.go), both outside the Go
+// heap; transfers+1 parts, what a restore held before it spooled, is kept
+// as the limit's room for what else is live, which is generous, not tight.
 func PartMemory(partSize int64, transfers int) int64 {
 	workers := (&Pusher{}).workers()
 	return int64(max(workers, transfers+1)) * int64(maxSealedSize(int(partSize)))
