@@ -92,24 +92,16 @@ func (rc *receiver) run(ctx context.Context, r io.Reader) error {
 		// btrfs exits 0 only after the EOF that feed gives after Finish.
 		return <-fed
 	}
-	select {
-	case err := <-fed:
-		var died *receiveWriteError
-		if err != nil && !errors.As(err, &died) {
-			return err // the reason btrfs was killed
-		}
-		// btrfs stopped reading on its own (a full disk): its own
-		// message says why, the broken pipe does not.
-	default:
-		// feed may be blocked reading r; it ends when r returns, and its
-		// writes then fail since nobody reads the pipe any more. Or it
-		// killed btrfs and has not returned yet: its reason is the error.
-		rc.mu.Lock()
-		killed := rc.killed
-		rc.mu.Unlock()
-		if killed != nil {
-			return killed
-		}
+	// feed may still be blocked reading r; it ends when r returns, and its
+	// writes then fail since nobody reads the pipe any more. If it killed
+	// btrfs, it said why before it did. If btrfs stopped reading on its
+	// own (a full disk), btrfs's own message says why, not the broken
+	// pipe feed saw.
+	rc.mu.Lock()
+	killed := rc.killed
+	rc.mu.Unlock()
+	if killed != nil {
+		return killed
 	}
 	return execError(rc.cmd, &rc.stderr, waitErr)
 }
