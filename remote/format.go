@@ -37,7 +37,11 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 	case errors.Is(err, ErrNotFound) && create:
 		return s.writeMarker(ctx)
 	case errors.Is(err, ErrNotFound):
-		if host := s.backupsWithoutMarker(ctx); host != "" {
+		host, err := s.backupsWithoutMarker(ctx)
+		if err != nil {
+			return fmt.Errorf("no format marker at %s, and its folders could not be listed: %w", s, err)
+		}
+		if host != "" {
 			s.opt.Log.Warn("the format marker is missing (deleted?): reading the backups anyway; the next push writes it again",
 				"remote", s.String(), "marker", MarkerName, "found", host)
 			return nil
@@ -55,30 +59,31 @@ func (s *Store) EnsureFormat(ctx context.Context, create bool) error {
 // stand between a user and backups that are there: the marker only tells
 // a mistyped remote path from an empty repository, and a path that holds
 // records is not mistyped. Trust comes from the records' signatures, not
-// from the marker. It looks at a few folders only: this is the rare path.
-func (s *Store) backupsWithoutMarker(ctx context.Context) string {
+// from the marker. A folder it cannot list is passed over, but a root it
+// cannot list is an error: that remote is not known to be empty.
+func (s *Store) backupsWithoutMarker(ctx context.Context) (string, error) {
 	hosts, err := s.Dirs(ctx, "")
 	if err != nil {
-		return ""
+		return "", err // a remote that cannot be listed is not an empty one
 	}
-	for _, host := range hosts[:min(len(hosts), 8)] {
+	for _, host := range hosts {
 		subvols, err := s.Dirs(ctx, host)
 		if err != nil {
 			continue
 		}
-		for _, sv := range subvols[:min(len(subvols), 4)] {
+		for _, sv := range subvols {
 			snaps, err := s.Dirs(ctx, host+"/"+sv)
 			if err != nil || len(snaps) == 0 {
 				continue
 			}
 			for _, snap := range []string{snaps[len(snaps)-1], snaps[0]} { // the newest may be unfinished
 				if _, err := s.newObject(ctx, RecordName(host, sv, snap)); err == nil {
-					return host
+					return host, nil
 				}
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // checkMarker parses the marker's bytes, which come from the remote and so

@@ -2,9 +2,14 @@ package remote
 
 import (
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/argo-backup/argo-backup/internal/testing/remotetest"
+	"github.com/rclone/rclone/fs/fshttp"
 )
 
 func TestEnsureFormat(t *testing.T) {
@@ -83,4 +88,22 @@ func TestMissingMarkerWithBackups(t *testing.T) {
 			t.Error("a reader wrote the marker back")
 		}
 	})
+}
+
+// A remote without a marker whose folders cannot be listed is not called
+// an empty repository ("push once to create it"): the listing's error is
+// the error.
+func TestMissingMarkerUnlistableRoot(t *testing.T) {
+	s := openStore(t, remotetest.WebDAV(t))
+	fshttp.SetFaultInjector(func(req *http.Request) (int, error) {
+		if req.Method == "PROPFIND" && !strings.HasSuffix(req.URL.Path, MarkerName) {
+			return http.StatusForbidden, nil
+		}
+		return 0, nil
+	})
+	t.Cleanup(func() { fshttp.SetFaultInjector(nil) })
+	err := s.EnsureFormat(t.Context(), false)
+	if err == nil || errors.Is(err, ErrNoRepository) || !strings.Contains(err.Error(), "could not be listed") {
+		t.Fatalf("EnsureFormat on a remote that refuses listings: %v, want the listing error, not no repository", err)
+	}
 }

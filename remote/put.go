@@ -109,7 +109,7 @@ func (s *Store) putOnce(ctx context.Context, name string, data io.ReaderAt, size
 	if err != nil {
 		return Checked{}, err
 	}
-	return s.verify(ctx, name, data, size, sums)
+	return s.verify(ctx, name, size, sums)
 }
 
 // sums computes the hashes Put gives the backend: the strongest one it
@@ -149,7 +149,7 @@ func (s *Store) sums(data io.ReaderAt, size int64, knownSHA256 string) (map[hash
 // data: the sha256 a caller gives PutSHA256 is what the record names, and
 // only a hash of the file proves the file matches it (a compare would take
 // sealed bytes damaged after they were hashed).
-func (s *Store) verify(ctx context.Context, name string, data io.ReaderAt, size int64, sums map[hash.Type]string) (Checked, error) {
+func (s *Store) verify(ctx context.Context, name string, size int64, sums map[hash.Type]string) (Checked, error) {
 	o, err := s.newObject(ctx, name)
 	if err != nil {
 		return Checked{}, fmt.Errorf("reading back after upload: %w", err)

@@ -16,7 +16,11 @@ import (
 // found root pushing into records/ a user had made with mode 0777. A
 // state_dir that does not exist yet is made private by whoever makes it.
 func checkStateDir(dir string) error {
-	for _, path := range []string{dir, filepath.Join(dir, "records"), filepath.Join(dir, "locks"), filepath.Join(dir, "index"), filepath.Join(dir, "cache"), filepath.Join(dir, "spool")} {
+	paths := []string{dir}
+	for _, sub := range []string{"records", "inprogress", "locks", "index", "checks", "cache", "spool"} {
+		paths = append(paths, filepath.Join(dir, sub))
+	}
+	for _, path := range paths {
 		fi, err := os.Stat(path)
 		if err != nil {
 			continue // not there yet, or not ours to read: whatever uses it says so

@@ -26,6 +26,13 @@ func TestStateDirWritableByOthersIsRefused(t *testing.T) {
 			}
 			return os.Chmod(records, 0o777)
 		}, "records is writable by other users"},
+		{"inprogress 0777", func(state string) error {
+			journals := filepath.Join(state, "inprogress")
+			if err := os.Mkdir(journals, 0o700); err != nil {
+				return err
+			}
+			return os.Chmod(journals, 0o777)
+		}, "inprogress is writable by other users"},
 		{"group-writable", func(state string) error { return os.Chmod(state, 0o770) }, "chmod go-w"},
 		{"not made yet", func(state string) error { return os.Remove(state) }, ""},
 	} {

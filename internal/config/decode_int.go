@@ -23,8 +23,11 @@ func intHook(from, to reflect.Type, data any) (any, error) {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return d, nil
 	case float64:
-		if d != math.Trunc(d) || math.IsInf(d, 0) || math.Abs(d) > math.MaxInt32 {
+		if d != math.Trunc(d) || math.IsInf(d, 0) {
 			return nil, notWholeNumber(d)
+		}
+		if math.Abs(d) > math.MaxInt32 {
+			return nil, fmt.Errorf("%v is too large: give a whole number such as 4", d)
 		}
 		return int64(d), nil
 	case string:

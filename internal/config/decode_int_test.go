@@ -13,6 +13,7 @@ func TestWholeNumbersStrict(t *testing.T) {
 		{"transfers: abc", `transfers: "abc" is not a whole number`},
 		{"transfers: 4.5", "transfers: 4.5 is not a whole number"},
 		{"transfers: true", "transfers: true is not a whole number"},
+		{"transfers: 1e10", "transfers: 1e+10 is too large"},
 		{`transfers: ""`, `transfers: "" is not a whole number`},
 		{"transfers: [4]", "transfers: [4] is not a whole number"},
 		{"parallel: abc", `parallel: "abc" is not a whole number`},

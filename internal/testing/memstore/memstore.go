@@ -13,7 +13,6 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -61,7 +60,7 @@ func (s *Store) Put(ctx context.Context, name string, data []byte) error {
 // against sha256Hex.
 func (s *Store) PutSHA256(ctx context.Context, name string, src io.ReaderAt, size int64, sha256Hex string) (remote.Checked, error) {
 	data := make([]byte, size)
-	if _, err := src.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
+	if _, err := io.ReadFull(io.NewSectionReader(src, 0, size), data); err != nil {
 		return remote.Checked{}, fmt.Errorf("put %s: reading the data: %w", name, err)
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha256Hex {
