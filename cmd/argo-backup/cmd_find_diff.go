@@ -62,7 +62,7 @@ It exits 1 when nothing matches, as grep does.`,
 	return cmd
 }
 
-func (a *app) find(ctx context.Context, pattern string, f browseFlags) error {
+func (a *app) find(ctx context.Context, pattern string, f browseFlags) (err error) {
 	b, err := a.browser(ctx, f.identity, f.host)
 	if err != nil {
 		return err
@@ -72,7 +72,13 @@ func (a *app) find(ctx context.Context, pattern string, f browseFlags) error {
 		return err
 	}
 	out := bufio.NewWriter(a.stdout)
-	defer out.Flush()
+	defer func() {
+		// A full disk or a closed pipe under find's output is an error,
+		// not a short list that exits 0.
+		if ferr := out.Flush(); err == nil && ferr != nil {
+			err = fmt.Errorf("writing the output: %w", ferr)
+		}
+	}()
 	lf := f
 	lf.long = f.long || !f.json
 	match := func(p string) bool { return index.Match(pattern, p) }
